@@ -1,0 +1,48 @@
+//! The command line. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use citekeep::output;
+
+/// Finds the citations of a website's sources, checks them, and archives them before they rot.
+#[derive(Debug, Parser)]
+#[command(name = "citekeep", version, about)]
+pub struct Cli {
+    /// Configuration file [default: ./config.toml when present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print nothing but errors and the results asked for
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Extract every citation from the sources, without touching the network
+    Scan(ScanArgs),
+}
+
+/// `citekeep scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan [default: `[site] sources` of the configuration]
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = output::Format::Text)]
+    pub format: output::Format,
+    /// Also list internal links (to the site itself), marked as such
+    #[arg(long)]
+    pub internal: bool,
+    /// The site's address; links to its host are internal [default: `[site] base_url`]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Worker threads [default: one per core]
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}

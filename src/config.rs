@@ -1,0 +1,133 @@
+//! `config.toml`: the schema (serde, unknown keys rejected with their line) and loading,
+//! with paths resolved against the file's own folder.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::Error;
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// What the site is and where its sources are.
+    #[serde(default)]
+    pub site: SiteConfig,
+}
+
+/// `[site]`: the sources to scan and the site's own address.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Files and folders to scan (relative to the config file's folder).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// The site's public address: links to its host are internal.
+    pub base_url: Option<String>,
+    /// Other host names of the same site (mirrors, old domains).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Globs of files to scan inside source folders; empty means every supported file.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Globs of files and folders to skip inside source folders.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// A loaded configuration and the folder its relative paths are relative to.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// The parsed file (defaults when there was none).
+    pub config: Config,
+    /// The folder holding the config file.
+    pub dir: PathBuf,
+    /// The file it was read from, if any.
+    pub path: Option<PathBuf>,
+}
+
+impl Loaded {
+    /// The configured sources as paths.
+    pub fn sources(&self) -> Vec<PathBuf> {
+        self.config
+            .site
+            .sources
+            .iter()
+            .map(|s| self.resolve(s))
+            .collect()
+    }
+
+    /// A path from the config, relative to the config file's folder.
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
+        if p.is_absolute() || self.dir.as_os_str().is_empty() || self.dir == Path::new(".") {
+            p.to_path_buf()
+        } else {
+            self.dir.join(p)
+        }
+    }
+}
+
+/// Parses configuration text; `path` names the file in errors.
+pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
+    toml::from_str(text).map_err(|e| Error::ConfigFile {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
+/// Loads `explicit`, or `./config.toml` when it exists, or the defaults.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, Error> {
+    let default = Path::new("config.toml");
+    let path = match explicit {
+        Some(p) => p,
+        None if default.is_file() => default,
+        None => return Ok(Loaded::default()),
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let config = parse(&text, path)?;
+    Ok(Loaded {
+        config,
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        path: Some(path.to_path_buf()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let text = "[site]\nsources = [\"a\"]\nbase_url = \"https://x.org\"\nsoruces = []\n";
+        let err = parse(text, Path::new("c.toml")).unwrap_err().to_string();
+        assert!(err.starts_with("c.toml: "), "{err}");
+        assert!(err.contains("line 4"), "{err}");
+        assert!(err.contains("soruces"), "{err}");
+    }
+
+    #[test]
+    fn unknown_table_is_an_error() {
+        let err = parse("[sight]\nx = 1\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 1") && err.contains("sight"), "{err}");
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_config_folder() {
+        let loaded = Loaded {
+            config: parse("[site]\nsources = [\"site\", \"/abs\"]", Path::new("x")).unwrap(),
+            dir: PathBuf::from("conf"),
+            path: None,
+        };
+        assert_eq!(
+            loaded.sources(),
+            [PathBuf::from("conf/site"), PathBuf::from("/abs")]
+        );
+    }
+}

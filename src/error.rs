@@ -1,0 +1,30 @@
+//! The library's one error type; the binary adds context with anyhow.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the library, each naming the thing it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A folder walk failed on an entry (the message names it).
+    #[error("{0}")]
+    Walk(String),
+    /// The configuration file is malformed (the message names the file, line and key).
+    #[error("{path}: {message}", path = path.display())]
+    ConfigFile {
+        /// The configuration file.
+        path: PathBuf,
+        /// What is wrong, with its line.
+        message: String,
+    },
+    /// A configuration value is wrong (the message names the key).
+    #[error("configuration: {0}")]
+    Config(String),
+}

@@ -1,0 +1,16 @@
+//! citekeep: finds the citations of a website's sources, checks them, archives them before
+//! they rot, and reports what rotted.
+//!
+//! The pipeline (see `DESIGN.md` in the project notes): [`source`] extracts links with their
+//! places, [`link`] judges them, [`scan`] drives extraction over many files, and
+//! [`output`] prints the result.
+
+pub mod config;
+mod error;
+pub mod exit_codes;
+pub mod link;
+pub mod output;
+pub mod scan;
+pub mod source;
+
+pub use error::Error;

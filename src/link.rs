@@ -1,0 +1,295 @@
+//! Judging a destination as written: which URL it means, whether it is the site's own
+//! (internal) or a citation of someone else's page (external), and whether it is
+//! malformed (invalid, so an editor sees it) or a scheme we never check (`mailto:`...).
+
+use url::Url;
+
+use crate::Error;
+
+/// The hosts that belong to the site itself (from `[site] base_url` and `aliases`).
+#[derive(Clone, Debug, Default)]
+pub struct Site {
+    hosts: Vec<String>,
+}
+
+impl Site {
+    /// The site at `base_url` (if any) with its alias host names.
+    pub fn new(base_url: Option<&str>, aliases: &[String]) -> Result<Site, Error> {
+        let mut hosts = Vec::new();
+        if let Some(base) = base_url {
+            let url = Url::parse(base)
+                .map_err(|e| Error::Config(format!("[site] base_url `{base}`: {e}")))?;
+            let host = url
+                .host_str()
+                .ok_or_else(|| Error::Config(format!("[site] base_url `{base}` has no host")))?;
+            hosts.push(strip_www(host).to_string());
+        }
+        for alias in aliases {
+            let host = match Url::parse(alias) {
+                Ok(url) => url.host_str().unwrap_or_default().to_string(),
+                Err(_) => alias.trim().trim_end_matches('/').to_ascii_lowercase(),
+            };
+            if host.is_empty() {
+                return Err(Error::Config(format!(
+                    "[site] aliases: `{alias}` has no host"
+                )));
+            }
+            hosts.push(strip_www(&host).to_string());
+        }
+        Ok(Site { hosts })
+    }
+
+    /// Whether `host` is the site's own (a leading `www.` is ignored on both sides).
+    pub fn is_own(&self, host: &str) -> bool {
+        let host = strip_www(host);
+        self.hosts.iter().any(|h| h == host)
+    }
+}
+
+fn strip_www(host: &str) -> &str {
+    host.strip_prefix("www.").unwrap_or(host)
+}
+
+/// What a destination as written turns out to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Judged {
+    /// Someone else's page: a citation to check.
+    External(Url),
+    /// The site's own page (relative, root-relative, or on the site's hosts).
+    Internal(String),
+    /// Malformed: kept so an editor sees it, with the reason.
+    Invalid(String),
+    /// A scheme that is never checked (`mailto:`, `tel:`, `javascript:`...).
+    Ignored(String),
+}
+
+/// Schemes that name something other than a web page; never checked, never flagged.
+const IGNORED_SCHEMES: &[&str] = &[
+    "mailto",
+    "tel",
+    "sms",
+    "javascript",
+    "data",
+    "ftp",
+    "ftps",
+    "sftp",
+    "file",
+    "irc",
+    "ircs",
+    "news",
+    "nntp",
+    "git",
+    "ssh",
+    "magnet",
+    "geo",
+    "urn",
+    "about",
+    "blob",
+    "cid",
+    "xmpp",
+    "webcal",
+    "callto",
+    "skype",
+    "fax",
+    "bitcoin",
+    "ipfs",
+    "ipns",
+    "matrix",
+    "signal",
+    "slack",
+    "spotify",
+    "steam",
+    "zoommtg",
+    "facetime",
+    "maps",
+    "market",
+    "itms-apps",
+    "chrome",
+    "ws",
+    "wss",
+    "doi",
+    "isbn",
+    "svn",
+    "feed",
+    "rtsp",
+    "rtmp",
+    "vnc",
+    "ldap",
+    "telnet",
+    "gopher",
+];
+
+/// Judges `written`, resolving relative destinations against `base` (an HTML `<base href>`).
+pub fn judge(written: &str, base: Option<&Url>, site: &Site) -> Judged {
+    let written = written.trim();
+    if written.is_empty() || written.starts_with('#') || written.starts_with('?') {
+        return Judged::Internal(written.to_string());
+    }
+    if let Some(rest) = written.strip_prefix("//") {
+        // Protocol-relative: the page's own scheme, https for a file on disk.
+        let scheme = base.map_or("https", |b| b.scheme());
+        return judge_absolute(&format!("{scheme}://{rest}"), site);
+    }
+    match scheme_of(written) {
+        Some(scheme) => {
+            let lower = scheme.to_ascii_lowercase();
+            if lower == "http" || lower == "https" {
+                if !written[scheme.len() + 1..].starts_with("//") {
+                    return Judged::Invalid(format!("`{scheme}:` must be followed by `//`"));
+                }
+                return judge_absolute(written, site);
+            }
+            if IGNORED_SCHEMES.contains(&lower.as_str()) {
+                return Judged::Ignored(lower);
+            }
+            if lower.contains("ttp") || lower.contains("htp") {
+                return Judged::Invalid(format!("misspelled scheme `{scheme}:`"));
+            }
+            Judged::Ignored(lower)
+        }
+        None => {
+            if let Some(base) = base.filter(|b| b.scheme().starts_with("http")) {
+                return match base.join(written) {
+                    Ok(url) => judge_absolute(url.as_str(), site),
+                    Err(e) => Judged::Invalid(e.to_string()),
+                };
+            }
+            if looks_like_domain(written) {
+                return Judged::Invalid(format!(
+                    "missing scheme: `{written}` is a relative path; write `https://{written}`"
+                ));
+            }
+            Judged::Internal(written.to_string())
+        }
+    }
+}
+
+fn judge_absolute(written: &str, site: &Site) -> Judged {
+    match Url::parse(written) {
+        Err(e) => Judged::Invalid(e.to_string()),
+        Ok(url) => match url.host_str() {
+            None | Some("") => Judged::Invalid("no host".to_string()),
+            Some(host) if site.is_own(host) => Judged::Internal(url.to_string()),
+            Some(_) => Judged::External(url),
+        },
+    }
+}
+
+/// The scheme of an absolute URL (`ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"`).
+fn scheme_of(s: &str) -> Option<&str> {
+    let colon = s.find(':')?;
+    let scheme = &s[..colon];
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then_some(scheme)
+}
+
+/// `www.example.org/...`: a URL whose scheme was forgotten, not a relative path.
+fn looks_like_domain(s: &str) -> bool {
+    let first = s.split(['/', '?', '#']).next().unwrap_or("");
+    first.len() > 4 && first[..4].eq_ignore_ascii_case("www.") && first[4..].contains('.')
+}
+
+/// The registrable domain of a host (`www.reuters.com` → `reuters.com`), by the Public
+/// Suffix List, with a leading `www.` dropped (`www.gov.uk` → `gov.uk`); IPs stay as they are.
+pub fn registrable_domain(host: &str) -> &str {
+    let host = host.trim_end_matches('.');
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return host;
+    }
+    let domain = psl::domain_str(host).unwrap_or(host);
+    strip_www(domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> Site {
+        Site::new(Some("https://pauseai.info"), &["pauseai.nl".to_string()]).unwrap()
+    }
+
+    #[test]
+    fn judging_destinations() {
+        let s = site();
+        let ext = |w: &str| match judge(w, None, &s) {
+            Judged::External(u) => u.to_string(),
+            other => panic!("{w}: {other:?}"),
+        };
+        assert_eq!(
+            ext("HTTPS://WWW.Gov.UK:443/a?b#c"),
+            "https://www.gov.uk/a?b#c"
+        );
+        assert_eq!(ext("http://example.com:80"), "http://example.com/");
+        assert_eq!(
+            ext("http://example.com:8080/x"),
+            "http://example.com:8080/x"
+        );
+        assert_eq!(
+            ext("//cdn.example.com/x.js"),
+            "https://cdn.example.com/x.js"
+        );
+        assert_eq!(judge("/risks", None, &s), Judged::Internal("/risks".into()));
+        assert_eq!(
+            judge("../x.md", None, &s),
+            Judged::Internal("../x.md".into())
+        );
+        assert!(matches!(
+            judge("https://pauseai.info/x", None, &s),
+            Judged::Internal(_)
+        ));
+        assert!(matches!(
+            judge("https://www.pauseai.info/x", None, &s),
+            Judged::Internal(_)
+        ));
+        assert!(matches!(
+            judge("https://pauseai.nl/", None, &s),
+            Judged::Internal(_)
+        ));
+        assert_eq!(
+            judge("mailto:a@b.c", None, &s),
+            Judged::Ignored("mailto".into())
+        );
+        assert_eq!(
+            judge("JavaScript:void(0)", None, &s),
+            Judged::Ignored("javascript".into())
+        );
+        assert!(matches!(
+            judge("https://exa mple.com/", None, &s),
+            Judged::Invalid(_)
+        ));
+        assert!(matches!(judge("https://", None, &s), Judged::Invalid(_)));
+        assert!(matches!(
+            judge("https:example.com", None, &s),
+            Judged::Invalid(_)
+        ));
+        assert!(matches!(
+            judge("htps://example.com", None, &s),
+            Judged::Invalid(_)
+        ));
+        assert!(matches!(
+            judge("www.example.com/page", None, &s),
+            Judged::Invalid(_)
+        ));
+        let base = Url::parse("https://example.org/docs/").unwrap();
+        assert_eq!(
+            judge("a/b.html", Some(&base), &s),
+            Judged::External(Url::parse("https://example.org/docs/a/b.html").unwrap())
+        );
+        assert_eq!(
+            judge("//x.org/y", Some(&Url::parse("http://a.org/").unwrap()), &s),
+            Judged::External(Url::parse("http://x.org/y").unwrap())
+        );
+    }
+
+    #[test]
+    fn registrable_domains() {
+        assert_eq!(registrable_domain("www.reuters.com"), "reuters.com");
+        assert_eq!(registrable_domain("www.gov.uk"), "gov.uk");
+        assert_eq!(registrable_domain("aisi.gov.uk"), "aisi.gov.uk");
+        assert_eq!(registrable_domain("thezvi.substack.com"), "substack.com");
+        assert_eq!(registrable_domain("127.0.0.1"), "127.0.0.1");
+    }
+}

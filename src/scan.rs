@@ -1,0 +1,225 @@
+//! The scan phase: files in, [`Citation`]s out, on every core, delivered in file order.
+//!
+//! Each file is read, decoded (lossily, with a warning, when it is not UTF-8), extracted by
+//! its format's extractor, and each link judged by [`crate::link`]. Workers pull files
+//! from a shared counter and hand finished files to the caller, who sees them in sorted
+//! order; a file's citations are dropped once the caller is done with them, so memory
+//! stays flat however large the tree is.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use serde::Serialize;
+use url::Url;
+
+use crate::Error;
+use crate::link::{Judged, Site, judge};
+use crate::source::span::LineIndex;
+use crate::source::walk::SourceFile;
+use crate::source::{self, Format, Kind, Section};
+
+/// One place a URL is cited.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Citation {
+    /// The absolute URL (scheme and host lower-cased, default port dropped); for an invalid
+    /// citation, the destination as written.
+    pub url: String,
+    /// The destination as written in the source (escapes and entities decoded).
+    pub written: String,
+    /// The source file.
+    pub file: String,
+    /// 1-based line where the citation starts.
+    pub line: u32,
+    /// 1-based column (in characters) where the citation starts.
+    pub column: u32,
+    /// Byte range of the destination in the file.
+    pub span: Span,
+    /// The link text, alt text or title.
+    pub text: String,
+    /// The syntax it was written in.
+    pub kind: Kind,
+    /// The nearest heading above it.
+    pub section: Option<Section>,
+    /// Whether it links to the site itself (only listed when asked for).
+    pub internal: bool,
+    /// Why the URL is malformed, when it is.
+    pub invalid: Option<String>,
+}
+
+/// A byte range in a source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+/// What scanning one file gave.
+#[derive(Debug, Default)]
+pub struct FileScan {
+    /// The file.
+    pub path: PathBuf,
+    /// Its citations in order: external ones, invalid ones, and internal ones when asked.
+    pub citations: Vec<Citation>,
+    /// Links to the site itself.
+    pub internal: usize,
+    /// Links with schemes that are never checked (`mailto:`...).
+    pub ignored: usize,
+    /// Things the reader should know (lossy decoding, skipped binary file).
+    pub warnings: Vec<String>,
+}
+
+/// How to scan: the site (for internal links) and whether internal links are listed.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    /// The site's own hosts.
+    pub site: Site,
+    /// List internal links as citations too (marked `internal`).
+    pub keep_internal: bool,
+}
+
+/// Reads and scans one file.
+pub fn scan_file(file: &SourceFile, options: &ScanOptions) -> Result<FileScan, Error> {
+    let bytes = std::fs::read(&file.path).map_err(|e| Error::Io {
+        path: file.path.clone(),
+        source: e,
+    })?;
+    let mut scan = FileScan {
+        path: file.path.clone(),
+        ..FileScan::default()
+    };
+    let head = &bytes[..bytes.len().min(8192)];
+    if memchr::memchr(0, head).is_some() {
+        scan.warnings
+            .push(format!("{}: binary file skipped", file.path.display()));
+        return Ok(scan);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            scan.warnings.push(format!(
+                "{}: not valid UTF-8 (first bad byte at offset {}); read with replacement characters",
+                file.path.display(),
+                e.utf8_error().valid_up_to()
+            ));
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }
+    };
+    scan_text(&text, file.format, &file.path, options, &mut scan);
+    Ok(scan)
+}
+
+/// Extracts and judges the links of `text`, appending to `scan`.
+pub fn scan_text(
+    text: &str,
+    format: Format,
+    path: &Path,
+    options: &ScanOptions,
+    scan: &mut FileScan,
+) {
+    let (found, base) = match format {
+        Format::Html => {
+            let doc = source::html::extract_document(text);
+            (doc.links, doc.base)
+        }
+        _ => (source::extract(format, text), None),
+    };
+    let base = base.and_then(|b| Url::parse(&b).ok());
+    let lines = LineIndex::new(text);
+    let file = path.display().to_string();
+    for f in found {
+        let (url, internal, invalid) = match judge(&f.written, base.as_ref(), &options.site) {
+            Judged::External(url) => (String::from(url), false, None),
+            Judged::Internal(url) => {
+                scan.internal += 1;
+                if !options.keep_internal {
+                    continue;
+                }
+                (url, true, None)
+            }
+            Judged::Invalid(reason) => (f.written.clone(), false, Some(reason)),
+            Judged::Ignored(_) => {
+                scan.ignored += 1;
+                continue;
+            }
+        };
+        let (line, column) = lines.position(f.at);
+        scan.citations.push(Citation {
+            url,
+            written: f.written,
+            file: file.clone(),
+            line,
+            column,
+            span: Span {
+                start: f.span.start,
+                end: f.span.end,
+            },
+            text: f.text,
+            kind: f.kind,
+            section: f.section,
+            internal,
+            invalid,
+        });
+    }
+}
+
+/// Scans `files` on `threads` workers, calling `each` with every file's result in the
+/// order of `files`.
+pub fn scan_files(
+    files: &[SourceFile],
+    options: &ScanOptions,
+    threads: usize,
+    mut each: impl FnMut(Result<FileScan, Error>),
+) {
+    let threads = threads.clamp(1, files.len().max(1));
+    if threads == 1 {
+        files.iter().for_each(|f| each(scan_file(f, options)));
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    // Bounded, so workers cannot run far ahead of a slow consumer.
+    let (tx, rx) = mpsc::sync_channel(threads * 4);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let next = &next;
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = files.get(i) else { break };
+                    if tx.send((i, scan_file(file, options))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0;
+        for (i, result) in rx {
+            pending.insert(i, result);
+            while let Some(result) = pending.remove(&want) {
+                each(result);
+                want += 1;
+            }
+        }
+    });
+}
+
+/// Every citation of `files`, in order, with the errors met on the way.
+pub fn scan_all(
+    files: &[SourceFile],
+    options: &ScanOptions,
+    threads: usize,
+) -> (Vec<FileScan>, Vec<Error>) {
+    let mut scans = Vec::new();
+    let mut errors = Vec::new();
+    scan_files(files, options, threads, |r| match r {
+        Ok(s) => scans.push(s),
+        Err(e) => errors.push(e),
+    });
+    (scans, errors)
+}

@@ -1,0 +1,312 @@
+//! Links in HTML: `a`/`area[href]`, `iframe[src]`, `blockquote`/`q`/`del`/`ins[cite]`, and in
+//! raw HTML inside Markdown also `img[src]`.
+//!
+//! Built on html5gum's WHATWG tokenizer with byte spans, so every attribute value has an
+//! exact place, entities are decoded as browsers decode them, comments are skipped, and
+//! `<script>`/`<style>` contents are not mistaken for markup. A tokenizer (not a tree
+//! builder) is enough: citations need positions, not a DOM.
+
+use html5gum::{DefaultEmitter, HtmlString, Span, Token, Tokenizer};
+
+use super::{Found, Kind, Section, collapse_whitespace, slug};
+
+/// Which elements count: HTML files list them as the issue says; raw HTML in Markdown adds `img`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A whole HTML document.
+    File,
+    /// Fragments of raw HTML inside a Markdown file.
+    Markdown,
+}
+
+/// Links extracted from an HTML document, and its `<base href>` if it has one.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    /// The links in document order.
+    pub links: Vec<Found>,
+    /// The first `<base href>` as written, which relative links resolve against.
+    pub base: Option<String>,
+}
+
+/// Extracts the links of a whole HTML document.
+pub fn extract_document(text: &str) -> Extracted {
+    let mut scanner = Scanner::new(Mode::File);
+    let mut links = Vec::new();
+    scanner.feed(text, 0, &mut links);
+    scanner.finish(&mut links);
+    Extracted {
+        links,
+        base: scanner.base,
+    }
+}
+
+/// Extracts the links of a whole HTML document (without its base; see [`extract_document`]).
+pub fn extract(text: &str) -> Vec<Found> {
+    extract_document(text).links
+}
+
+/// Tokenizes HTML fragment by fragment, keeping open anchors and headings across fragments
+/// (Markdown hands over `<a href=...>`, its text and `</a>` as separate pieces).
+pub(crate) struct Scanner {
+    mode: Mode,
+    /// The heading the next link sits under.
+    pub section: Option<Section>,
+    /// An `<a>` whose text is still being collected.
+    anchor: Option<Found>,
+    /// A heading being read: its text so far and its `id` attribute.
+    heading: Option<(String, Option<String>)>,
+    base: Option<String>,
+}
+
+impl Scanner {
+    pub(crate) fn new(mode: Mode) -> Self {
+        Scanner {
+            mode,
+            section: None,
+            anchor: None,
+            heading: None,
+            base: None,
+        }
+    }
+
+    /// Whether an `<a>` is open, so that text belongs to it.
+    pub(crate) fn in_anchor(&self) -> bool {
+        self.anchor.is_some()
+    }
+
+    /// Adds text that sits inside an open `<a>` (from Markdown between raw tags).
+    pub(crate) fn push_text(&mut self, text: &str) {
+        if let Some(anchor) = &mut self.anchor {
+            anchor.text.push_str(text);
+        }
+    }
+
+    /// Tokenizes `src`, which starts at byte `offset` of the file, appending links to `out`.
+    pub(crate) fn feed(&mut self, src: &str, offset: usize, out: &mut Vec<Found>) {
+        let mut emitter = DefaultEmitter::<usize>::new_with_span();
+        emitter.naively_switch_states(true);
+        for token in Tokenizer::new_with_emitter(src, emitter).flatten() {
+            match token {
+                Token::StartTag(tag) => self.start_tag(src, tag, offset, out),
+                Token::EndTag(tag) => self.end_tag(&tag.name, out),
+                Token::String(s) => {
+                    let s = lossy(&s.value);
+                    if let Some(anchor) = &mut self.anchor {
+                        anchor.text.push_str(&s);
+                    }
+                    if let Some((heading, _)) = &mut self.heading {
+                        heading.push_str(&s);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Emits an anchor left open at the end of the document.
+    pub(crate) fn finish(&mut self, out: &mut Vec<Found>) {
+        self.close_anchor(out);
+    }
+
+    fn start_tag(
+        &mut self,
+        src: &str,
+        tag: html5gum::StartTag<usize>,
+        offset: usize,
+        out: &mut Vec<Found>,
+    ) {
+        let name = tag.name.as_slice();
+        let at = tag.span.start + offset;
+        let attr = |key: &str| tag.attributes.get(key.as_bytes());
+        let text_of = |key: &str| {
+            attr(key)
+                .map(|v| collapse_whitespace(&lossy(v)))
+                .unwrap_or_default()
+        };
+        let section = self.section.clone();
+        let found = |value: &html5gum::Spanned<HtmlString, usize>, kind, text| Found {
+            written: lossy(value).trim().to_string(),
+            at,
+            span: value_span(src, value.span, offset),
+            text,
+            kind,
+            section: section.clone(),
+        };
+        match name {
+            b"a" => {
+                self.close_anchor(out);
+                if let Some(href) = attr("href") {
+                    let link = found(href, Kind::Html, String::new());
+                    if tag.self_closing {
+                        out.push(link);
+                    } else {
+                        self.anchor = Some(link);
+                    }
+                }
+            }
+            b"area" => {
+                if let Some(href) = attr("href") {
+                    out.push(found(href, Kind::Html, text_of("alt")));
+                }
+            }
+            b"iframe" => {
+                if let Some(src) = attr("src") {
+                    out.push(found(src, Kind::Html, text_of("title")));
+                }
+            }
+            b"img" => {
+                let alt = text_of("alt");
+                if self.mode == Mode::Markdown {
+                    if let Some(src) = attr("src") {
+                        out.push(found(src, Kind::Image, alt.clone()));
+                    }
+                }
+                // An image is an anchor's text when it has no other.
+                if let Some(anchor) = &mut self.anchor {
+                    anchor.text.push_str(&alt);
+                }
+            }
+            b"blockquote" | b"q" | b"del" | b"ins" => {
+                if let Some(cite) = attr("cite") {
+                    out.push(found(cite, Kind::Cite, String::new()));
+                }
+            }
+            b"base" if self.base.is_none() => {
+                self.base = attr("href").map(|v| lossy(v).trim().to_string());
+            }
+            b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" => {
+                let id = attr("id").map(|v| lossy(v).trim().to_string());
+                self.heading = Some((String::new(), id));
+            }
+            _ => {}
+        }
+    }
+
+    fn end_tag(&mut self, name: &HtmlString, out: &mut Vec<Found>) {
+        match name.as_slice() {
+            b"a" => self.close_anchor(out),
+            b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" => {
+                if let Some((text, id)) = self.heading.take() {
+                    let text = collapse_whitespace(&text);
+                    let id = id.filter(|i| !i.is_empty()).unwrap_or_else(|| slug(&text));
+                    self.section = Some(Section { text, id });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn close_anchor(&mut self, out: &mut Vec<Found>) {
+        if let Some(mut anchor) = self.anchor.take() {
+            anchor.text = collapse_whitespace(&anchor.text);
+            out.push(anchor);
+        }
+    }
+}
+
+/// The span of an attribute's value in the file, from the span of the whole attribute
+/// (`name = "value"`), without the quotes.
+fn value_span(src: &str, attr: Span<usize>, offset: usize) -> std::ops::Range<usize> {
+    let bytes = &src.as_bytes()[attr.start.min(src.len())..attr.end.min(src.len())];
+    let Some(eq) = bytes.iter().position(|&b| b == b'=') else {
+        return attr.end + offset..attr.end + offset;
+    };
+    let mut start = eq + 1;
+    while bytes.get(start).is_some_and(u8::is_ascii_whitespace) {
+        start += 1;
+    }
+    let end = if let Some(&quote @ (b'"' | b'\'')) = bytes.get(start) {
+        start += 1;
+        start
+            + bytes[start..]
+                .iter()
+                .position(|&b| b == quote)
+                .unwrap_or(bytes.len() - start)
+    } else {
+        // Unquoted: up to whitespace or the tag's end (html5gum's span may include the `>`).
+        start
+            + bytes[start..]
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || b == b'>')
+                .unwrap_or(bytes.len() - start)
+    };
+    let base = attr.start + offset;
+    base + start..base + end
+}
+
+fn lossy(s: &HtmlString) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(s.as_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links(html: &str) -> Vec<(String, usize, String, Kind)> {
+        extract(html)
+            .into_iter()
+            .map(|f| (f.written, f.at, f.text, f.kind))
+            .collect()
+    }
+
+    #[test]
+    fn attribute_value_span_excludes_quotes() {
+        let html = r#"<p><a href="https://a.example/x">A</a> <a href=https://b.example>B</a>"#;
+        let found = extract(html);
+        assert_eq!(&html[found[0].span.clone()], "https://a.example/x");
+        assert_eq!(&html[found[1].span.clone()], "https://b.example");
+    }
+
+    #[test]
+    fn elements_and_text() {
+        let html = "<h2 id=\"s\">Sources</h2>\n<a href=\" https://a.example/?x=1&amp;y=2 \">The <b>A</b>\n page</a>\
+            <area href=\"https://b.example\" alt=\"map\"><iframe src=\"//c.example/embed\" title=\"Video\"></iframe>\
+            <blockquote cite=\"https://d.example/q\">quoted</blockquote><img src=\"https://e.example/i.png\">\
+            <!-- <a href=\"https://hidden.example\">x</a> --><script>var a = '<a href=\"https://js.example\">';</script>";
+        let at = |needle: &str| html.find(needle).unwrap();
+        assert_eq!(
+            links(html),
+            vec![
+                (
+                    "https://a.example/?x=1&y=2".into(),
+                    at("<a "),
+                    "The A page".into(),
+                    Kind::Html
+                ),
+                (
+                    "https://b.example".into(),
+                    at("<area"),
+                    "map".into(),
+                    Kind::Html
+                ),
+                (
+                    "//c.example/embed".into(),
+                    at("<iframe"),
+                    "Video".into(),
+                    Kind::Html
+                ),
+                (
+                    "https://d.example/q".into(),
+                    at("<blockquote"),
+                    "".into(),
+                    Kind::Cite
+                ),
+            ]
+        );
+        // The span is the value as written, entities and padding included.
+        let found = extract(html);
+        assert_eq!(
+            &html[found[0].span.clone()],
+            " https://a.example/?x=1&amp;y=2 "
+        );
+        assert_eq!(found[0].section.as_ref().unwrap().id, "s");
+        assert_eq!(found[0].section.as_ref().unwrap().text, "Sources");
+    }
+
+    #[test]
+    fn base_href_is_reported() {
+        let doc = extract_document("<base href='https://example.org/docs/'><a href='x'>x</a>");
+        assert_eq!(doc.base.as_deref(), Some("https://example.org/docs/"));
+        assert_eq!(doc.links[0].written, "x");
+    }
+}

@@ -1,0 +1,403 @@
+//! Links in Markdown: CommonMark with GitHub's extensions, plus raw HTML and bare URLs.
+//!
+//! pulldown-cmark parses (with byte offsets for every event), so links, reference
+//! definitions, code spans, code blocks, front matter and heading ids follow the spec.
+//! What it leaves to us: bare URLs in prose (GitHub's extended autolinks, found with
+//! linkify in merged runs of text), the exact span of a destination inside `[text](dest)`
+//! (scanned from the raw source), and raw HTML (handed to the HTML scanner).
+
+use std::ops::Range;
+
+use linkify::{LinkFinder, LinkKind};
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+
+use super::html::{Mode, Scanner};
+use super::{Found, Kind, Section, collapse_whitespace, slug};
+
+/// Extracts every link of a Markdown document, in document order.
+pub fn extract(text: &str) -> Vec<Found> {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
+        | Options::ENABLE_GFM;
+    let parser = Parser::new_ext(text, options).into_offset_iter();
+    let defs = parser
+        .reference_definitions()
+        .iter()
+        .map(|(label, def)| (label.to_string(), def.span.clone()))
+        .collect();
+    let mut walker = Walker {
+        text,
+        defs,
+        out: Vec::new(),
+        html: Scanner::new(Mode::Markdown),
+        captures: Vec::new(),
+        heading: None,
+        footnote_depth: 0,
+        skip_depth: 0,
+        prose: None,
+        html_block: None,
+    };
+    for (event, range) in parser {
+        walker.event(event, range);
+    }
+    walker.flush_prose();
+    walker.html.finish(&mut walker.out);
+    walker.out
+}
+
+/// A link or image whose text is still being read.
+struct Capture {
+    kind: Kind,
+    link_type: LinkType,
+    dest: String,
+    label: String,
+    range: Range<usize>,
+    text: String,
+    /// End of the last event inside the brackets: the `]` comes after it.
+    inner_end: usize,
+}
+
+/// The state of one pass over a document's events.
+struct Walker<'a> {
+    text: &'a str,
+    out: Vec<Found>,
+    html: Scanner,
+    captures: Vec<Capture>,
+    defs: Vec<(String, Range<usize>)>,
+    /// A heading being read: its text and explicit id.
+    heading: Option<(String, Option<String>)>,
+    footnote_depth: u32,
+    /// Inside code blocks or front matter: no links there.
+    skip_depth: u32,
+    /// A run of contiguous prose text not yet searched for bare URLs.
+    prose: Option<Range<usize>>,
+    /// The byte range of a raw HTML block being gathered.
+    html_block: Option<Range<usize>>,
+}
+
+impl Walker<'_> {
+    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+        if !matches!(event, Event::Text(_)) {
+            self.flush_prose();
+        }
+        for capture in &mut self.captures {
+            if range.start > capture.range.start {
+                capture.inner_end = capture.inner_end.max(range.end);
+            }
+        }
+        match event {
+            Event::Start(tag) => self.start(tag, range),
+            Event::End(tag) => self.end(tag),
+            Event::Text(text) => self.text_event(&text, range),
+            Event::Code(code) => self.push_text(&code),
+            Event::Html(_) => {
+                let block = self.html_block.get_or_insert(range.clone());
+                block.end = range.end;
+            }
+            Event::InlineHtml(_) => {
+                if self.skip_depth == 0 {
+                    let src = &self.text[range.clone()];
+                    self.html.feed(src, range.start, &mut self.out);
+                    self.tag_footnote_links();
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => self.push_text(" "),
+            _ => {}
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
+        match tag {
+            Tag::Link {
+                link_type,
+                dest_url,
+                id,
+                ..
+            } => self.open(Kind::Inline, link_type, dest_url, id, range),
+            Tag::Image {
+                link_type,
+                dest_url,
+                id,
+                ..
+            } => self.open(Kind::Image, link_type, dest_url, id, range),
+            Tag::Heading { id, .. } => {
+                self.heading = Some((String::new(), id.map(|i| i.to_string())));
+            }
+            Tag::FootnoteDefinition(_) => self.footnote_depth += 1,
+            Tag::CodeBlock(_) | Tag::MetadataBlock(_) => self.skip_depth += 1,
+            Tag::HtmlBlock => self.html_block = None,
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Link | TagEnd::Image => {
+                if let Some(capture) = self.captures.pop() {
+                    self.close(capture);
+                }
+            }
+            TagEnd::Heading(_) => {
+                if let Some((text, id)) = self.heading.take() {
+                    let text = collapse_whitespace(&text);
+                    let id = id.filter(|i| !i.is_empty()).unwrap_or_else(|| slug(&text));
+                    self.html.section = Some(Section { text, id });
+                }
+            }
+            TagEnd::FootnoteDefinition => self.footnote_depth -= 1,
+            TagEnd::CodeBlock | TagEnd::MetadataBlock(_) => self.skip_depth -= 1,
+            TagEnd::HtmlBlock => {
+                if let Some(block) = self.html_block.take() {
+                    let src = &self.text[block.clone()];
+                    self.html.feed(src, block.start, &mut self.out);
+                    self.tag_footnote_links();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn text_event(&mut self, text: &str, range: Range<usize>) {
+        if self.skip_depth > 0 {
+            return;
+        }
+        self.push_text(text);
+        if self.captures.is_empty() && !self.html.in_anchor() {
+            match &mut self.prose {
+                Some(run) if run.end == range.start => run.end = range.end,
+                _ => {
+                    self.flush_prose();
+                    self.prose = Some(range);
+                }
+            }
+        }
+    }
+
+    /// Adds text to whatever is collecting it: open links, an open raw `<a>`, a heading.
+    fn push_text(&mut self, text: &str) {
+        for capture in &mut self.captures {
+            capture.text.push_str(text);
+        }
+        self.html.push_text(text);
+        if let Some((heading, _)) = &mut self.heading {
+            heading.push_str(text);
+        }
+    }
+
+    fn open(
+        &mut self,
+        kind: Kind,
+        link_type: LinkType,
+        dest: CowStr<'_>,
+        id: CowStr<'_>,
+        range: Range<usize>,
+    ) {
+        // Text starts after `[` (or `![`).
+        let text_start = range.start + if kind == Kind::Image { 2 } else { 1 };
+        self.captures.push(Capture {
+            kind,
+            link_type,
+            dest: dest.to_string(),
+            label: id.to_string(),
+            inner_end: text_start.min(range.end),
+            range,
+            text: String::new(),
+        });
+    }
+
+    fn close(&mut self, capture: Capture) {
+        let source = &self.text[..capture.range.end];
+        let (kind, span) = match capture.link_type {
+            LinkType::Inline => {
+                let span = inline_dest_span(source, capture.inner_end);
+                (capture.kind, span)
+            }
+            LinkType::Reference
+            | LinkType::ReferenceUnknown
+            | LinkType::Collapsed
+            | LinkType::CollapsedUnknown
+            | LinkType::Shortcut
+            | LinkType::ShortcutUnknown => {
+                let span = self.definition_dest_span(&capture.label);
+                let kind = if capture.kind == Kind::Image {
+                    Kind::Image
+                } else {
+                    Kind::Reference
+                };
+                (kind, span)
+            }
+            LinkType::Autolink => {
+                let r = &capture.range;
+                (Kind::Autolink, Some(r.start + 1..r.end.saturating_sub(1)))
+            }
+            // E-mail autolinks and wiki links are not citations.
+            _ => return,
+        };
+        let span = span.unwrap_or(capture.range.clone());
+        let kind = if self.footnote_depth > 0 {
+            Kind::Footnote
+        } else {
+            kind
+        };
+        self.out.push(Found {
+            written: capture.dest,
+            at: capture.range.start,
+            span,
+            text: collapse_whitespace(&capture.text),
+            kind,
+            section: self.html.section.clone(),
+        });
+    }
+
+    /// The destination's span in a reference definition (`[label]: dest "title"`).
+    fn definition_dest_span(&self, label: &str) -> Option<Range<usize>> {
+        let key = unicase::UniCase::new(label);
+        let (_, def) = self
+            .defs
+            .iter()
+            .find(|(l, _)| unicase::UniCase::new(l.as_str()) == key)?;
+        let src = &self.text[def.clone()];
+        let colon = src.find("]:")? + 2;
+        let rest = &src[colon..];
+        let skip = rest.len() - rest.trim_start().len();
+        let start = def.start + colon + skip;
+        raw_dest_span(self.text, start, def.end)
+    }
+
+    /// Searches the pending prose run for bare URLs.
+    fn flush_prose(&mut self) {
+        let Some(run) = self.prose.take() else {
+            return;
+        };
+        let kind = if self.footnote_depth > 0 {
+            Kind::Footnote
+        } else {
+            Kind::Bare
+        };
+        let section = &self.html.section;
+        let out = &mut self.out;
+        bare_urls(&self.text[run.clone()], run.start, |written, span| {
+            out.push(Found {
+                text: String::new(),
+                written,
+                at: span.start,
+                span,
+                kind,
+                section: section.clone(),
+            })
+        });
+    }
+
+    /// Links the HTML scanner just found inside a footnote definition are footnotes.
+    fn tag_footnote_links(&mut self) {
+        if self.footnote_depth > 0 {
+            for found in self.out.iter_mut().rev() {
+                if found.kind != Kind::Html {
+                    break;
+                }
+                found.kind = Kind::Footnote;
+            }
+        }
+    }
+}
+
+/// The span of `dest` in `...](dest "title")`, scanning from the end of the link text.
+fn inline_dest_span(source: &str, inner_end: usize) -> Option<Range<usize>> {
+    let bytes = source.as_bytes();
+    let mut i = inner_end;
+    while i < bytes.len() && bytes[i] != b']' {
+        i += 1;
+    }
+    if bytes.get(i + 1) != Some(&b'(') {
+        return None;
+    }
+    i += 2;
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    raw_dest_span(source, i, source.len())
+}
+
+/// The span of a raw link destination starting at `start`: `<...>`, or up to whitespace
+/// or an unbalanced `)`, honouring backslash escapes.
+fn raw_dest_span(text: &str, start: usize, limit: usize) -> Option<Range<usize>> {
+    let bytes = &text.as_bytes()[..limit.min(text.len())];
+    if start >= bytes.len() {
+        return Some(start..start);
+    }
+    if bytes[start] == b'<' {
+        let mut i = start + 1;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 1,
+                b'>' => return Some(start + 1..i),
+                b'\n' => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'(' => depth += 1,
+            b')' if depth == 0 => break,
+            b')' => depth -= 1,
+            b if b.is_ascii_whitespace() || b.is_ascii_control() => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(start..i.min(bytes.len()))
+}
+
+/// Calls `found` with each bare URL in `prose` (GitHub's extended autolinks: `http://`,
+/// `https://` and `www.`), trailing punctuation and emphasis markers removed.
+pub(crate) fn bare_urls(prose: &str, offset: usize, mut found: impl FnMut(String, Range<usize>)) {
+    let has_candidate = memchr::memmem::find(prose.as_bytes(), b"://").is_some()
+        || memchr::memmem::find(prose.as_bytes(), b"www.").is_some();
+    if !has_candidate {
+        return;
+    }
+    let mut finder = LinkFinder::new();
+    finder.kinds(&[LinkKind::Url]).url_must_have_scheme(false);
+    for link in finder.links(prose) {
+        let s = link.as_str();
+        let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+        if !(lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("www."))
+        {
+            continue;
+        }
+        let trimmed = s.trim_end_matches(['*', '_', '~', '.', ',', ':', ';', '!', '?', '\'', '"']);
+        if trimmed.is_empty() {
+            continue;
+        }
+        let start = offset + link.start();
+        found(trimmed.to_string(), start..start + trimmed.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_destination_spans() {
+        let t = "(a(b)c) x";
+        assert_eq!(raw_dest_span(t, 1, t.len()), Some(1..6));
+        let t = "<a b> x";
+        assert_eq!(raw_dest_span(t, 0, t.len()), Some(1..4));
+        let t = r"a\)b) x";
+        assert_eq!(raw_dest_span(t, 0, t.len()), Some(0..4));
+    }
+}

@@ -1,0 +1,137 @@
+//! Where citations come from: source files (Markdown, HTML, URL lists) turned into
+//! [`Found`] links with their exact place, before they are judged by [`crate::link`].
+//!
+//! Each extractor is a pure function of the file's text, so files can be scanned on all
+//! cores and tested one syntax case at a time.
+
+pub mod html;
+pub mod markdown;
+pub mod span;
+pub mod text;
+pub mod walk;
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+/// The syntax a citation was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Markdown `[text](url)`.
+    Inline,
+    /// Markdown `[text][ref]`, `[ref][]` or `[ref]` resolved to its definition.
+    Reference,
+    /// Markdown `<https://...>`.
+    Autolink,
+    /// A URL in prose (GitHub's autolink rules) or in a plain-text URL list.
+    Bare,
+    /// An HTML element: `a`, `area`, `iframe` (in HTML files or raw HTML in Markdown).
+    Html,
+    /// An image: Markdown `![alt](url)` or raw `<img src>`.
+    Image,
+    /// A `cite` attribute of `blockquote`, `q`, `del` or `ins`.
+    Cite,
+    /// A link inside a Markdown footnote definition.
+    Footnote,
+}
+
+impl Kind {
+    /// The lower-case name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Inline => "inline",
+            Kind::Reference => "reference",
+            Kind::Autolink => "autolink",
+            Kind::Bare => "bare",
+            Kind::Html => "html",
+            Kind::Image => "image",
+            Kind::Cite => "cite",
+            Kind::Footnote => "footnote",
+        }
+    }
+}
+
+/// The heading a citation sits under: its text and its anchor id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Section {
+    /// The heading's text, inline markup removed.
+    pub text: String,
+    /// The explicit id (`{#id}`, `id="..."`) or, failing that, a GitHub-style slug.
+    pub id: String,
+}
+
+/// A link as an extractor found it, before it is resolved and judged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// The destination as written, with escapes and entities decoded.
+    pub written: String,
+    /// Byte offset where the citation starts (`[`, `<`, or the URL's first character).
+    pub at: usize,
+    /// Byte range of the destination in the file (for rewriting it).
+    pub span: Range<usize>,
+    /// The link text (or alt text, or title), whitespace collapsed.
+    pub text: String,
+    /// The syntax it was written in.
+    pub kind: Kind,
+    /// The nearest heading above it.
+    pub section: Option<Section>,
+}
+
+/// The format of a source file, chosen by its extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    /// `.md`, `.markdown`, `.mdx`, `.svx`.
+    Markdown,
+    /// `.html`, `.htm`.
+    Html,
+    /// `.txt` (and files named explicitly with another extension): one URL a line.
+    Text,
+}
+
+impl Format {
+    /// The format for a path's extension, or `None` for files a folder walk skips.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "md" | "markdown" | "mdx" | "svx" => Some(Format::Markdown),
+            "html" | "htm" => Some(Format::Html),
+            "txt" => Some(Format::Text),
+            _ => None,
+        }
+    }
+}
+
+/// Extracts every link of a file's text in the given format.
+pub fn extract(format: Format, text: &str) -> Vec<Found> {
+    match format {
+        Format::Markdown => markdown::extract(text),
+        Format::Html => html::extract(text),
+        Format::Text => text::extract(text),
+    }
+}
+
+/// Collapses runs of whitespace to one space and trims the ends.
+pub(crate) fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// A GitHub-style anchor slug for a heading's text.
+pub(crate) fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '_' || c == '-' {
+            out.extend(c.to_lowercase());
+        } else if c == ' ' {
+            out.push('-');
+        }
+    }
+    out
+}
