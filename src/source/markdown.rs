@@ -401,3 +401,179 @@ mod tests {
         assert_eq!(raw_dest_span(t, 0, t.len()), Some(0..4));
     }
 }
+
+#[cfg(test)]
+mod syntax_tests {
+    //! One row per syntax case: the Markdown, then every citation expected from it as
+    //! (destination as written, line, column, text, kind). Positions come from
+    //! `scan_text`, the same path the binary takes.
+
+    use std::path::Path;
+
+    use crate::link::Site;
+    use crate::scan::{scan_text, FileScan, ScanOptions};
+    use crate::source::{Format, Kind};
+
+    type Row = (&'static str, u32, u32, &'static str, Kind);
+
+    fn scan(md: &str) -> FileScan {
+        let options = ScanOptions {
+            site: Site::new(Some("https://pauseai.info"), &[]).unwrap(),
+            keep_internal: false,
+        };
+        let mut scan = FileScan::default();
+        scan_text(md, Format::Markdown, Path::new("t.md"), &options, &mut scan);
+        scan
+    }
+
+    fn rows(md: &str) -> Vec<Row> {
+        let scan = scan(md);
+        scan.citations
+            .iter()
+            .map(|c| {
+                let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+                (leak(&c.written), c.line, c.column, leak(&c.text), c.kind)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_syntax_case() {
+        use Kind::*;
+        let table: &[(&str, &[Row])] = &[
+            (
+                "See [the declaration](https://www.gov.uk/a \"Its title\") now.",
+                &[("https://www.gov.uk/a", 1, 5, "the declaration", Inline)],
+            ),
+            (
+                "The [Montreal Protocol](https://en.wikipedia.org/wiki/Montreal_Protocol_(1987)).",
+                &[("https://en.wikipedia.org/wiki/Montreal_Protocol_(1987)", 1, 5, "Montreal Protocol", Inline)],
+            ),
+            (
+                "[spaced](<https://example.com/a b(c>)",
+                &[("https://example.com/a b(c", 1, 1, "spaced", Inline)],
+            ),
+            (
+                "[full][r1], [r2][], [R1] and [missing].\n\n[r1]: https://example.com/one\n[r2]:\n  <https://example.com/two> 'T'\n",
+                &[
+                    ("https://example.com/one", 1, 1, "full", Reference),
+                    ("https://example.com/two", 1, 13, "r2", Reference),
+                    ("https://example.com/one", 1, 21, "R1", Reference),
+                ],
+            ),
+            (
+                "Autolink <https://example.com/auto> here.",
+                &[("https://example.com/auto", 1, 10, "https://example.com/auto", Autolink)],
+            ),
+            (
+                "Read https://example.com/a. Or _https://example.com/b_ and **https://example.com/c**\n(see https://example.com/d) or www.example.com/e, then https://en.wikipedia.org/wiki/Foo_(bar)!",
+                &[
+                    ("https://example.com/a", 1, 6, "", Bare),
+                    ("https://example.com/b", 1, 33, "", Bare),
+                    ("https://example.com/c", 1, 62, "", Bare),
+                    ("https://example.com/d", 2, 6, "", Bare),
+                    ("www.example.com/e", 2, 32, "", Bare),
+                    ("https://en.wikipedia.org/wiki/Foo_(bar)", 2, 56, "", Bare),
+                ],
+            ),
+            (
+                "Claim.[^1]\n\n[^1]: [Source](https://example.com/f), see https://example.com/g\n",
+                &[
+                    ("https://example.com/f", 3, 7, "Source", Footnote),
+                    ("https://example.com/g", 3, 44, "", Footnote),
+                ],
+            ),
+            (
+                "![A chart](https://example.com/i.png)\n[![badge](https://img.example/b.svg)](https://example.com/page)",
+                &[
+                    ("https://example.com/i.png", 1, 1, "A chart", Image),
+                    ("https://img.example/b.svg", 2, 2, "badge", Image),
+                    ("https://example.com/page", 2, 1, "badge", Inline),
+                ],
+            ),
+            (
+                "Inline <a href=\"https://example.com/h?a=1&amp;b=2\">raw <b>text</b></a> html.\n\n<iframe\n  src=\"https://www.youtube.com/embed/x\" title=\"Talk\"></iframe>\n\n<blockquote cite=\"https://example.com/q\">Q</blockquote>\n\n<img src=\"https://example.com/r.png\" alt=\"R\">\n",
+                &[
+                    ("https://example.com/h?a=1&b=2", 1, 8, "raw text", Html),
+                    ("https://www.youtube.com/embed/x", 3, 1, "Talk", Html),
+                    ("https://example.com/q", 6, 1, "", Cite),
+                    ("https://example.com/r.png", 8, 1, "R", Image),
+                ],
+            ),
+            (
+                "`https://example.com/code` and\n\n```\n[x](https://example.com/fenced)\n```\n\n    https://example.com/indented\n\n<!-- [x](https://example.com/comment) -->\n\ntext <!-- https://example.com/c2\n[y](https://example.com/c3) --> end",
+                &[],
+            ),
+            (
+                "---\nsource: https://example.com/yaml\n---\n# T\n",
+                &[],
+            ),
+            (
+                "+++\nsource = \"https://example.com/toml\"\n+++\n[x](https://example.com/after)\n",
+                &[("https://example.com/after", 4, 1, "x", Inline)],
+            ),
+            (
+                "Één [ü](https://example.com/u) — [v](https://example.com/v)",
+                &[
+                    ("https://example.com/u", 1, 5, "ü", Inline),
+                    ("https://example.com/v", 1, 34, "v", Inline),
+                ],
+            ),
+            (
+                "| a | b |\n|---|---|\n| [cell](https://example.com/t) | https://example.com/t2 |\n",
+                &[
+                    ("https://example.com/t", 3, 3, "cell", Inline),
+                    ("https://example.com/t2", 3, 35, "", Bare),
+                ],
+            ),
+            (
+                "[two\nlines](https://example.com/m) and [mail](mailto:a@b.c) and [home](https://pauseai.info/)",
+                &[("https://example.com/m", 1, 1, "two lines", Inline)],
+            ),
+        ];
+        for (md, expected) in table {
+            pretty_assertions::assert_eq!(rows(md), expected.to_vec(), "in:\n{md}");
+        }
+    }
+
+    #[test]
+    fn spans_cover_the_destination_as_written() {
+        let md = "[a](https://e.com/x \"t\") [b][r] <https://e.com/z> [c](<https://e.com/w w>)\n\n[r]: https://e.com/y\n";
+        let scan = scan(md);
+        let written: Vec<_> = scan.citations.iter().map(|c| &md[c.span.start..c.span.end]).collect();
+        assert_eq!(written, ["https://e.com/x", "https://e.com/y", "https://e.com/z", "https://e.com/w w"]);
+    }
+
+    #[test]
+    fn sections_follow_headings_and_their_ids() {
+        let md = "[a](https://e.com/1)\n\n## Eerdere toppen {#past-summits-1}\n\n[b](https://e.com/2)\n\n### 2023 UK *AI* Summit\n\n<a href=\"https://e.com/3\">c</a>\n";
+        let scan = scan(md);
+        let sections: Vec<_> = scan
+            .citations
+            .iter()
+            .map(|c| c.section.as_ref().map(|s| (s.text.as_str(), s.id.as_str())))
+            .collect();
+        assert_eq!(
+            sections,
+            [
+                None,
+                Some(("Eerdere toppen", "past-summits-1")),
+                Some(("2023 UK AI Summit", "2023-uk-ai-summit")),
+            ]
+        );
+    }
+
+    #[test]
+    fn internal_and_ignored_links_are_counted_not_listed() {
+        let scan = scan("[a](/risks) [b](../x.md) [c](https://pauseai.info/y) [d](mailto:x@y.z) [e](tel:+1)");
+        assert!(scan.citations.is_empty());
+        assert_eq!((scan.internal, scan.ignored), (3, 2));
+    }
+
+    #[test]
+    fn malformed_urls_are_kept_as_invalid() {
+        let scan = scan("[a](<https://exa mple.com>) [b](htps://example.com/x) [c](www.example.com/y)");
+        let invalid: Vec<_> = scan.citations.iter().map(|c| (c.written.as_str(), c.invalid.is_some())).collect();
+        assert_eq!(invalid, [("https://exa mple.com", true), ("htps://example.com/x", true), ("www.example.com/y", true)]);
+    }
+}
