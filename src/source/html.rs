@@ -156,10 +156,8 @@ impl Scanner {
             }
             b"img" => {
                 let alt = text_of("alt");
-                if self.mode == Mode::Markdown {
-                    if let Some(src) = attr("src") {
-                        out.push(found(src, Kind::Image, alt.clone()));
-                    }
+                if let (Mode::Markdown, Some(src)) = (self.mode, attr("src")) {
+                    out.push(found(src, Kind::Image, alt.clone()));
                 }
                 // An image is an anchor's text when it has no other.
                 if let Some(anchor) = &mut self.anchor {

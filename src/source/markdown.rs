@@ -99,12 +99,10 @@ impl Walker<'_> {
                 let block = self.html_block.get_or_insert(range.clone());
                 block.end = range.end;
             }
-            Event::InlineHtml(_) => {
-                if self.skip_depth == 0 {
-                    let src = &self.text[range.clone()];
-                    self.html.feed(src, range.start, &mut self.out);
-                    self.tag_footnote_links();
-                }
+            Event::InlineHtml(_) if self.skip_depth == 0 => {
+                let src = &self.text[range.clone()];
+                self.html.feed(src, range.start, &mut self.out);
+                self.tag_footnote_links();
             }
             Event::SoftBreak | Event::HardBreak => self.push_text(" "),
             _ => {}
@@ -411,7 +409,7 @@ mod syntax_tests {
     use std::path::Path;
 
     use crate::link::Site;
-    use crate::scan::{scan_text, FileScan, ScanOptions};
+    use crate::scan::{FileScan, ScanOptions, scan_text};
     use crate::source::{Format, Kind};
 
     type Row = (&'static str, u32, u32, &'static str, Kind);
@@ -447,7 +445,13 @@ mod syntax_tests {
             ),
             (
                 "The [Montreal Protocol](https://en.wikipedia.org/wiki/Montreal_Protocol_(1987)).",
-                &[("https://en.wikipedia.org/wiki/Montreal_Protocol_(1987)", 1, 5, "Montreal Protocol", Inline)],
+                &[(
+                    "https://en.wikipedia.org/wiki/Montreal_Protocol_(1987)",
+                    1,
+                    5,
+                    "Montreal Protocol",
+                    Inline,
+                )],
             ),
             (
                 "[spaced](<https://example.com/a b(c>)",
@@ -463,7 +467,13 @@ mod syntax_tests {
             ),
             (
                 "Autolink <https://example.com/auto> here.",
-                &[("https://example.com/auto", 1, 10, "https://example.com/auto", Autolink)],
+                &[(
+                    "https://example.com/auto",
+                    1,
+                    10,
+                    "https://example.com/auto",
+                    Autolink,
+                )],
             ),
             (
                 "Read https://example.com/a. Or _https://example.com/b_ and **https://example.com/c**\n(see https://example.com/d) or www.example.com/e, then https://en.wikipedia.org/wiki/Foo_(bar)!",
@@ -504,10 +514,7 @@ mod syntax_tests {
                 "`https://example.com/code` and\n\n```\n[x](https://example.com/fenced)\n```\n\n    https://example.com/indented\n\n<!-- [x](https://example.com/comment) -->\n\ntext <!-- https://example.com/c2\n[y](https://example.com/c3) --> end",
                 &[],
             ),
-            (
-                "---\nsource: https://example.com/yaml\n---\n# T\n",
-                &[],
-            ),
+            ("---\nsource: https://example.com/yaml\n---\n# T\n", &[]),
             (
                 "+++\nsource = \"https://example.com/toml\"\n+++\n[x](https://example.com/after)\n",
                 &[("https://example.com/after", 4, 1, "x", Inline)],
@@ -540,8 +547,20 @@ mod syntax_tests {
     fn spans_cover_the_destination_as_written() {
         let md = "[a](https://e.com/x \"t\") [b][r] <https://e.com/z> [c](<https://e.com/w w>)\n\n[r]: https://e.com/y\n";
         let scan = scan(md);
-        let written: Vec<_> = scan.citations.iter().map(|c| &md[c.span.start..c.span.end]).collect();
-        assert_eq!(written, ["https://e.com/x", "https://e.com/y", "https://e.com/z", "https://e.com/w w"]);
+        let written: Vec<_> = scan
+            .citations
+            .iter()
+            .map(|c| &md[c.span.start..c.span.end])
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "https://e.com/x",
+                "https://e.com/y",
+                "https://e.com/z",
+                "https://e.com/w w"
+            ]
+        );
     }
 
     #[test]
@@ -565,15 +584,29 @@ mod syntax_tests {
 
     #[test]
     fn internal_and_ignored_links_are_counted_not_listed() {
-        let scan = scan("[a](/risks) [b](../x.md) [c](https://pauseai.info/y) [d](mailto:x@y.z) [e](tel:+1)");
+        let scan = scan(
+            "[a](/risks) [b](../x.md) [c](https://pauseai.info/y) [d](mailto:x@y.z) [e](tel:+1)",
+        );
         assert!(scan.citations.is_empty());
         assert_eq!((scan.internal, scan.ignored), (3, 2));
     }
 
     #[test]
     fn malformed_urls_are_kept_as_invalid() {
-        let scan = scan("[a](<https://exa mple.com>) [b](htps://example.com/x) [c](www.example.com/y)");
-        let invalid: Vec<_> = scan.citations.iter().map(|c| (c.written.as_str(), c.invalid.is_some())).collect();
-        assert_eq!(invalid, [("https://exa mple.com", true), ("htps://example.com/x", true), ("www.example.com/y", true)]);
+        let scan =
+            scan("[a](<https://exa mple.com>) [b](htps://example.com/x) [c](www.example.com/y)");
+        let invalid: Vec<_> = scan
+            .citations
+            .iter()
+            .map(|c| (c.written.as_str(), c.invalid.is_some()))
+            .collect();
+        assert_eq!(
+            invalid,
+            [
+                ("https://exa mple.com", true),
+                ("htps://example.com/x", true),
+                ("www.example.com/y", true)
+            ]
+        );
     }
 }
