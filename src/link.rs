@@ -53,8 +53,8 @@ fn strip_www(host: &str) -> &str {
 /// What a destination as written turns out to be.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Judged {
-    /// Someone else's page: a citation to check.
-    External(Url),
+    /// Someone else's page: a citation to check, as a normalized absolute URL.
+    External(String),
     /// The site's own page (relative, root-relative, or on the site's hosts).
     Internal(String),
     /// Malformed: kept so an editor sees it, with the reason.
@@ -165,15 +165,134 @@ pub fn judge(written: &str, base: Option<&Url>, site: &Site) -> Judged {
 }
 
 fn judge_absolute(written: &str, site: &Site) -> Judged {
+    // Most cited URLs are already in normal form, or lack only the `/` of an empty path.
+    let with_slash;
+    let candidate = if written
+        .get(8..)
+        .is_some_and(|t| !t.contains(['/', '?', '#']))
+    {
+        with_slash = format!("{written}/");
+        &with_slash
+    } else {
+        written
+    };
+    if let Some(host) = already_normalized(candidate) {
+        return if site.is_own(host) {
+            Judged::Internal(candidate.to_string())
+        } else {
+            Judged::External(candidate.to_string())
+        };
+    }
     match Url::parse(written) {
         Err(e) => Judged::Invalid(e.to_string()),
         Ok(url) => match url.host_str() {
             None | Some("") => Judged::Invalid("no host".to_string()),
-            Some(host) if site.is_own(host) => Judged::Internal(url.to_string()),
-            Some(_) => Judged::External(url),
+            Some(host) if site.is_own(host) => Judged::Internal(url.into()),
+            Some(_) => Judged::External(url.into()),
         },
     }
 }
+
+/// The host of `s` when `s` is an `http(s)` URL that the WHATWG parser would return
+/// unchanged, judged conservatively in one pass (most cited URLs are; full parsing costs
+/// thousands of instructions each). `None` means "parse it properly", never "invalid".
+///
+/// Unchanged means: a lower-case `http://` or `https://`; a host of lower-case ASCII letters,
+/// digits, `-` and `.` (no port, no user info, no IPv4 look-alike, no punycode); a non-empty
+/// path without dot segments or backslashes; and no character in path, query or fragment
+/// that the parser would percent-encode or strip.
+pub(crate) fn already_normalized(s: &str) -> Option<&str> {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))?;
+    let bytes = rest.as_bytes();
+    let host_len = bytes.iter().position(|&b| CLASS[b as usize] & HOST == 0)?;
+    let host = &rest[..host_len];
+    if bytes[host_len] != b'/' || host.is_empty() || host.starts_with('.') || host.ends_with('.') {
+        return None;
+    }
+    let last_label = host.rsplit('.').next().unwrap_or(host);
+    let has = |pat: &[u8]| host.as_bytes().windows(pat.len()).any(|w| w == pat);
+    if has(b"..") || has(b"xn--") || last_label.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    // Path, then query, then fragment: each allows a different set of bytes unchanged.
+    let mut part = PATH;
+    let mut i = host_len;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let class = CLASS[b as usize];
+        if class & part != 0 {
+            i += 1;
+            continue;
+        }
+        match b {
+            b'?' if part == PATH => part = QUERY,
+            b'#' if part != FRAGMENT => part = FRAGMENT,
+            // A dot segment (`/./`, `/../`, or one at the end) is resolved by the parser.
+            b'.' if part == PATH => {
+                let dots = bytes[i..].iter().take_while(|&&c| c == b'.').count();
+                let after = bytes.get(i + dots);
+                if bytes[i - 1] == b'/'
+                    && dots <= 2
+                    && matches!(after, None | Some(b'/' | b'?' | b'#'))
+                {
+                    return None;
+                }
+                i += dots;
+                continue;
+            }
+            // `%2e` is a dot to the parser.
+            b'%' if part == PATH => {
+                if bytes
+                    .get(i + 1..i + 3)
+                    .is_some_and(|h| h.eq_ignore_ascii_case(b"2e"))
+                {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+    Some(host)
+}
+
+/// Byte classes for [`already_normalized`]: which bytes stand unchanged in a host, a path,
+/// a query and a fragment of an `http(s)` URL.
+const HOST: u8 = 1;
+const PATH: u8 = 2;
+const QUERY: u8 = 4;
+const FRAGMENT: u8 = 8;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        let c = b as u8;
+        let mut class = PATH | QUERY | FRAGMENT;
+        // Percent-encoded (or structural) in the path: " # < > ? ` { } \ and `.`/`%` (checked).
+        if matches!(
+            c,
+            b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}' | b'\\' | b'.' | b'%'
+        ) {
+            class &= !PATH;
+        }
+        // In a special scheme's query: " # < > '
+        if matches!(c, b'"' | b'#' | b'<' | b'>' | b'\'' | b'\\') {
+            class &= !QUERY;
+        }
+        // In the fragment: " < > `
+        if matches!(c, b'"' | b'<' | b'>' | b'`' | b'\\') {
+            class &= !FRAGMENT;
+        }
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.' {
+            class |= HOST;
+        }
+        t[b] = class;
+        b += 1;
+    }
+    t
+};
 
 /// The scheme of an absolute URL (`ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"`).
 fn scheme_of(s: &str) -> Option<&str> {
@@ -189,7 +308,10 @@ fn scheme_of(s: &str) -> Option<&str> {
 /// `www.example.org/...`: a URL whose scheme was forgotten, not a relative path.
 fn looks_like_domain(s: &str) -> bool {
     let first = s.split(['/', '?', '#']).next().unwrap_or("");
-    first.len() > 4 && first[..4].eq_ignore_ascii_case("www.") && first[4..].contains('.')
+    first
+        .get(..4)
+        .is_some_and(|www| www.eq_ignore_ascii_case("www."))
+        && first[4..].contains('.')
 }
 
 /// The registrable domain of a host (`www.reuters.com` → `reuters.com`), by the Public
@@ -215,7 +337,7 @@ mod tests {
     fn judging_destinations() {
         let s = site();
         let ext = |w: &str| match judge(w, None, &s) {
-            Judged::External(u) => u.to_string(),
+            Judged::External(u) => u,
             other => panic!("{w}: {other:?}"),
         };
         assert_eq!(
@@ -223,6 +345,8 @@ mod tests {
             "https://www.gov.uk/a?b#c"
         );
         assert_eq!(ext("http://example.com:80"), "http://example.com/");
+        assert_eq!(ext("http://example.com"), "http://example.com/");
+        assert_eq!(ext("https://example.com/"), "https://example.com/");
         assert_eq!(
             ext("http://example.com:8080/x"),
             "http://example.com:8080/x"
@@ -276,12 +400,81 @@ mod tests {
         let base = Url::parse("https://example.org/docs/").unwrap();
         assert_eq!(
             judge("a/b.html", Some(&base), &s),
-            Judged::External(Url::parse("https://example.org/docs/a/b.html").unwrap())
+            Judged::External("https://example.org/docs/a/b.html".into())
         );
         assert_eq!(
             judge("//x.org/y", Some(&Url::parse("http://a.org/").unwrap()), &s),
-            Judged::External(Url::parse("http://x.org/y").unwrap())
+            Judged::External("http://x.org/y".into())
         );
+    }
+
+    /// The fast path must agree with the `url` crate wherever it answers.
+    #[test]
+    fn fast_path_agrees_with_the_parser() {
+        let cases = [
+            ("https://www.gov.uk/a/b?c=d&e#f", true),
+            ("https://example.com/", true),
+            ("http://a-b.example.org/x%20y?q='1'", false),
+            ("https://example.com", false),
+            ("https://Example.com/", false),
+            ("https://example.com:443/", false),
+            ("https://u@example.com/", false),
+            ("https://example.com/a/../b", false),
+            ("https://example.com/a/./b", false),
+            ("https://example.com/a/.", false),
+            ("https://example.com/a/%2e%2E/b", false),
+            ("https://example.com/a/.b/..c/...", true),
+            ("https://example.com/a b", false),
+            ("https://example.com/{x}", false),
+            ("https://example.com/?{x}", true),
+            ("https://example.com/`", false),
+            ("https://example.com/?`", true),
+            ("https://example.com/#`", false),
+            ("https://example.com/é", false),
+            ("https://1.2.3.4/", false),
+            ("https://0x7f.1/", false),
+            ("https://xn--bcher-kva.example/", false),
+            ("https://a..b/", false),
+            ("https://example.com\\x", false),
+        ];
+        for (s, fast) in cases {
+            assert_eq!(already_normalized(s).is_some(), fast, "{s}");
+            if let Some(host) = already_normalized(s) {
+                let url = Url::parse(s).unwrap();
+                assert_eq!(url.as_str(), s);
+                assert_eq!(url.host_str(), Some(host));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Random URL-ish strings near the edge cases: whenever the fast path answers, the
+        /// parser gives the same URL and host.
+        #[test]
+        fn fast_path_never_disagrees(
+            scheme in "(https?|HTTP)://",
+            host in "[a-z0-9.A-]{1,12}(:[0-9]{1,3})?",
+            tail in "/?[/a-z0-9.%?#'`{}<> \"\\\\\t\u{e9}-]{0,24}",
+        ) {
+            let s = format!("{scheme}{host}{tail}");
+            if let Some(h) = already_normalized(&s) {
+                let url = Url::parse(&s).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{s}: {e}")))?;
+                proptest::prop_assert_eq!(url.as_str(), s.as_str());
+                proptest::prop_assert_eq!(url.host_str(), Some(h));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Judging never panics, and whatever it calls external is a URL the parser accepts.
+        #[test]
+        fn judging_any_text_is_safe(s in "\\PC{0,40}", t in "(https?:)?//[a-zé.:/?#@\\[\\]%-]{0,20}") {
+            for w in [&s, &t] {
+                if let Judged::External(url) = judge(w, None, &Site::default()) {
+                    proptest::prop_assert!(Url::parse(&url).is_ok(), "{url}");
+                }
+            }
+        }
     }
 
     #[test]

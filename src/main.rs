@@ -9,8 +9,8 @@ use clap::Parser;
 
 use citekeep::exit_codes::ExitCode;
 use citekeep::link::Site;
-use citekeep::output::{ScanWriter, Tally};
-use citekeep::scan::{ScanOptions, scan_files};
+use citekeep::output::{FileTally, ScanWriter, Tally, render};
+use citekeep::scan::{FileScan, ScanOptions, scan_files};
 use citekeep::source::walk::{self, Filter};
 use citekeep::{Error, config};
 use cli::{Cli, Command, ScanArgs};
@@ -62,16 +62,20 @@ fn scan(loaded: &config::Loaded, args: ScanArgs, quiet: bool) -> Result<ExitCode
     let stdout = io::stdout().lock();
     let mut writer = ScanWriter::new(io::BufWriter::with_capacity(1 << 16, stdout), args.format)?;
     let mut write_error = None;
-    scan_files(&files, &options, threads, |result| match result {
-        Ok(scan) => {
+    let format = args.format;
+    let work = |result: Result<FileScan, Error>| {
+        result.map(|scan| (render(&scan, format), FileTally::of(&scan)))
+    };
+    scan_files(&files, &options, threads, work, |result| match result {
+        Ok((rendered, file_tally)) => {
             if !quiet {
-                for w in &scan.warnings {
+                for w in file_tally.warnings() {
                     eprintln!("citekeep: warning: {w}");
                 }
             }
-            tally.add(&scan);
+            tally.add(file_tally);
             if write_error.is_none() {
-                write_error = writer.file(&scan).err();
+                write_error = writer.file(&rendered).err();
             }
         }
         Err(e) => report_error(&mut tally, &e),

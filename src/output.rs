@@ -2,8 +2,9 @@
 //! then counts by domain) and one JSON document for programs (see `docs/json.md`).
 //! Both stream: citations are written as files finish, only counts are kept.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -43,36 +44,97 @@ pub struct DomainCount {
     pub citations: usize,
 }
 
-/// Accumulates a [`Summary`] file by file, keeping only counts and URL hashes.
+/// One file's share of a [`Summary`], counted on the worker that scanned the file.
+#[derive(Debug, Default)]
+pub struct FileTally {
+    internal: usize,
+    ignored: usize,
+    citations: usize,
+    invalid: usize,
+    urls: Vec<u64>,
+    domains: HashMap<String, usize>,
+    warnings: Vec<String>,
+}
+
+impl FileTally {
+    /// Counts one file's scan.
+    pub fn of(scan: &FileScan) -> FileTally {
+        let mut t = FileTally {
+            internal: scan.internal,
+            ignored: scan.ignored,
+            warnings: scan.warnings.clone(),
+            ..FileTally::default()
+        };
+        let mut domains: HashMap<&str, usize> = HashMap::new();
+        for c in scan.citations.iter().filter(|c| !c.internal) {
+            t.citations += 1;
+            if c.invalid.is_some() {
+                t.invalid += 1;
+                continue;
+            }
+            t.urls.push(url_hash(&c.url));
+            if let Some(host) = host_of(&c.url) {
+                *domains.entry(registrable_domain(host)).or_default() += 1;
+            }
+        }
+        t.domains = domains
+            .into_iter()
+            .map(|(d, n)| (d.to_string(), n))
+            .collect();
+        t
+    }
+}
+
+impl FileTally {
+    /// The file's warnings.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+/// A fixed-seed hash of a URL, the same on every worker, for counting distinct URLs
+/// without keeping them.
+fn url_hash(url: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0).hash_one(url)
+}
+
+/// The host of a URL already normalized by the `url` crate (no parsing needed).
+fn host_of(url: &str) -> Option<&str> {
+    let start = memchr::memmem::find(url.as_bytes(), b"://")? + 3;
+    let rest = &url.as_bytes()[start..];
+    let end = rest
+        .iter()
+        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let authority = &url[start..start + end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.starts_with('[') {
+        return host_port.find(']').map(|i| &host_port[..=i]);
+    }
+    Some(host_port.split_once(':').map_or(host_port, |(h, _)| h))
+}
+
+/// Merges [`FileTally`]s, in file order, into a [`Summary`].
 #[derive(Default)]
 pub struct Tally {
     summary: Summary,
     urls: HashSet<u64>,
     domains: HashMap<String, usize>,
-    hasher: RandomState,
 }
 
 impl Tally {
-    /// Counts one file's scan.
-    pub fn add(&mut self, scan: &FileScan) {
+    /// Adds one file's counts.
+    pub fn add(&mut self, t: FileTally) {
         let s = &mut self.summary;
         s.files += 1;
-        s.internal += scan.internal;
-        s.ignored += scan.ignored;
-        s.warnings.extend(scan.warnings.iter().cloned());
-        for c in scan.citations.iter().filter(|c| !c.internal) {
-            s.citations += 1;
-            if c.invalid.is_some() {
-                s.invalid += 1;
-                continue;
-            }
-            self.urls.insert(self.hasher.hash_one(&c.url));
-            let host = url::Url::parse(&c.url)
-                .ok()
-                .and_then(|u| u.host_str().map(|h| registrable_domain(h).to_string()));
-            if let Some(domain) = host {
-                *self.domains.entry(domain).or_default() += 1;
-            }
+        s.internal += t.internal;
+        s.ignored += t.ignored;
+        s.citations += t.citations;
+        s.invalid += t.invalid;
+        s.warnings.extend(t.warnings);
+        self.urls.extend(t.urls);
+        for (domain, n) in t.domains {
+            *self.domains.entry(domain).or_default() += n;
         }
     }
 
@@ -104,7 +166,23 @@ pub enum Format {
     Json,
 }
 
-/// Writes a scan's citations as they come, then its summary.
+/// Renders one file's citations in `format`, on the worker that scanned it. JSON citations
+/// each start with `,` and a newline; [`ScanWriter`] drops the document's first comma.
+pub fn render(scan: &FileScan, format: Format) -> Vec<u8> {
+    let mut out = Vec::with_capacity(scan.citations.len() * 160);
+    for c in &scan.citations {
+        match format {
+            Format::Text => write_text_line(&mut out, c),
+            Format::Json => {
+                out.extend_from_slice(b",\n");
+                serde_json::to_writer(&mut out, c).expect("writing JSON to memory cannot fail");
+            }
+        }
+    }
+    out
+}
+
+/// Writes rendered files as they come, then the summary.
 pub struct ScanWriter<W: Write> {
     out: W,
     format: Format,
@@ -124,20 +202,14 @@ impl<W: Write> ScanWriter<W> {
         })
     }
 
-    /// Writes one file's citations.
-    pub fn file(&mut self, scan: &FileScan) -> io::Result<()> {
-        for c in &scan.citations {
-            match self.format {
-                Format::Text => write_text_line(&mut self.out, c)?,
-                Format::Json => {
-                    self.out
-                        .write_all(if self.first { b"\n" } else { b",\n" })?;
-                    serde_json::to_writer(&mut self.out, c)?;
-                }
-            }
-            self.first = false;
-        }
-        Ok(())
+    /// Writes one file's citations as [`render`] rendered them.
+    pub fn file(&mut self, rendered: &[u8]) -> io::Result<()> {
+        let bytes = match (self.format, self.first) {
+            (Format::Json, true) => rendered.get(1..).unwrap_or_default(),
+            _ => rendered,
+        };
+        self.first &= rendered.is_empty();
+        self.out.write_all(bytes)
     }
 
     /// Writes the summary and ends the document.
@@ -155,19 +227,53 @@ impl<W: Write> ScanWriter<W> {
     }
 }
 
-fn write_text_line(out: &mut impl Write, c: &Citation) -> io::Result<()> {
-    write!(
-        out,
-        "{}:{}:{}  {}  {:?}",
-        c.file, c.line, c.column, c.url, c.text
-    )?;
+fn write_text_line(out: &mut Vec<u8>, c: &Citation) {
+    let mut line = itoa::Buffer::new();
+    let mut column = itoa::Buffer::new();
+    for part in [
+        &c.file,
+        ":",
+        line.format(c.line),
+        ":",
+        column.format(c.column),
+        "  ",
+        &c.url,
+        "  ",
+    ] {
+        out.extend_from_slice(part.as_bytes());
+    }
+    write_quoted(out, &c.text);
     if let Some(reason) = &c.invalid {
-        write!(out, "  invalid: {reason}")?;
+        out.extend_from_slice(b"  invalid: ");
+        out.extend_from_slice(reason.as_bytes());
     }
     if c.internal {
-        write!(out, "  (internal)")?;
+        out.extend_from_slice(b"  (internal)");
     }
-    writeln!(out)
+    out.push(b'\n');
+}
+
+/// Writes `s` in double quotes, escaping quotes, backslashes and ASCII control characters.
+fn write_quoted(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\t' => b"\\t",
+            b'\r' => b"\\r",
+            0..=0x1f | 0x7f => b"\\u{fffd}",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[run..i]);
+        out.extend_from_slice(escaped);
+        run = i + 1;
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
 }
 
 fn write_text_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {

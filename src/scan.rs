@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use serde::Serialize;
 use url::Url;
@@ -29,7 +29,7 @@ pub struct Citation {
     /// The destination as written in the source (escapes and entities decoded).
     pub written: String,
     /// The source file.
-    pub file: String,
+    pub file: Arc<str>,
     /// 1-based line where the citation starts.
     pub line: u32,
     /// 1-based column (in characters) where the citation starts.
@@ -41,7 +41,7 @@ pub struct Citation {
     /// The syntax it was written in.
     pub kind: Kind,
     /// The nearest heading above it.
-    pub section: Option<Section>,
+    pub section: Option<Arc<Section>>,
     /// Whether it links to the site itself (only listed when asked for).
     pub internal: bool,
     /// Why the URL is malformed, when it is.
@@ -97,18 +97,20 @@ pub fn scan_file(file: &SourceFile, options: &ScanOptions) -> Result<FileScan, E
             .push(format!("{}: binary file skipped", file.path.display()));
         return Ok(scan);
     }
-    let text = match String::from_utf8(bytes) {
+    let lossy;
+    let text = match std::str::from_utf8(&bytes) {
         Ok(text) => text,
         Err(e) => {
+            let valid_up_to = e.valid_up_to();
             scan.warnings.push(format!(
-                "{}: not valid UTF-8 (first bad byte at offset {}); read with replacement characters",
+                "{}: not valid UTF-8 (first bad byte at offset {valid_up_to}); read with replacement characters",
                 file.path.display(),
-                e.utf8_error().valid_up_to()
             ));
-            String::from_utf8_lossy(e.as_bytes()).into_owned()
+            lossy = String::from_utf8_lossy(&bytes);
+            &*lossy
         }
     };
-    scan_text(&text, file.format, &file.path, options, &mut scan);
+    scan_text(text, file.format, &file.path, options, &mut scan);
     Ok(scan)
 }
 
@@ -129,10 +131,10 @@ pub fn scan_text(
     };
     let base = base.and_then(|b| Url::parse(&b).ok());
     let lines = LineIndex::new(text);
-    let file = path.display().to_string();
+    let file: Arc<str> = path.display().to_string().into();
     for f in found {
         let (url, internal, invalid) = match judge(&f.written, base.as_ref(), &options.site) {
-            Judged::External(url) => (String::from(url), false, None),
+            Judged::External(url) => (url, false, None),
             Judged::Internal(url) => {
                 scan.internal += 1;
                 if !options.keep_internal {
@@ -166,17 +168,19 @@ pub fn scan_text(
     }
 }
 
-/// Scans `files` on `threads` workers, calling `each` with every file's result in the
-/// order of `files`.
-pub fn scan_files(
+/// Scans `files` on `threads` workers. Each worker turns a file's result into a `T` with
+/// `work` (so formatting and counting run on every core too); `each` then gets the `T`s in
+/// the order of `files`.
+pub fn scan_files<T: Send>(
     files: &[SourceFile],
     options: &ScanOptions,
     threads: usize,
-    mut each: impl FnMut(Result<FileScan, Error>),
+    work: impl Fn(Result<FileScan, Error>) -> T + Sync,
+    mut each: impl FnMut(T),
 ) {
     let threads = threads.clamp(1, files.len().max(1));
     if threads == 1 {
-        files.iter().for_each(|f| each(scan_file(f, options)));
+        files.iter().for_each(|f| each(work(scan_file(f, options))));
         return;
     }
     let next = AtomicUsize::new(0);
@@ -185,12 +189,12 @@ pub fn scan_files(
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let next = &next;
+            let (next, work) = (&next, &work);
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(i) else { break };
-                    if tx.send((i, scan_file(file, options))).is_err() {
+                    if tx.send((i, work(scan_file(file, options)))).is_err() {
                         break;
                     }
                 }
@@ -217,9 +221,15 @@ pub fn scan_all(
 ) -> (Vec<FileScan>, Vec<Error>) {
     let mut scans = Vec::new();
     let mut errors = Vec::new();
-    scan_files(files, options, threads, |r| match r {
-        Ok(s) => scans.push(s),
-        Err(e) => errors.push(e),
-    });
+    scan_files(
+        files,
+        options,
+        threads,
+        |r| r,
+        |r| match r {
+            Ok(s) => scans.push(s),
+            Err(e) => errors.push(e),
+        },
+    );
     (scans, errors)
 }

@@ -6,6 +6,8 @@
 //! `<script>`/`<style>` contents are not mistaken for markup. A tokenizer (not a tree
 //! builder) is enough: citations need positions, not a DOM.
 
+use std::sync::Arc;
+
 use html5gum::{DefaultEmitter, HtmlString, Span, Token, Tokenizer};
 
 use super::{Found, Kind, Section, collapse_whitespace, slug};
@@ -50,7 +52,7 @@ pub fn extract(text: &str) -> Vec<Found> {
 pub(crate) struct Scanner {
     mode: Mode,
     /// The heading the next link sits under.
-    pub section: Option<Section>,
+    pub section: Option<Arc<Section>>,
     /// An `<a>` whose text is still being collected.
     anchor: Option<Found>,
     /// A heading being read: its text so far and its `id` attribute.
@@ -187,7 +189,7 @@ impl Scanner {
                 if let Some((text, id)) = self.heading.take() {
                     let text = collapse_whitespace(&text);
                     let id = id.filter(|i| !i.is_empty()).unwrap_or_else(|| slug(&text));
-                    self.section = Some(Section { text, id });
+                    self.section = Some(Arc::new(Section { text, id }));
                 }
             }
             _ => {}

@@ -7,8 +7,10 @@
 //! (scanned from the raw source), and raw HTML (handed to the HTML scanner).
 
 use std::ops::Range;
+use std::sync::{Arc, LazyLock};
 
 use linkify::{LinkFinder, LinkKind};
+use memchr::memmem::Finder;
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 use super::html::{Mode, Scanner};
@@ -144,7 +146,7 @@ impl Walker<'_> {
                 if let Some((text, id)) = self.heading.take() {
                     let text = collapse_whitespace(&text);
                     let id = id.filter(|i| !i.is_empty()).unwrap_or_else(|| slug(&text));
-                    self.html.section = Some(Section { text, id });
+                    self.html.section = Some(Arc::new(Section { text, id }));
                 }
             }
             TagEnd::FootnoteDefinition => self.footnote_depth -= 1,
@@ -200,8 +202,8 @@ impl Walker<'_> {
         self.captures.push(Capture {
             kind,
             link_type,
-            dest: dest.to_string(),
-            label: id.to_string(),
+            dest: dest.into_string(),
+            label: id.into_string(),
             inner_end: text_start.min(range.end),
             range,
             text: String::new(),
@@ -360,8 +362,10 @@ fn raw_dest_span(text: &str, start: usize, limit: usize) -> Option<Range<usize>>
 /// Calls `found` with each bare URL in `prose` (GitHub's extended autolinks: `http://`,
 /// `https://` and `www.`), trailing punctuation and emphasis markers removed.
 pub(crate) fn bare_urls(prose: &str, offset: usize, mut found: impl FnMut(String, Range<usize>)) {
-    let has_candidate = memchr::memmem::find(prose.as_bytes(), b"://").is_some()
-        || memchr::memmem::find(prose.as_bytes(), b"www.").is_some();
+    static SCHEME: LazyLock<Finder> = LazyLock::new(|| Finder::new(b"://"));
+    static WWW: LazyLock<Finder> = LazyLock::new(|| Finder::new(b"www."));
+    let has_candidate =
+        SCHEME.find(prose.as_bytes()).is_some() || WWW.find(prose.as_bytes()).is_some();
     if !has_candidate {
         return;
     }

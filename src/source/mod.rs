@@ -11,6 +11,7 @@ pub mod text;
 pub mod walk;
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -74,8 +75,8 @@ pub struct Found {
     pub text: String,
     /// The syntax it was written in.
     pub kind: Kind,
-    /// The nearest heading above it.
-    pub section: Option<Section>,
+    /// The nearest heading above it (shared by every link under it).
+    pub section: Option<Arc<Section>>,
 }
 
 /// The format of a source file, chosen by its extension.
@@ -111,10 +112,10 @@ pub fn extract(format: Format, text: &str) -> Vec<Found> {
     }
 }
 
-/// Collapses runs of whitespace to one space and trims the ends.
+/// Collapses runs of ASCII whitespace to one space and trims the ends, as HTML renders text.
 pub(crate) fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
+    for word in s.split_ascii_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -125,8 +126,24 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
 
 /// A GitHub-style anchor slug for a heading's text.
 pub(crate) fn slug(text: &str) -> String {
+    let text = text.trim();
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b' ')
+    {
+        return text
+            .bytes()
+            .map(|b| {
+                if b == b' ' {
+                    '-'
+                } else {
+                    b.to_ascii_lowercase() as char
+                }
+            })
+            .collect();
+    }
     let mut out = String::with_capacity(text.len());
-    for c in text.trim().chars() {
+    for c in text.chars() {
         if c.is_alphanumeric() || c == '_' || c == '-' {
             out.extend(c.to_lowercase());
         } else if c == ' ' {
@@ -134,4 +151,26 @@ pub(crate) fn slug(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// No input makes an extractor panic, and every place it reports lies inside the text
+        /// on character boundaries (so line:column and `fix` can use it).
+        #[test]
+        fn extractors_survive_any_text(
+            text in "([\\[\\]()<>!*_`#:/.\\n -]|https?://|www\\.|<a href=|\\]\\(|\\[\\^1\\]|é|x)*",
+        ) {
+            for format in [Format::Markdown, Format::Html, Format::Text] {
+                for f in extract(format, &text) {
+                    proptest::prop_assert!(f.at <= text.len() && text.is_char_boundary(f.at));
+                    proptest::prop_assert!(f.span.start <= f.span.end && f.span.end <= text.len());
+                    proptest::prop_assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end));
+                }
+            }
+        }
+    }
 }
