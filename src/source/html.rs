@@ -122,7 +122,7 @@ impl Scanner {
         let attr = |key: &str| tag.attributes.get(key.as_bytes());
         let text_of = |key: &str| {
             attr(key)
-                .map(|v| collapse_whitespace(&lossy(v)))
+                .map(|v| collapse_whitespace(lossy(v).into_owned()))
                 .unwrap_or_default()
         };
         let section = self.section.clone();
@@ -187,7 +187,7 @@ impl Scanner {
             b"a" => self.close_anchor(out),
             b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" => {
                 if let Some((text, id)) = self.heading.take() {
-                    let text = collapse_whitespace(&text);
+                    let text = collapse_whitespace(text);
                     let id = id.filter(|i| !i.is_empty()).unwrap_or_else(|| slug(&text));
                     self.section = Some(Arc::new(Section { text, id }));
                 }
@@ -198,7 +198,7 @@ impl Scanner {
 
     fn close_anchor(&mut self, out: &mut Vec<Found>) {
         if let Some(mut anchor) = self.anchor.take() {
-            anchor.text = collapse_whitespace(&anchor.text);
+            anchor.text = collapse_whitespace(std::mem::take(&mut anchor.text));
             out.push(anchor);
         }
     }

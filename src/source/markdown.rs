@@ -144,7 +144,7 @@ impl Walker<'_> {
             }
             TagEnd::Heading(_) => {
                 if let Some((text, id)) = self.heading.take() {
-                    let text = collapse_whitespace(&text);
+                    let text = collapse_whitespace(text);
                     let id = id.filter(|i| !i.is_empty()).unwrap_or_else(|| slug(&text));
                     self.html.section = Some(Arc::new(Section { text, id }));
                 }
@@ -248,7 +248,7 @@ impl Walker<'_> {
             written: capture.dest,
             at: capture.range.start,
             span,
-            text: collapse_whitespace(&capture.text),
+            text: collapse_whitespace(capture.text),
             kind,
             section: self.html.section.clone(),
         });

@@ -113,7 +113,17 @@ pub fn extract(format: Format, text: &str) -> Vec<Found> {
 }
 
 /// Collapses runs of ASCII whitespace to one space and trims the ends, as HTML renders text.
-pub(crate) fn collapse_whitespace(s: &str) -> String {
+/// Text that is already clean (the common case) is returned as is, without copying.
+pub(crate) fn collapse_whitespace(s: String) -> String {
+    let b = s.as_bytes();
+    let clean = !b.first().is_some_and(u8::is_ascii_whitespace)
+        && !b.last().is_some_and(u8::is_ascii_whitespace)
+        && b.iter().enumerate().all(|(i, &c)| {
+            !c.is_ascii_whitespace() || (c == b' ' && !b[i + 1].is_ascii_whitespace())
+        });
+    if clean {
+        return s;
+    }
     let mut out = String::with_capacity(s.len());
     for word in s.split_ascii_whitespace() {
         if !out.is_empty() {
