@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Extraction benchmark: `citekeep scan` against `lychee --dump` on the same tree of Markdown,
+# run alternately in one session, reporting median wall time, CPU time and peak memory.
+#
+# usage: benches/scan.sh [SOURCE_DIR] [COPIES]
+#   SOURCE_DIR  folder copied COPIES times into a temporary tree (default ../shared/corpus, 40)
+#   RUNS=N      repetitions of each tool (default 5), alternating
+#   KEEP_TREE=1 keep the generated tree (its path is printed)
+# needs: lychee (cargo install lychee), GNU time (/usr/bin/time), a Rust toolchain
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+src=${1:-../shared/corpus}
+copies=${2:-40}
+runs=${RUNS:-5}
+command -v lychee >/dev/null || { echo "lychee not found: cargo install lychee" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "GNU time not found: apt-get install time" >&2; exit 2; }
+[ -d "$src" ] || { echo "no such folder: $src" >&2; exit 2; }
+
+cargo build --release --quiet
+citekeep=$PWD/target/release/citekeep
+
+work=$(mktemp -d)
+[ "${KEEP_TREE:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+tree=$work/tree
+mkdir -p "$tree"
+for i in $(seq "$copies"); do cp -r "$src" "$tree/copy$i"; done
+files=$(find "$tree" -type f \( -name '*.md' -o -name '*.markdown' -o -name '*.html' -o -name '*.htm' -o -name '*.txt' \) | wc -l)
+mb=$(du -sm "$tree" | cut -f1)
+echo "tree: $tree ($files source files, ${mb} MB); $runs runs each, alternating" >&2
+
+# One measured run: "wall user sys maxrss_kb" appended to $work/NAME.times.
+measure() {
+  local name=$1; shift
+  /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" > "$work/$name.out" 2>/dev/null || true
+  cat "$work/t" >> "$work/$name.times"
+}
+# Warm the page cache once for both.
+lychee --dump "$tree" > /dev/null 2>&1 || true
+"$citekeep" scan "$tree" > /dev/null 2>&1 || true
+for _ in $(seq "$runs"); do
+  measure lychee lychee --dump "$tree"
+  measure citekeep "$citekeep" scan "$tree"
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+stat() { # NAME -> "wall cpu peak_mb"
+  local f=$work/$1.times
+  printf '%s %s %s\n' \
+    "$(awk '{print $1}' "$f" | median)" \
+    "$(awk '{print $2+$3}' "$f" | median)" \
+    "$(awk '{print $4/1024}' "$f" | sort -n | tail -1)"
+}
+read -r lw lc lm < <(stat lychee)
+read -r cw cc cm < <(stat citekeep)
+llinks=$(wc -l < "$work/lychee.out")
+clinks=$(grep -c '^[^ ].*:[0-9]*:[0-9]*  ' "$work/citekeep.out" || true)
+
+echo
+echo "| tool | links printed | median wall (s) | median CPU (s) | peak memory (MB) |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+printf '| lychee --dump | %s | %.2f | %.2f | %.1f |\n' "$llinks" "$lw" "$lc" "$lm"
+printf '| citekeep scan | %s | %.2f | %.2f | %.1f |\n' "$clinks" "$cw" "$cc" "$cm"
+echo
+awk -v lw="$lw" -v cw="$cw" -v lc="$lc" -v cc="$cc" -v lm="$lm" -v cm="$cm" 'BEGIN {
+  printf "citekeep is %.2fx faster in wall time, uses %.2fx less CPU and %.2fx less peak memory\n", lw/cw, lc/cc, lm/cm }'
+echo "(lychee prints every URL; citekeep prints external citations with file:line:col, text and"
+echo " section in its text format, and counts internal links)"
