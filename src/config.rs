@@ -14,6 +14,105 @@ pub struct Config {
     /// What the site is and where its sources are.
     #[serde(default)]
     pub site: SiteConfig,
+    /// How links are checked.
+    #[serde(default)]
+    pub check: CheckConfig,
+    /// When a failing link is declared dead.
+    #[serde(default)]
+    pub verdict: VerdictConfig,
+    /// Where the history and the archive live.
+    #[serde(default)]
+    pub archive: ArchiveConfig,
+}
+
+/// `[check]`: the client, politeness and scheduling of checks.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckConfig {
+    /// Seconds one request may take in all (connecting, waiting, reading).
+    pub timeout: f64,
+    /// Seconds to establish a connection.
+    pub connect_timeout: f64,
+    /// Requests in flight at once, over all hosts.
+    pub concurrency: usize,
+    /// Requests in flight at once to one host.
+    pub per_host: usize,
+    /// Milliseconds between the starts of two requests to one host.
+    pub host_interval: u64,
+    /// Further attempts after a timeout, a reset, a 5xx or a 429.
+    pub retries: u32,
+    /// Longest `Retry-After` (seconds) honoured; a longer one ends the attempts.
+    pub retry_after_cap: u64,
+    /// Bytes of a body read at most.
+    pub max_body: u64,
+    /// Redirects followed at most.
+    pub max_redirects: usize,
+    /// Days between checks of a link that is alive.
+    pub recheck_days: u32,
+    /// Contact (URL or e-mail) put in the User-Agent, so site owners can reach us.
+    pub contact: String,
+    /// Proxy for all requests (e.g. `http://proxy:3128`); empty means HTTP(S)_PROXY/NO_PROXY.
+    pub proxy: String,
+    /// Extra PEM files of trusted root certificates (besides the system's and SSL_CERT_FILE).
+    pub ca_certs: Vec<String>,
+    /// Probe a random never-existing path next to each page to find soft 404s.
+    pub soft404_probe: bool,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            timeout: 20.0,
+            connect_timeout: 10.0,
+            concurrency: 64,
+            per_host: 2,
+            host_interval: 250,
+            retries: 2,
+            retry_after_cap: 60,
+            max_body: 5_000_000,
+            max_redirects: 10,
+            recheck_days: 7,
+            contact: String::new(),
+            proxy: String::new(),
+            ca_certs: Vec::new(),
+            soft404_probe: true,
+        }
+    }
+}
+
+/// `[verdict]`: how much failure makes a link dead.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerdictConfig {
+    /// Failing checks needed.
+    pub strikes: u32,
+    /// Days the failing checks must span.
+    pub days: u32,
+}
+
+impl Default for VerdictConfig {
+    fn default() -> Self {
+        VerdictConfig {
+            strikes: 3,
+            days: 3,
+        }
+    }
+}
+
+/// `[archive]`: the folder holding the history database (and, later, the WARC archive).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// The archive folder, relative to the config file.
+    pub dir: String,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            dir: "archive".to_string(),
+        }
+    }
 }
 
 /// `[site]`: the sources to scan and the site's own address.

@@ -24,6 +24,9 @@ pub enum Error {
         /// What is wrong, with its line.
         message: String,
     },
+    /// The history database failed (the message names the file).
+    #[error("history database: {0}")]
+    Store(String),
     /// A configuration value is wrong (the message names the key).
     #[error("configuration: {0}")]
     Config(String),

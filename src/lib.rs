@@ -5,6 +5,8 @@
 //! places, [`link`] judges them, [`scan`] drives extraction over many files, and
 //! [`output`] prints the result.
 
+pub mod check;
+pub mod clock;
 pub mod config;
 mod error;
 pub mod exit_codes;
@@ -12,5 +14,6 @@ pub mod link;
 pub mod output;
 pub mod scan;
 pub mod source;
+pub mod store;
 
 pub use error::Error;

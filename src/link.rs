@@ -314,6 +314,47 @@ fn looks_like_domain(s: &str) -> bool {
         && first[4..].contains('.')
 }
 
+/// Query parameters that only track where a click came from; they never change the page.
+const TRACKING_PARAMS: &[&str] = &[
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
+    "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url", "s_cid",
+];
+
+/// The identity of a link: the URL without fragment and tracking parameters (`utm_*`,
+/// `fbclid`, `gclid`...), so that one page cited with different tracking is checked once.
+/// This is also the URL that is requested.
+pub fn link_key(url: &str) -> String {
+    let Ok(mut parsed) = Url::parse(url) else {
+        return url.to_string();
+    };
+    parsed.set_fragment(None);
+    if parsed.query().is_some() {
+        let kept: Vec<(String, String)> = parsed
+            .query_pairs()
+            .filter(|(k, _)| {
+                let k = k.to_ascii_lowercase();
+                !k.starts_with("utm_") && !TRACKING_PARAMS.contains(&k.as_str())
+            })
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let total = parsed.query_pairs().count();
+        if kept.is_empty() {
+            parsed.set_query(None);
+        } else if kept.len() != total {
+            parsed.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
+    parsed.into()
+}
+
+/// The host of an absolute URL, lower-case, or "" when it has none.
+pub fn host_of(url: &str) -> String {
+    Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// The registrable domain of a host (`www.reuters.com` → `reuters.com`), by the Public
 /// Suffix List, with a leading `www.` dropped (`www.gov.uk` → `gov.uk`); IPs stay as they are.
 pub fn registrable_domain(host: &str) -> &str {
@@ -475,6 +516,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn link_keys_drop_fragments_and_tracking() {
+        assert_eq!(
+            link_key("https://www.gov.uk/a?utm_source=substack&utm_medium=email#x"),
+            "https://www.gov.uk/a"
+        );
+        assert_eq!(
+            link_key("https://e.com/p?id=3&fbclid=abc&b=2"),
+            "https://e.com/p?id=3&b=2"
+        );
+        assert_eq!(
+            link_key("https://e.com/p?id=3&b=2"),
+            "https://e.com/p?id=3&b=2"
+        );
+        assert_eq!(
+            link_key("https://a-b.translate.goog/x/?_x_tr_sl=es&_x_tr_tl=en"),
+            "https://a-b.translate.goog/x/?_x_tr_sl=es&_x_tr_tl=en"
+        );
     }
 
     #[test]

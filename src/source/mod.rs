@@ -114,7 +114,7 @@ pub fn extract(format: Format, text: &str) -> Vec<Found> {
 
 /// Collapses runs of ASCII whitespace to one space and trims the ends, as HTML renders text.
 /// Text that is already clean (the common case) is returned as is, without copying.
-pub(crate) fn collapse_whitespace(s: String) -> String {
+pub fn collapse_whitespace(s: String) -> String {
     let b = s.as_bytes();
     let clean = !b.first().is_some_and(u8::is_ascii_whitespace)
         && !b.last().is_some_and(u8::is_ascii_whitespace)

@@ -1,0 +1,209 @@
+//! The HTTP client: reqwest on tokio with HTTP/1.1 and HTTP/2, an honest User-Agent,
+//! timeouts, proxies (config, or HTTP_PROXY/HTTPS_PROXY/NO_PROXY), extra trusted roots
+//! (SSL_CERT_FILE and config), no automatic redirects (the engine follows them to record
+//! every hop), and bodies read in chunks up to a cap.
+
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::{Method, header};
+
+use super::classify::{Answer, Failure};
+use super::soft404::Page;
+use crate::Error;
+use crate::config::CheckConfig;
+
+/// The User-Agent citekeep sends: its name, version and the configured contact.
+pub fn user_agent(contact: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    if contact.trim().is_empty() {
+        format!("citekeep/{version} (link checker; +https://crates.io/crates/citekeep)")
+    } else {
+        format!("citekeep/{version} (link checker; +{})", contact.trim())
+    }
+}
+
+/// Builds the client from `[check]`; relative `ca_certs` paths are relative to `base`.
+pub fn build(cfg: &CheckConfig, base: &Path) -> Result<reqwest::Client, Error> {
+    let secs = |s: f64| Duration::from_secs_f64(s.max(0.001));
+    let mut builder = reqwest::Client::builder()
+        .user_agent(user_agent(&cfg.contact))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(secs(cfg.timeout))
+        .connect_timeout(secs(cfg.connect_timeout))
+        .pool_max_idle_per_host(cfg.per_host.max(1))
+        .gzip(true)
+        .brotli(true)
+        .deflate(true);
+    if !cfg.proxy.trim().is_empty() {
+        let proxy = reqwest::Proxy::all(cfg.proxy.trim())
+            .map_err(|e| Error::Config(format!("[check] proxy `{}`: {e}", cfg.proxy)))?
+            .no_proxy(reqwest::NoProxy::from_env());
+        builder = builder.proxy(proxy);
+    }
+    let mut pem_files: Vec<std::path::PathBuf> = cfg
+        .ca_certs
+        .iter()
+        .map(|p| {
+            if Path::new(p).is_absolute() {
+                p.into()
+            } else {
+                base.join(p)
+            }
+        })
+        .collect();
+    if let Some(file) = std::env::var_os("SSL_CERT_FILE") {
+        pem_files.push(file.into());
+    }
+    for file in pem_files {
+        let pem = std::fs::read(&file).map_err(|e| Error::Io {
+            path: file.clone(),
+            source: e,
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| Error::Config(format!("{}: not PEM certificates: {e}", file.display())))?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// What one request gave: a redirect to follow, or an answer.
+pub enum Reply {
+    /// A 3xx with a `Location` (not yet resolved).
+    Redirect(u16, String),
+    /// Anything else.
+    Answer(Answer),
+}
+
+/// Headers kept for classification (lower-case names).
+const KEPT_HEADERS: &[&str] = &[
+    "server",
+    "cf-mitigated",
+    "x-datadome",
+    "x-dd-b",
+    "set-cookie",
+    "retry-after",
+    "proxy-status",
+    "content-type",
+    "content-length",
+    "location",
+];
+
+/// Sends one request; reads an HTML body (up to `max_body` bytes) when `read_body` is set.
+pub async fn send(
+    client: &reqwest::Client,
+    method: Method,
+    url: &str,
+    read_body: bool,
+    max_body: u64,
+) -> Result<Reply, Failure> {
+    let mut response = client
+        .request(method.clone(), url)
+        .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .map_err(|e| failure(&e))?;
+    let status = response.status().as_u16();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(k, _)| KEPT_HEADERS.contains(&k.as_str()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    if (300..400).contains(&status)
+        && let Some((_, location)) = headers.iter().find(|(k, _)| k == "location")
+    {
+        return Ok(Reply::Redirect(status, location.clone()));
+    }
+    let html = headers
+        .iter()
+        .find(|(k, _)| k == "content-type")
+        .is_none_or(|(_, v)| v.contains("html"));
+    let mut page = None;
+    if read_body && html && method == Method::GET {
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = (max_body as usize).saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if body.len() as u64 >= max_body {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => return Err(Failure::Timeout),
+                Err(e) => {
+                    return Err(Failure::Network(format!(
+                        "connection broken while reading the body ({})",
+                        root_cause(&e)
+                    )));
+                }
+            }
+        }
+        page = Some(Page::from_html(&body, None));
+    }
+    Ok(Reply::Answer(Answer {
+        status,
+        url: url.to_string(),
+        headers,
+        page,
+    }))
+}
+
+/// Reads a reqwest error as a failure to get an answer, in words.
+pub fn failure(e: &reqwest::Error) -> Failure {
+    if e.is_timeout() {
+        return Failure::Timeout;
+    }
+    let cause = root_cause(e);
+    let chain = error_chain(e).to_ascii_lowercase();
+    let detail = if chain.contains("dns error") || chain.contains("failed to lookup address") {
+        "DNS lookup failed".to_string()
+    } else if chain.contains("connection refused") {
+        "connection refused".to_string()
+    } else if chain.contains("unsuccessful tunnel") {
+        "the proxy could not connect to the host".to_string()
+    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
+    {
+        format!("TLS failure: {cause}")
+    } else if chain.contains("reset")
+        || chain.contains("closed")
+        || chain.contains("incomplete")
+        || chain.contains("broken pipe")
+        || chain.contains("eof")
+    {
+        "connection reset".to_string()
+    } else {
+        format!("connection failed: {cause}")
+    };
+    Failure::Network(detail)
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last: &dyn std::error::Error = e;
+    while let Some(s) = last.source() {
+        last = s;
+    }
+    last.to_string()
+}

@@ -1,0 +1,323 @@
+//! The check engine: each unique link requested once per run, politely and concurrently,
+//! following redirects hop by hop, retrying what may pass, probing for soft 404s, and
+//! classified by [`classify`].
+
+pub mod classify;
+pub mod client;
+pub mod politeness;
+pub mod soft404;
+pub mod verdict;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::Method;
+use serde::Serialize;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use classify::{Answer, Failure, Probe, classify_answer, classify_failure};
+pub use classify::{Hop, Status};
+use client::Reply;
+use politeness::{Gates, backoff, retry_after};
+
+use crate::Error;
+use crate::config::CheckConfig;
+
+/// The result of checking one link once.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    /// The URL requested (the link's identity).
+    pub url: String,
+    /// What happened.
+    pub status: Status,
+    /// The last HTTP status received, if any.
+    pub http_status: Option<u16>,
+    /// Where the redirects ended, if anywhere else.
+    pub final_url: Option<String>,
+    /// Every redirect followed.
+    pub redirects: Vec<Hop>,
+    /// What happened, in words.
+    pub detail: String,
+    /// Milliseconds from the first request to the verdict, waits included.
+    pub elapsed_ms: u64,
+    /// Attempts made (1 + retries).
+    pub attempts: u32,
+}
+
+/// Checks links: one client, one set of politeness gates and one probe cache per run.
+pub struct Checker {
+    client: reqwest::Client,
+    gates: Gates,
+    cfg: CheckConfig,
+    /// Soft-404 probes by origin and parent folder, each made once per run.
+    probes: Mutex<HashMap<String, Arc<OnceCell<Probe>>>>,
+}
+
+/// Paths that name documents: asked with HEAD first so a check does not start a download.
+const DOCUMENT_EXTENSIONS: &[&str] = &[
+    ".pdf", ".zip", ".gz", ".tar", ".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".odt",
+    ".epub", ".mp4", ".mp3", ".mov", ".avi", ".webm", ".csv", ".iso", ".dmg", ".exe",
+];
+
+impl Checker {
+    /// A checker with `[check]` settings; relative CA paths resolve against `base`.
+    pub fn new(cfg: &CheckConfig, base: &Path) -> Result<Checker, Error> {
+        Ok(Checker {
+            client: client::build(cfg, base)?,
+            gates: Gates::new(
+                cfg.concurrency,
+                cfg.per_host,
+                Duration::from_millis(cfg.host_interval),
+            ),
+            cfg: cfg.clone(),
+            probes: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Checks one URL: attempts with retries, then classification.
+    pub async fn check(&self, url: &str) -> Check {
+        let started = tokio::time::Instant::now();
+        let mut attempts = 0;
+        let (hops, outcome) = loop {
+            attempts += 1;
+            let (hops, outcome) = self.follow(url, true).await;
+            let wait = match &outcome {
+                Ok(answer) if answer.status == 429 || (500..600).contains(&answer.status) => {
+                    match answer
+                        .header("retry-after")
+                        .and_then(|v| retry_after(v, crate::clock::now()))
+                    {
+                        Some(w) if w > Duration::from_secs(self.cfg.retry_after_cap) => None,
+                        Some(w) => Some(w.max(backoff(attempts))),
+                        None => Some(backoff(attempts)),
+                    }
+                }
+                Err(Failure::Timeout) => Some(backoff(attempts)),
+                Err(Failure::Network(d)) if d.contains("reset") || d.contains("broken") => {
+                    Some(backoff(attempts))
+                }
+                _ => None,
+            };
+            match wait {
+                Some(wait) if attempts <= self.cfg.retries => {
+                    if let Some(host) = Url::parse(url)
+                        .ok()
+                        .and_then(|u| u.host_str().map(str::to_string))
+                    {
+                        self.gates.defer(&host, tokio::time::Instant::now() + wait);
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                _ => break (hops, outcome),
+            }
+        };
+        let (status, detail, http_status, final_url) = match &outcome {
+            Err(failure) => {
+                let (s, d) = classify_failure(failure, attempts);
+                (s, d, None, hops.last().map(|h| h.location.clone()))
+            }
+            Ok(answer) => {
+                let probe = self.probe_for(answer).await;
+                let (s, d) = classify_answer(url, &hops, answer, probe.as_ref(), attempts);
+                let final_url = (!hops.is_empty()).then(|| answer.url.clone());
+                (s, d, Some(answer.status), final_url)
+            }
+        };
+        Check {
+            url: url.to_string(),
+            status,
+            http_status,
+            final_url,
+            redirects: hops,
+            detail,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            attempts,
+        }
+    }
+
+    /// Requests `url` and follows its redirects, recording each hop.
+    async fn follow(&self, url: &str, read_body: bool) -> (Vec<Hop>, Result<Answer, Failure>) {
+        let mut hops = Vec::new();
+        let mut seen = HashSet::new();
+        let mut current = url.to_string();
+        loop {
+            seen.insert(current.clone());
+            let reply = match self.request(&current, read_body).await {
+                Ok(reply) => reply,
+                Err(failure) => return (hops, Err(failure)),
+            };
+            match reply {
+                Reply::Answer(answer) => return (hops, Ok(answer)),
+                Reply::Redirect(status, location) => {
+                    let Some(next) = Url::parse(&current)
+                        .ok()
+                        .and_then(|base| base.join(location.trim()).ok())
+                        .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    else {
+                        let answer = Answer {
+                            status,
+                            url: current.clone(),
+                            headers: vec![("location".into(), location)],
+                            page: None,
+                        };
+                        return (hops, Ok(answer));
+                    };
+                    let next = String::from(next);
+                    hops.push(Hop {
+                        url: current.clone(),
+                        status,
+                        location: next.clone(),
+                    });
+                    if seen.contains(&next) {
+                        return (hops.clone(), Err(Failure::RedirectLoop(hops.len())));
+                    }
+                    if hops.len() > self.cfg.max_redirects {
+                        return (hops, Err(Failure::TooManyRedirects(self.cfg.max_redirects)));
+                    }
+                    current = next;
+                }
+            }
+        }
+    }
+
+    /// One request through the politeness gates: HEAD for documents (then GET if HEAD is
+    /// refused or odd), GET otherwise, reading HTML bodies for soft-404 evidence.
+    async fn request(&self, url: &str, read_body: bool) -> Result<Reply, Failure> {
+        let host = Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let document = Url::parse(url).is_ok_and(|u| {
+            let path = u.path().to_ascii_lowercase();
+            DOCUMENT_EXTENSIONS.iter().any(|ext| path.ends_with(ext))
+        });
+        if document {
+            let _pass = self.gates.enter(&host).await;
+            let reply = client::send(&self.client, Method::HEAD, url, false, 0).await?;
+            match &reply {
+                Reply::Redirect(..) => return Ok(reply),
+                Reply::Answer(a) if (200..300).contains(&a.status) => return Ok(reply),
+                // HEAD refused or suspicious: ask again with GET.
+                Reply::Answer(_) => {}
+            }
+        }
+        let _pass = self.gates.enter(&host).await;
+        client::send(
+            &self.client,
+            Method::GET,
+            url,
+            read_body && !document,
+            self.cfg.max_body,
+        )
+        .await
+    }
+
+    /// The soft-404 probe for a page that answered 2xx with HTML, made once per origin and
+    /// parent folder per run.
+    async fn probe_for(&self, answer: &Answer) -> Option<Probe> {
+        if !self.cfg.soft404_probe || !(200..300).contains(&answer.status) || answer.page.is_none()
+        {
+            return None;
+        }
+        let page_url = Url::parse(&answer.url).ok()?;
+        if page_url.path() == "/" {
+            return None;
+        }
+        let key = format!(
+            "{}{}",
+            page_url.origin().ascii_serialization(),
+            soft404::parent(&page_url)
+        );
+        let cell = {
+            let mut probes = self.probes.lock().expect("probe cache poisoned");
+            probes.entry(key).or_default().clone()
+        };
+        let probe = cell
+            .get_or_init(|| async {
+                let name = format!("citekeep-probe-{:016x}", rand::random::<u64>());
+                let url = soft404::probe_url(&page_url, &name);
+                let (_, outcome) = self.follow(&url, true).await;
+                match outcome {
+                    Ok(a) => Probe {
+                        status: Some(a.status),
+                        final_url: a.url.clone(),
+                        page: a.page.map(|p| p.without(&name)),
+                    },
+                    Err(_) => Probe::default(),
+                }
+            })
+            .await;
+        Some(probe.clone())
+    }
+}
+
+/// Checks `urls` (unique link identities) concurrently, calling `each` as results arrive.
+/// URLs are interleaved by host so one busy host does not hold the global slots.
+pub async fn check_all(checker: Arc<Checker>, urls: Vec<String>, mut each: impl FnMut(Check)) {
+    let concurrency = checker.cfg.concurrency.max(1);
+    let mut stream = futures_util::stream::iter(interleave_by_host(urls))
+        .map(|url| {
+            let checker = checker.clone();
+            async move { checker.check(&url).await }
+        })
+        .buffer_unordered(concurrency);
+    while let Some(check) = stream.next().await {
+        each(check);
+    }
+}
+
+/// Orders URLs round-robin over their hosts.
+fn interleave_by_host(urls: Vec<String>) -> Vec<String> {
+    let mut by_host: Vec<(String, VecDeque<String>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for url in urls {
+        let host = crate::link::host_of(&url);
+        let i = *index.entry(host.clone()).or_insert_with(|| {
+            by_host.push((host, VecDeque::new()));
+            by_host.len() - 1
+        });
+        by_host[i].1.push_back(url);
+    }
+    let total = by_host.iter().map(|(_, q)| q.len()).sum();
+    let mut out = Vec::with_capacity(total);
+    while out.len() < total {
+        for (_, queue) in by_host.iter_mut() {
+            if let Some(url) = queue.pop_front() {
+                out.push(url);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interleaving_spreads_hosts() {
+        let urls = [
+            "https://a/1",
+            "https://a/2",
+            "https://a/3",
+            "https://b/1",
+            "https://c/1",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            interleave_by_host(urls),
+            [
+                "https://a/1",
+                "https://b/1",
+                "https://c/1",
+                "https://a/2",
+                "https://a/3"
+            ]
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Soft 404s: pages that answer 200 but are not the page cited. Three kinds of evidence
+//! (Bar-Yossef et al. 2004 and common practice): a redirect from a deep page to the home page
+//! (see `classify`), an error-page title, and an answer that looks like the answer to a
+//! random never-existing path next to the page (the probe, made once per host and parent
+//! folder per run).
+
+use std::collections::HashSet;
+use std::hash::BuildHasher;
+
+use html5gum::{Token, Tokenizer};
+
+/// What classification needs of an HTML page: its title, its visible text, and shingles of
+/// that text for comparing pages.
+#[derive(Clone, Debug, Default)]
+pub struct Page {
+    /// The `<title>`, whitespace collapsed.
+    pub title: Option<String>,
+    /// Visible text (no script or style), whitespace collapsed, at most 64 KB.
+    pub text: String,
+    shingles: HashSet<u64>,
+}
+
+const TEXT_CAP: usize = 64 * 1024;
+
+impl Page {
+    /// Reads an HTML body. `ignore` is removed from the text first (a probe's random name,
+    /// which error pages often echo).
+    pub fn from_html(body: &[u8], ignore: Option<&str>) -> Page {
+        let html = String::from_utf8_lossy(body);
+        let mut title: Option<String> = None;
+        let mut in_title = false;
+        let mut skip = 0u32;
+        let mut text = String::new();
+        for token in Tokenizer::new(html.as_ref()).flatten() {
+            match token {
+                Token::StartTag(t) => match t.name.as_slice() {
+                    b"title" => in_title = true,
+                    b"script" | b"style" | b"noscript" | b"template" => skip += 1,
+                    _ => {}
+                },
+                Token::EndTag(t) => match t.name.as_slice() {
+                    b"title" => in_title = false,
+                    b"script" | b"style" | b"noscript" | b"template" => {
+                        skip = skip.saturating_sub(1)
+                    }
+                    _ => {}
+                },
+                Token::String(s) => {
+                    let s = String::from_utf8_lossy(&s);
+                    if in_title {
+                        title.get_or_insert_with(String::new).push_str(&s);
+                    } else if skip == 0 && text.len() < TEXT_CAP {
+                        text.push(' ');
+                        text.push_str(&s);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut text = crate::source::collapse_whitespace(text);
+        if let Some(ignore) = ignore.filter(|i| !i.is_empty()) {
+            text = text.replace(ignore, "");
+        }
+        let title = title
+            .map(crate::source::collapse_whitespace)
+            .filter(|t| !t.is_empty());
+        let shingles = shingles(&text);
+        Page {
+            title,
+            text,
+            shingles,
+        }
+    }
+
+    /// The same page with `token` (a probe's random name, which error pages often echo)
+    /// removed from its text.
+    pub fn without(mut self, token: &str) -> Page {
+        if !token.is_empty() && self.text.contains(token) {
+            self.text = self.text.replace(token, "");
+            self.shingles = shingles(&self.text);
+        }
+        self
+    }
+
+    /// The title, when it says the page is an error page.
+    pub fn error_title(&self) -> Option<&str> {
+        let title = self.title.as_deref()?;
+        let lower = title.to_lowercase();
+        const SIGNS: &[&str] = &[
+            "page not found",
+            "not found",
+            "404 error",
+            "error 404",
+            "404 -",
+            "- 404",
+            "| 404",
+            "404 |",
+            "no longer available",
+            "does not exist",
+            "doesn't exist",
+            "page unavailable",
+            "pagina niet gevonden",
+            "niet gevonden",
+            "seite nicht gefunden",
+            "page introuvable",
+            "página no encontrada",
+            "pagina non trovata",
+            "página não encontrada",
+        ];
+        (lower.trim() == "404" || SIGNS.iter().any(|s| lower.contains(s))).then_some(title)
+    }
+
+    /// How alike two pages' texts are: Jaccard similarity of their word 3-shingles (0 to 1).
+    pub fn similarity(&self, other: &Page) -> f64 {
+        if self.shingles.is_empty() && other.shingles.is_empty() {
+            return if self.text == other.text { 1.0 } else { 0.0 };
+        }
+        let common = self.shingles.intersection(&other.shingles).count();
+        let all = self.shingles.len() + other.shingles.len() - common;
+        common as f64 / all.max(1) as f64
+    }
+}
+
+fn shingles(text: &str) -> HashSet<u64> {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    let hasher = foldhash::fast::FixedState::with_seed(7);
+    if words.len() < 3 {
+        return words.iter().map(|w| hasher.hash_one(w)).collect();
+    }
+    words.windows(3).map(|w| hasher.hash_one(w)).collect()
+}
+
+/// The parent folder of a URL's path (`/a/b/c` and `/a/b/c/` → `/a/b/`), the scope of one
+/// probe.
+pub fn parent(url: &url::Url) -> String {
+    let path = url.path().trim_end_matches('/');
+    match path.rfind('/') {
+        Some(i) => path[..=i].to_string(),
+        None => "/".to_string(),
+    }
+}
+
+/// A URL next to `url` that cannot exist: its parent folder plus a random name.
+pub fn probe_url(url: &url::Url, name: &str) -> String {
+    let mut probe = url.clone();
+    probe.set_query(None);
+    probe.set_fragment(None);
+    probe.set_path(&format!("{}{name}", parent(url)));
+    probe.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_and_text() {
+        let p = Page::from_html(
+            b"<html><head><title> Page not found | GOV.UK </title><script>var x='hidden';</script></head><body><h1>Sorry</h1><p>We could not find /abc123.</p></body></html>",
+            Some("abc123"),
+        );
+        assert_eq!(p.title.as_deref(), Some("Page not found | GOV.UK"));
+        assert_eq!(p.error_title(), Some("Page not found | GOV.UK"));
+        assert_eq!(p.text, "Sorry We could not find /.");
+        let ok = Page::from_html(b"<title>The Bletchley Declaration</title>", None);
+        assert_eq!(ok.error_title(), None);
+    }
+
+    #[test]
+    fn similar_pages() {
+        let a = Page::from_html(
+            b"<p>Oops, this page could not be found on our site. Try the search box.</p>",
+            None,
+        );
+        let b = Page::from_html(
+            b"<p>Oops, this page could not be found on our site. Try the search box.</p>",
+            None,
+        );
+        let c = Page::from_html(
+            b"<p>The Bletchley Declaration by Countries Attending the AI Safety Summit.</p>",
+            None,
+        );
+        assert!(a.similarity(&b) > 0.99);
+        assert!(a.similarity(&c) < 0.1);
+    }
+
+    #[test]
+    fn probes_sit_next_to_the_page() {
+        let u =
+            url::Url::parse("https://www.reuters.com/technology/second-summit-2024/?x=1").unwrap();
+        assert_eq!(
+            probe_url(&u, "zz9"),
+            "https://www.reuters.com/technology/zz9"
+        );
+        let u = url::Url::parse("https://x.com/yi_zeng/status/1831133250946838740").unwrap();
+        assert_eq!(probe_url(&u, "zz9"), "https://x.com/yi_zeng/status/zz9");
+    }
+}

@@ -1,0 +1,29 @@
+//! The current time, in Unix seconds. `CITEKEEP_NOW` (Unix seconds or an RFC 3339 time)
+//! overrides it, so tests and trials can simulate runs days apart.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since the Unix epoch, or the time `CITEKEEP_NOW` names.
+pub fn now() -> i64 {
+    if let Ok(value) = std::env::var("CITEKEEP_NOW") {
+        if let Ok(secs) = value.trim().parse::<i64>() {
+            return secs;
+        }
+        if let Ok(ts) = value.trim().parse::<jiff::Timestamp>() {
+            return ts.as_second();
+        }
+    }
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `secs` as an RFC 3339 UTC time, for people and JSON.
+pub fn format(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| secs.to_string())
+}
+
+/// One day in seconds.
+pub const DAY: i64 = 86_400;

@@ -1,0 +1,305 @@
+//! The history database: runs, links, their current citations, and every check.
+//!
+//! One SQLite file (`citekeep.db` in the archive folder) in WAL mode, so a reader (reports,
+//! the archive browser) can work while a run writes. Each check is committed with the link's
+//! new state in one transaction: a killed run loses at most the check in flight. rusqlite
+//! rather than sqlx: writes come from one thread, a synchronous API keeps them simple and
+//! fast, and the bundled SQLite brings FTS5 for the archive browser's search.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::Error;
+
+/// The database file's name inside the archive folder.
+pub const FILE_NAME: &str = "citekeep.db";
+
+/// What the history knows about one link.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkState {
+    /// Row id.
+    pub id: i64,
+    /// The link's identity and the URL requested (see [`crate::link::link_key`]).
+    pub url: String,
+    /// Its host.
+    pub host: String,
+    /// When it was first cited.
+    pub first_seen: i64,
+    /// When the current failing streak began, if it is failing.
+    pub first_failing: Option<i64>,
+    /// When it last answered alive (or moved).
+    pub last_alive: Option<i64>,
+    /// Failing checks in the current streak.
+    pub strikes: u32,
+    /// `new`, `alive`, `moved`, `blocked`, `failing`, `dead` or `invalid`.
+    pub verdict: String,
+    /// The status of the last check.
+    pub last_status: Option<String>,
+    /// When it was last checked.
+    pub last_checked: Option<i64>,
+    /// When it is next due for a check.
+    pub next_due: Option<i64>,
+}
+
+/// One check as stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckRow {
+    /// The run it belongs to.
+    pub run: i64,
+    /// When it was made.
+    pub checked_at: i64,
+    /// Its status (`alive`, `gone`...).
+    pub status: String,
+    /// The final HTTP status, if any answer came.
+    pub http_status: Option<u16>,
+    /// Where the redirects ended.
+    pub final_url: Option<String>,
+    /// The redirect chain as JSON (`[{"url","status","location"}]`).
+    pub redirects: String,
+    /// What happened, in words.
+    pub detail: String,
+    /// Milliseconds it took, retries included.
+    pub elapsed_ms: u64,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Whether it counted as a strike.
+    pub strike: bool,
+}
+
+/// The history database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn db(e: rusqlite::Error, path: &Path) -> Error {
+    Error::Store(format!("{}: {e}", path.display()))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `dir`, migrating it to the current schema.
+    pub fn open(dir: &Path) -> Result<Store, Error> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        let path = dir.join(FILE_NAME);
+        let conn = Connection::open(&path).map_err(|e| db(e, &path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| db(e, &path))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        )
+        .map_err(|e| db(e, &path))?;
+        schema::migrate(&conn).map_err(|e| db(e, &path))?;
+        Ok(Store { conn, path })
+    }
+
+    /// Opens an existing database read-only; a missing one is a clear error.
+    pub fn open_existing(dir: &Path) -> Result<Store, Error> {
+        let path = dir.join(FILE_NAME);
+        if !path.is_file() {
+            return Err(Error::Store(format!(
+                "{}: no history yet (run `citekeep check` or `citekeep run` first)",
+                path.display()
+            )));
+        }
+        Store::open(dir)
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        db(e, &self.path)
+    }
+
+    /// Starts a run and returns its id.
+    pub fn begin_run(&self, command: &str, now: i64) -> Result<i64, Error> {
+        self.conn
+            .execute(
+                "INSERT INTO runs (command, started_at) VALUES (?1, ?2)",
+                params![command, now],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Ends a run with its summary (JSON) and whether our own network was down.
+    pub fn finish_run(
+        &self,
+        run: i64,
+        now: i64,
+        summary: &str,
+        network_down: bool,
+    ) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "UPDATE runs SET finished_at = ?2, summary = ?3, network_down = ?4 WHERE id = ?1",
+                params![run, now, summary, network_down],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The link with identity `url`, created (verdict `new`) if it was never cited before.
+    pub fn link(&self, url: &str, host: &str, now: i64) -> Result<LinkState, Error> {
+        self.conn
+            .execute(
+                "INSERT INTO links (url, host, first_seen, verdict) VALUES (?1, ?2, ?3, 'new')
+                 ON CONFLICT (url) DO NOTHING",
+                params![url, host, now],
+            )
+            .map_err(|e| self.err(e))?;
+        self.link_state(url)?
+            .ok_or_else(|| Error::Store(format!("link {url} vanished")))
+    }
+
+    /// What the history knows about `url`, if anything.
+    pub fn link_state(&self, url: &str) -> Result<Option<LinkState>, Error> {
+        self.conn
+            .query_row(
+                "SELECT id, url, host, first_seen, first_failing, last_alive, strikes, verdict,
+                        last_status, last_checked, next_due
+                 FROM links WHERE url = ?1",
+                params![url],
+                |r| {
+                    Ok(LinkState {
+                        id: r.get(0)?,
+                        url: r.get(1)?,
+                        host: r.get(2)?,
+                        first_seen: r.get(3)?,
+                        first_failing: r.get(4)?,
+                        last_alive: r.get(5)?,
+                        strikes: r.get(6)?,
+                        verdict: r.get(7)?,
+                        last_status: r.get(8)?,
+                        last_checked: r.get(9)?,
+                        next_due: r.get(10)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a check and the link's new state together (one transaction).
+    pub fn record_check(&mut self, link: &LinkState, check: &CheckRow) -> Result<(), Error> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
+        tx.execute(
+            "INSERT INTO checks (run_id, link_id, checked_at, status, http_status, final_url,
+                                 redirects, detail, elapsed_ms, attempts, strike)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                check.run,
+                link.id,
+                check.checked_at,
+                check.status,
+                check.http_status,
+                check.final_url,
+                check.redirects,
+                check.detail,
+                check.elapsed_ms as i64,
+                check.attempts,
+                check.strike
+            ],
+        )
+        .map_err(|e| db(e, &path))?;
+        tx.execute(
+            "UPDATE links SET first_failing = ?2, last_alive = ?3, strikes = ?4, verdict = ?5,
+                              last_status = ?6, last_checked = ?7, next_due = ?8
+             WHERE id = ?1",
+            params![
+                link.id,
+                link.first_failing,
+                link.last_alive,
+                link.strikes,
+                link.verdict,
+                link.last_status,
+                link.last_checked,
+                link.next_due
+            ],
+        )
+        .map_err(|e| db(e, &path))?;
+        tx.commit().map_err(|e| db(e, &path))
+    }
+
+    /// Replaces the recorded citations (the latest scan's places) with `citations`:
+    /// (link id, citation) pairs.
+    pub fn replace_citations(
+        &mut self,
+        run: i64,
+        citations: &[(i64, &crate::scan::Citation)],
+    ) -> Result<(), Error> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
+        tx.execute("DELETE FROM citations", [])
+            .map_err(|e| db(e, &path))?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO citations (run_id, link_id, file, line, col, span_start, span_end,
+                                            text, kind, section_text, section_id, written)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .map_err(|e| db(e, &path))?;
+            for (link, c) in citations {
+                insert
+                    .execute(params![
+                        run,
+                        link,
+                        &*c.file,
+                        c.line,
+                        c.column,
+                        c.span.start as i64,
+                        c.span.end as i64,
+                        c.text,
+                        c.kind.as_str(),
+                        c.section.as_ref().map(|s| s.text.as_str()),
+                        c.section.as_ref().map(|s| s.id.as_str()),
+                        c.written
+                    ])
+                    .map_err(|e| db(e, &path))?;
+            }
+        }
+        tx.commit().map_err(|e| db(e, &path))
+    }
+
+    /// Every check of a link, oldest first.
+    pub fn checks_of(&self, link_id: i64) -> Result<Vec<CheckRow>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT run_id, checked_at, status, http_status, final_url, redirects, detail,
+                        elapsed_ms, attempts, strike
+                 FROM checks WHERE link_id = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![link_id], |r| {
+                Ok(CheckRow {
+                    run: r.get(0)?,
+                    checked_at: r.get(1)?,
+                    status: r.get(2)?,
+                    http_status: r.get(3)?,
+                    final_url: r.get(4)?,
+                    redirects: r.get(5)?,
+                    detail: r.get(6)?,
+                    elapsed_ms: r.get::<_, i64>(7)? as u64,
+                    attempts: r.get(8)?,
+                    strike: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// How many checks are recorded in all.
+    pub fn check_count(&self) -> Result<u64, Error> {
+        self.conn
+            .query_row("SELECT count(*) FROM checks", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+}

@@ -1,0 +1,74 @@
+//! Schema migrations, applied in order and remembered in SQLite's `user_version`.
+
+use rusqlite::Connection;
+
+/// Each entry moves the schema one version up. Never edit a released entry; add one.
+const MIGRATIONS: &[&str] = &[
+    // 1: runs, links, citations, checks.
+    "CREATE TABLE runs (
+         id INTEGER PRIMARY KEY,
+         command TEXT NOT NULL,
+         started_at INTEGER NOT NULL,
+         finished_at INTEGER,
+         network_down INTEGER NOT NULL DEFAULT 0,
+         summary TEXT
+     );
+     CREATE TABLE links (
+         id INTEGER PRIMARY KEY,
+         url TEXT NOT NULL UNIQUE,
+         host TEXT NOT NULL,
+         first_seen INTEGER NOT NULL,
+         first_failing INTEGER,
+         last_alive INTEGER,
+         strikes INTEGER NOT NULL DEFAULT 0,
+         verdict TEXT NOT NULL,
+         last_status TEXT,
+         last_checked INTEGER,
+         next_due INTEGER
+     );
+     CREATE INDEX links_due ON links (next_due);
+     CREATE TABLE citations (
+         id INTEGER PRIMARY KEY,
+         run_id INTEGER NOT NULL REFERENCES runs (id),
+         link_id INTEGER NOT NULL REFERENCES links (id),
+         file TEXT NOT NULL,
+         line INTEGER NOT NULL,
+         col INTEGER NOT NULL,
+         span_start INTEGER NOT NULL,
+         span_end INTEGER NOT NULL,
+         text TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         section_text TEXT,
+         section_id TEXT,
+         written TEXT NOT NULL
+     );
+     CREATE INDEX citations_link ON citations (link_id);
+     CREATE TABLE checks (
+         id INTEGER PRIMARY KEY,
+         run_id INTEGER NOT NULL REFERENCES runs (id),
+         link_id INTEGER NOT NULL REFERENCES links (id),
+         checked_at INTEGER NOT NULL,
+         status TEXT NOT NULL,
+         http_status INTEGER,
+         final_url TEXT,
+         redirects TEXT NOT NULL,
+         detail TEXT NOT NULL,
+         elapsed_ms INTEGER NOT NULL,
+         attempts INTEGER NOT NULL,
+         strike INTEGER NOT NULL
+     );
+     CREATE INDEX checks_link ON checks (link_id);
+     CREATE INDEX checks_run ON checks (run_id);",
+];
+
+/// Brings the database up to the newest schema.
+pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
