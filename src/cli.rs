@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use citekeep::output;
+use citekeep::{output, report};
 
 /// Finds the citations of a website's sources, checks them, and archives them before they rot.
 #[derive(Debug, Parser)]
@@ -13,7 +13,10 @@ pub struct Cli {
     /// Configuration file [default: ./config.toml when present]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Print nothing but errors and the results asked for
+    /// Archive folder holding the history and snapshots [default: `[archive] dir`, archive/]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+    /// Print nothing but errors and the results asked for (no progress bar, no warnings)
     #[arg(short, long, global = true)]
     pub quiet: bool,
     #[command(subcommand)]
@@ -25,6 +28,38 @@ pub struct Cli {
 pub enum Command {
     /// Extract every citation from the sources, without touching the network
     Scan(ScanArgs),
+    /// Check every external citation now, record the results, and print them
+    Check(CheckArgs),
+    /// The nightly job: scan the configured sources, check what is due, record, summarise
+    Run(RunArgs),
+}
+
+/// `citekeep check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to check [default: `[site] sources` of the configuration]
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = report::CheckFormat::Text)]
+    pub format: report::CheckFormat,
+    /// Seconds one request may take [default: `[check] timeout`]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// The site's address; links to its host are internal [default: `[site] base_url`]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+/// `citekeep run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Check every link, not only those due
+    #[arg(long)]
+    pub all: bool,
+    /// Seconds one request may take [default: `[check] timeout`]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
 }
 
 /// `citekeep scan`.

@@ -12,6 +12,8 @@ mod error;
 pub mod exit_codes;
 pub mod link;
 pub mod output;
+pub mod report;
+pub mod run;
 pub mod scan;
 pub mod source;
 pub mod store;

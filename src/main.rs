@@ -2,7 +2,8 @@
 
 mod cli;
 
-use std::io;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -10,7 +11,9 @@ use clap::Parser;
 use citekeep::exit_codes::ExitCode;
 use citekeep::link::Site;
 use citekeep::output::{FileTally, ScanWriter, Tally, render};
-use citekeep::scan::{FileScan, ScanOptions, scan_files};
+use citekeep::report;
+use citekeep::run::{CheckOptions, CheckRun, check_citations};
+use citekeep::scan::{Citation, FileScan, ScanOptions, scan_all, scan_files};
 use citekeep::source::walk::{self, Filter};
 use citekeep::{Error, config};
 use cli::{Cli, Command, ScanArgs};
@@ -29,9 +32,133 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let loaded = config::load(cli.config.as_deref())?;
+    let archive = cli
+        .archive
+        .clone()
+        .unwrap_or_else(|| loaded.resolve(&loaded.config.archive.dir));
     match cli.command {
         Command::Scan(args) => scan(&loaded, args, cli.quiet),
+        Command::Check(args) => {
+            let mut loaded = loaded;
+            if let Some(t) = args.timeout {
+                loaded.config.check.timeout = t;
+            }
+            let citations = citations(&loaded, args.inputs, args.base_url.as_deref(), cli.quiet)?;
+            let run = check_phase(&loaded, &archive, &citations, true, "check", cli.quiet)?;
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            report::write_check(&mut out, &run, args.format)?;
+            out.flush()?;
+            Ok(exit_code(
+                &run,
+                run.links
+                    .iter()
+                    .any(|l| l.status.is_some_and(|s| s.is_failure())),
+            ))
+        }
+        Command::Run(args) => {
+            let mut loaded = loaded;
+            if let Some(t) = args.timeout {
+                loaded.config.check.timeout = t;
+            }
+            let citations = citations(&loaded, Vec::new(), None, cli.quiet)?;
+            let run = check_phase(&loaded, &archive, &citations, args.all, "run", cli.quiet)?;
+            println!("citekeep run: {}", report::summary_line(&run));
+            Ok(exit_code(&run, run.summary.newly_dead > 0))
+        }
     }
+}
+
+/// 2 when our network was down, 1 when `rot`, else 0.
+fn exit_code(run: &CheckRun, rot: bool) -> ExitCode {
+    if run.summary.network_down {
+        eprintln!(
+            "citekeep: error: our own network looks down: (nearly) every host failed to connect; \
+             no strikes were recorded. Check the connection or proxy settings and run again."
+        );
+        ExitCode::Error
+    } else if rot {
+        ExitCode::Rot
+    } else {
+        ExitCode::Ok
+    }
+}
+
+/// Every citation of `inputs` (or the configured sources), for checking. Unreadable files
+/// are reported and skipped.
+fn citations(
+    loaded: &config::Loaded,
+    inputs: Vec<PathBuf>,
+    base_url: Option<&str>,
+    quiet: bool,
+) -> Result<Vec<Citation>> {
+    let site_cfg = &loaded.config.site;
+    let inputs = if inputs.is_empty() {
+        loaded.sources()
+    } else {
+        inputs
+    };
+    if inputs.is_empty() {
+        bail!("nothing to check: give files or folders, or set `[site] sources` in config.toml");
+    }
+    let options = ScanOptions {
+        site: Site::new(base_url.or(site_cfg.base_url.as_deref()), &site_cfg.aliases)?,
+        keep_internal: false,
+    };
+    let filter = Filter::new(&site_cfg.include, &site_cfg.exclude)?;
+    let (files, walk_errors) = walk::collect(&inputs, &filter);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (scans, errors) = scan_all(&files, &options, threads);
+    for e in walk_errors.iter().chain(&errors) {
+        eprintln!("citekeep: error: {e}");
+    }
+    if !quiet {
+        for w in scans.iter().flat_map(|s| &s.warnings) {
+            eprintln!("citekeep: warning: {w}");
+        }
+    }
+    Ok(scans.into_iter().flat_map(|s| s.citations).collect())
+}
+
+/// Runs the check phase with a progress bar on a terminal.
+fn check_phase(
+    loaded: &config::Loaded,
+    archive: &std::path::Path,
+    citations: &[Citation],
+    all: bool,
+    command: &str,
+    quiet: bool,
+) -> Result<CheckRun> {
+    let options = CheckOptions {
+        config: &loaded.config,
+        base: &loaded.dir,
+        archive,
+        all,
+        command,
+    };
+    let bar = (!quiet && io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} {per_sec} ETA {eta}  {msg}",
+            )
+            .expect("valid progress template"),
+        );
+        bar
+    });
+    let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    let run = check_citations(citations, &options, |done, total, check| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            *counts.entry(check.status.as_str()).or_default() += 1;
+            let msg: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+            bar.set_message(msg.join(", "));
+        }
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(run)
 }
 
 fn scan(loaded: &config::Loaded, args: ScanArgs, quiet: bool) -> Result<ExitCode> {

@@ -1,5 +1,6 @@
 //! The one integration test binary (one link step on 2 cores): each module tests one
 //! command of the built `citekeep` binary against fixtures written for this project.
 
+mod check;
 mod scan;
 mod support;

@@ -229,6 +229,13 @@ pub fn classify_answer(
                 format!("redirected to the home page {final_url}"),
             );
         }
+        // The publisher's own archive is a move, whatever its pages look like.
+        if is_publisher_archive(final_url) {
+            return (
+                Status::Moved,
+                format!("moved into the publisher's archive: {final_url}"),
+            );
+        }
     }
     if let Some(title) = answer.page.as_ref().and_then(|p| p.error_title()) {
         return (Status::Soft404, format!("error page title: \"{title}\""));
@@ -252,12 +259,6 @@ pub fn classify_answer(
     }
     if hops.is_empty() || trivially_same(original, final_url) {
         return (Status::Alive, format!("{code}"));
-    }
-    if is_publisher_archive(final_url) {
-        return (
-            Status::Moved,
-            format!("moved into the publisher's archive: {final_url}"),
-        );
     }
     let permanent = hops.iter().any(|h| matches!(h.status, 301 | 308));
     if permanent {
@@ -350,12 +351,14 @@ fn is_home_page(url: &str) -> bool {
     };
     let path = u.path().trim_end_matches('/');
     let root = matches!(path, "" | "/index.html" | "/index.htm" | "/index.php");
-    // Localised home pages: /en, /nl-nl, /en-GB.
-    let language = path.len() > 1
-        && path.len() <= 6
-        && path[1..]
-            .chars()
-            .all(|c| c.is_ascii_alphabetic() || c == '-');
+    // Localised home pages: /en, /nl-nl, /en-GB, /zh-hans.
+    let segment = path.trim_start_matches('/');
+    let (lang, region) = segment.split_once('-').unwrap_or((segment, ""));
+    let language = lang.len() == 2
+        && lang.chars().all(|c| c.is_ascii_alphabetic())
+        && (region.is_empty()
+            || (2..=4).contains(&region.len()) && region.chars().all(|c| c.is_ascii_alphabetic()))
+        && !segment.contains('/');
     root || language
 }
 
@@ -483,6 +486,16 @@ mod tests {
         assert_eq!(
             status_of(u, &[hop(u, 302, new)], &answer(200, new, &[])),
             Status::Alive
+        );
+        let page = "https://www.plain.example/page/";
+        assert_eq!(
+            status_of(u, &[hop(u, 301, page)], &answer(200, page, &[])),
+            Status::Moved
+        );
+        let localised = "https://www.gov.uk/en-GB/";
+        assert_eq!(
+            status_of(u, &[hop(u, 301, localised)], &answer(200, localised, &[])),
+            Status::Soft404
         );
         let home = "https://www.gov.uk/";
         assert_eq!(

@@ -171,18 +171,23 @@ pub fn failure(e: &reqwest::Error) -> Failure {
         "DNS lookup failed".to_string()
     } else if chain.contains("connection refused") {
         "connection refused".to_string()
-    } else if chain.contains("unsuccessful tunnel") {
+    } else if chain.contains("tunnel") {
         "the proxy could not connect to the host".to_string()
+    } else if [
+        "reset",
+        "closed",
+        "close_notify",
+        "incomplete",
+        "broken pipe",
+        "eof",
+    ]
+    .iter()
+    .any(|w| chain.contains(w))
+    {
+        "connection reset".to_string()
     } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
     {
         format!("TLS failure: {cause}")
-    } else if chain.contains("reset")
-        || chain.contains("closed")
-        || chain.contains("incomplete")
-        || chain.contains("broken pipe")
-        || chain.contains("eof")
-    {
-        "connection reset".to_string()
     } else {
         format!("connection failed: {cause}")
     };

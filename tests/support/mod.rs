@@ -1,4 +1,7 @@
-//! Shared test support: running the built binary from the project root.
+//! Shared test support: running the built binary from the project root, and the
+//! simulated web.
+
+pub mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,0 +1,152 @@
+//! `check` output: text grouped by status with each citation's place, one JSON document
+//! (DESIGN.md's contract: `links` and `summary`), or Markdown fit for a GitHub issue.
+
+use std::io::{self, Write};
+
+use crate::run::{CheckRun, LinkReport};
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Grouped by status, with each citation's file:line:column.
+    Text,
+    /// One JSON document: `links` and `summary`.
+    Json,
+    /// Markdown tables, fit to paste into an issue.
+    Markdown,
+}
+
+/// Writes a check run in `format`.
+pub fn write_check(out: &mut impl Write, run: &CheckRun, format: CheckFormat) -> io::Result<()> {
+    match format {
+        CheckFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, run)?;
+            writeln!(out)
+        }
+        CheckFormat::Text => text(out, run),
+        CheckFormat::Markdown => markdown(out, run),
+    }
+}
+
+fn groups(run: &CheckRun) -> Vec<(&'static str, Vec<&LinkReport>)> {
+    let mut groups: Vec<(&'static str, Vec<&LinkReport>)> = Vec::new();
+    for link in &run.links {
+        let name = link.status.map_or("not checked", |s| s.as_str());
+        match groups.last_mut() {
+            Some((n, list)) if *n == name => list.push(link),
+            _ => groups.push((name, vec![link])),
+        }
+    }
+    groups
+}
+
+fn text(out: &mut impl Write, run: &CheckRun) -> io::Result<()> {
+    for (name, links) in groups(run) {
+        writeln!(out, "{name} ({})", links.len())?;
+        for l in links {
+            let verdict = match l.verdict.as_str() {
+                "failing" | "dead" => format!(
+                    " [{}, {} strike{}]",
+                    l.verdict,
+                    l.strikes,
+                    if l.strikes == 1 { "" } else { "s" }
+                ),
+                _ => String::new(),
+            };
+            let stale = if l.checked || l.verdict == "invalid" {
+                ""
+            } else {
+                " (last check; not due)"
+            };
+            writeln!(out, "  {}  {}{verdict}{stale}", l.url, l.detail)?;
+            for p in &l.sources {
+                writeln!(
+                    out,
+                    "      {}:{}:{}  {:?}",
+                    p.file, p.line, p.column, p.text
+                )?;
+            }
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", summary_line(run))
+}
+
+/// One line for cron: links, checked, counts by status and verdict.
+pub fn summary_line(run: &CheckRun) -> String {
+    let s = &run.summary;
+    let statuses: Vec<String> = s
+        .by_status
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    let verdicts: Vec<String> = s
+        .by_verdict
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "failing" | "dead"))
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    let mut line = format!("{} links, {} checked", s.links, s.checked);
+    if !statuses.is_empty() {
+        line.push_str(&format!(": {}", statuses.join(", ")));
+    }
+    if !verdicts.is_empty() {
+        line.push_str(&format!("; {}", verdicts.join(", ")));
+    }
+    if s.newly_dead > 0 {
+        line.push_str(&format!("; {} newly dead", s.newly_dead));
+    }
+    if s.network_down {
+        line.push_str("; NETWORK DOWN: no strikes recorded");
+    }
+    line
+}
+
+/// Escapes text for a Markdown table cell (no HTML, no Markdown syntax, no pipes).
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '!' | '(' | ')' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn markdown(out: &mut impl Write, run: &CheckRun) -> io::Result<()> {
+    writeln!(out, "## Link check\n\n{}\n", md(&summary_line(run)))?;
+    for (name, links) in groups(run) {
+        if name == "alive" {
+            writeln!(out, "<details><summary>alive ({})</summary>\n", links.len())?;
+        } else {
+            writeln!(out, "### {name} ({})\n", links.len())?;
+        }
+        writeln!(out, "| link | detail | verdict | cited at |")?;
+        writeln!(out, "| --- | --- | --- | --- |")?;
+        for l in links {
+            let places: Vec<String> = l
+                .sources
+                .iter()
+                .map(|p| format!("{}:{}:{}", md(&p.file), p.line, p.column))
+                .collect();
+            writeln!(
+                out,
+                "| <{}> | {} | {} | {} |",
+                l.url.replace('>', "%3E").replace('|', "%7C"),
+                md(&l.detail),
+                md(&l.verdict),
+                places.join("<br>")
+            )?;
+        }
+        writeln!(out)?;
+        if name == "alive" {
+            writeln!(out, "</details>\n")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! The check phase of `check` and `run`: citations grouped into links, the links that are
+//! due checked by the engine, each result recorded in the history with the link's new
+//! verdict, and the network-down guard applied before any strike is recorded.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::Error;
+use crate::check::verdict::{apply, is_due};
+use crate::check::{Check, Checker, Status, check_all};
+use crate::clock;
+use crate::config::Config;
+use crate::link::{host_of, link_key};
+use crate::scan::Citation;
+use crate::store::{CheckRow, LinkState, Store};
+
+/// Where a link is cited.
+#[derive(Clone, Debug, Serialize)]
+pub struct Place {
+    /// The source file.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// The link text.
+    pub text: String,
+}
+
+/// One link after this run: its check (if it was due), its verdict, and its places.
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkReport {
+    /// The link's identity (URL without fragment and tracking parameters).
+    pub url: String,
+    /// This run's status, or the last known one when the link was not due.
+    pub status: Option<Status>,
+    /// The last HTTP status.
+    pub http_status: Option<u16>,
+    /// Where redirects ended.
+    pub final_url: Option<String>,
+    /// Redirects followed.
+    pub redirects: Vec<crate::check::Hop>,
+    /// What happened, in words.
+    pub detail: String,
+    /// The verdict from the history: alive, moved, blocked, failing, dead, invalid, new.
+    pub verdict: String,
+    /// Failing checks in the current streak.
+    pub strikes: u32,
+    /// When the current failing streak began (RFC 3339), if failing.
+    pub failing_since: Option<String>,
+    /// Whether it was checked in this run.
+    pub checked: bool,
+    /// Every place it is cited.
+    pub sources: Vec<Place>,
+}
+
+/// Totals of a check run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CheckSummary {
+    /// Distinct links.
+    pub links: usize,
+    /// Links checked in this run.
+    pub checked: usize,
+    /// Links by this run's status (checked links and invalid ones).
+    pub by_status: BTreeMap<String, usize>,
+    /// Links by verdict.
+    pub by_verdict: BTreeMap<String, usize>,
+    /// Links whose verdict became `dead` in this run.
+    pub newly_dead: usize,
+    /// Whether our own network was down (no strikes were recorded).
+    pub network_down: bool,
+    /// The run's id in the history.
+    pub run: i64,
+}
+
+/// The result of a check run.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckRun {
+    /// Every link, problems first.
+    pub links: Vec<LinkReport>,
+    /// Totals.
+    pub summary: CheckSummary,
+}
+
+/// How to run the check phase.
+pub struct CheckOptions<'a> {
+    /// The configuration.
+    pub config: &'a Config,
+    /// The folder relative config paths start from.
+    pub base: &'a Path,
+    /// The archive folder holding the history.
+    pub archive: &'a Path,
+    /// Check every link, not only those due.
+    pub all: bool,
+    /// The command recorded with the run (`check` or `run`).
+    pub command: &'a str,
+}
+
+/// Checks the links of `citations` and records the results; `progress` is told of each
+/// check as it completes (done, total, check).
+pub fn check_citations(
+    citations: &[Citation],
+    options: &CheckOptions,
+    mut progress: impl FnMut(usize, usize, &Check),
+) -> Result<CheckRun, Error> {
+    let now = clock::now();
+    let mut store = Store::open(options.archive)?;
+    let run = store.begin_run(options.command, now)?;
+
+    // Group places by link; invalid citations are reported, never requested.
+    let mut places: BTreeMap<String, Vec<Place>> = BTreeMap::new();
+    let mut invalid: BTreeMap<String, (String, Vec<Place>)> = BTreeMap::new();
+    let mut by_link: Vec<(String, &Citation)> = Vec::new();
+    for c in citations.iter().filter(|c| !c.internal) {
+        let place = Place {
+            file: c.file.to_string(),
+            line: c.line,
+            column: c.column,
+            text: c.text.clone(),
+        };
+        if let Some(reason) = &c.invalid {
+            invalid
+                .entry(c.url.clone())
+                .or_insert_with(|| (reason.clone(), Vec::new()))
+                .1
+                .push(place);
+            continue;
+        }
+        let key = link_key(&c.url);
+        places.entry(key.clone()).or_default().push(place);
+        by_link.push((key, c));
+    }
+    let mut states: HashMap<String, LinkState> = HashMap::new();
+    for key in places.keys() {
+        states.insert(key.clone(), store.link(key, &host_of(key), now)?);
+    }
+    let cited: Vec<(i64, &Citation)> = by_link.iter().map(|(k, c)| (states[k].id, *c)).collect();
+    store.replace_citations(run, &cited)?;
+
+    let due: Vec<String> = places
+        .keys()
+        .filter(|k| options.all || is_due(&states[k.as_str()], now))
+        .cloned()
+        .collect();
+    let total = due.len();
+
+    // Check; record real answers at once, hold network-level failures for the guard.
+    let checker = Arc::new(Checker::new(&options.config.check, options.base)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))?;
+    let mut checks: HashMap<String, Check> = HashMap::new();
+    let mut held: Vec<String> = Vec::new();
+    let mut record_error = None;
+    let mut newly_dead = 0;
+    let mut done = 0;
+    runtime.block_on(check_all(checker, due, |check| {
+        done += 1;
+        progress(done, total, &check);
+        if check.status.is_network_level() {
+            held.push(check.url.clone());
+        } else if record_error.is_none() {
+            match record(&mut store, &mut states, run, &check, options, true) {
+                Ok(dead) => newly_dead += usize::from(dead),
+                Err(e) => record_error = Some(e),
+            }
+        }
+        checks.insert(check.url.clone(), check);
+    }));
+    if let Some(e) = record_error {
+        return Err(e);
+    }
+    let network_down = network_is_down(&checks);
+    for url in &held {
+        newly_dead += usize::from(record(
+            &mut store,
+            &mut states,
+            run,
+            &checks[url],
+            options,
+            !network_down,
+        )?);
+    }
+
+    // Report every link, problems first.
+    let mut links: Vec<LinkReport> = places
+        .into_iter()
+        .map(|(url, sources)| {
+            let state = &states[&url];
+            let check = checks.get(&url);
+            LinkReport {
+                status: check
+                    .map(|c| c.status)
+                    .or_else(|| state.last_status.as_deref().and_then(parse_status)),
+                http_status: check.and_then(|c| c.http_status),
+                final_url: check.and_then(|c| c.final_url.clone()),
+                redirects: check.map(|c| c.redirects.clone()).unwrap_or_default(),
+                detail: check
+                    .map(|c| c.detail.clone())
+                    .unwrap_or_else(|| "not due".to_string()),
+                verdict: state.verdict.clone(),
+                strikes: state.strikes,
+                failing_since: state.first_failing.map(clock::format),
+                checked: check.is_some(),
+                sources,
+                url,
+            }
+        })
+        .collect();
+    links.extend(
+        invalid
+            .into_iter()
+            .map(|(url, (reason, sources))| LinkReport {
+                url,
+                status: Some(Status::Invalid),
+                http_status: None,
+                final_url: None,
+                redirects: Vec::new(),
+                detail: reason,
+                verdict: "invalid".to_string(),
+                strikes: 0,
+                failing_since: None,
+                checked: false,
+                sources,
+            }),
+    );
+    links.sort_by_key(|l| (l.status.map_or(usize::MAX, rank), l.url.clone()));
+
+    let mut summary = CheckSummary {
+        links: links.len(),
+        checked: checks.len(),
+        network_down,
+        run,
+        ..CheckSummary::default()
+    };
+    for l in &links {
+        if let Some(s) = l.status.filter(|_| l.checked || l.verdict == "invalid") {
+            *summary.by_status.entry(s.as_str().to_string()).or_default() += 1;
+        }
+        *summary.by_verdict.entry(l.verdict.clone()).or_default() += 1;
+    }
+    summary.newly_dead = newly_dead;
+    let summary_json = serde_json::to_string(&summary).unwrap_or_default();
+    store.finish_run(run, clock::now(), &summary_json, network_down)?;
+    Ok(CheckRun { links, summary })
+}
+
+/// Records one check and the link's new verdict (or, when `strikes` is off because our
+/// network was down, the check alone). Returns whether the link became dead.
+fn record(
+    store: &mut Store,
+    states: &mut HashMap<String, LinkState>,
+    run: i64,
+    check: &Check,
+    options: &CheckOptions,
+    strikes: bool,
+) -> Result<bool, Error> {
+    let now = clock::now();
+    let prev = states[&check.url].clone();
+    let (next, strike) = if strikes {
+        apply(
+            &prev,
+            check.status,
+            now,
+            &options.config.verdict,
+            options.config.check.recheck_days,
+        )
+    } else {
+        (prev.clone(), false)
+    };
+    let became_dead = next.verdict == "dead" && prev.verdict != "dead";
+    let row = CheckRow {
+        run,
+        checked_at: now,
+        status: check.status.as_str().to_string(),
+        http_status: check.http_status,
+        final_url: check.final_url.clone(),
+        redirects: serde_json::to_string(&check.redirects).unwrap_or_else(|_| "[]".into()),
+        detail: check.detail.clone(),
+        elapsed_ms: check.elapsed_ms,
+        attempts: check.attempts,
+        strike,
+    };
+    store.record_check(&next, &row)?;
+    states.insert(check.url.clone(), next);
+    Ok(became_dead)
+}
+
+/// Our own network is down when (nearly) every host failed below HTTP: at least three hosts
+/// were tried and at least 90% of them gave nothing but timeouts and network errors.
+pub fn network_is_down(checks: &HashMap<String, Check>) -> bool {
+    let mut hosts: HashMap<String, bool> = HashMap::new();
+    for c in checks.values() {
+        let all_failed = hosts.entry(host_of(&c.url)).or_insert(true);
+        *all_failed &= c.status.is_network_level();
+    }
+    let failed = hosts.values().filter(|&&f| f).count();
+    hosts.len() >= 3 && failed * 10 >= hosts.len() * 9
+}
+
+fn rank(s: Status) -> usize {
+    // Rot first, then what an editor may act on, then the rest.
+    match s {
+        Status::Gone => 0,
+        Status::Soft404 => 1,
+        Status::Invalid => 2,
+        Status::NetworkError => 3,
+        Status::Timeout => 4,
+        Status::ServerError => 5,
+        Status::Moved => 6,
+        Status::Blocked => 7,
+        Status::Alive => 8,
+    }
+}
+
+fn parse_status(s: &str) -> Option<Status> {
+    Status::ALL.into_iter().find(|st| st.as_str() == s)
+}

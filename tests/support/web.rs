@@ -1,0 +1,347 @@
+//! The simulated web: one local server on 127.0.0.1 that plays every host the tests need.
+//!
+//! citekeep reaches it the way users reach a corporate network, through an HTTP proxy: plain
+//! `http://` requests arrive in absolute form, `https://` ones as `CONNECT host:443`, after
+//! which the server speaks TLS with a certificate for that host signed by a test CA (trusted
+//! through `SSL_CERT_FILE`). Each (host, path) gets a [`Behave`] from the test's routing
+//! function; every request is logged with its time, and the most requests in flight to each
+//! host at once are counted, so tests assert on what the server saw.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::{self, ServerConfig};
+
+/// What a (host, path) does when requested.
+#[derive(Clone, Debug)]
+pub enum Behave {
+    /// Answer with a status, headers and a body.
+    Page(u16, Vec<(&'static str, String)>, String),
+    /// Redirect with a status to a location.
+    Redirect(u16, String),
+    /// Wait, then behave.
+    Slow(Duration, Box<Behave>),
+    /// Never answer.
+    Hang,
+    /// Close the connection without an answer.
+    Reset,
+    /// The host does not exist: the proxy cannot resolve it.
+    NoSuchHost,
+}
+
+impl Behave {
+    /// 200 with an HTML page of that title and text.
+    pub fn html(title: &str, text: &str) -> Behave {
+        Behave::Page(
+            200,
+            vec![("content-type", "text/html; charset=utf-8".into())],
+            format!(
+                "<!doctype html><html><head><title>{title}</title></head><body><main><p>{text}</p></main></body></html>"
+            ),
+        )
+    }
+
+    /// A status with an HTML body and extra headers.
+    pub fn status(code: u16, headers: &[(&'static str, &str)], body: &str) -> Behave {
+        let mut h: Vec<(&'static str, String)> = vec![("content-type", "text/html".into())];
+        h.extend(headers.iter().map(|(k, v)| (*k, v.to_string())));
+        Behave::Page(code, h, body.to_string())
+    }
+}
+
+/// One request the server saw.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    /// GET, HEAD, CONNECT...
+    pub method: String,
+    /// The host asked for.
+    pub host: String,
+    /// Path and query.
+    pub path: String,
+    /// When it arrived.
+    pub at: Instant,
+}
+
+type Route = dyn Fn(&str, &str, usize) -> Behave + Send + Sync;
+
+struct State {
+    route: Box<Route>,
+    seen: Mutex<Vec<Seen>>,
+    in_flight: Mutex<HashMap<String, (usize, usize)>>,
+    tls: Mutex<HashMap<String, Arc<ServerConfig>>>,
+    ca: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
+    leaf_key: rcgen::KeyPair,
+}
+
+/// A running simulated web; stops when dropped.
+pub struct SimWeb {
+    /// `http://127.0.0.1:PORT`, to use as HTTP_PROXY and HTTPS_PROXY.
+    pub proxy: String,
+    /// A PEM file with the test CA, to use as SSL_CERT_FILE.
+    pub ca_file: PathBuf,
+    state: Arc<State>,
+    runtime: Option<tokio::runtime::Runtime>,
+    _dir: tempfile::TempDir,
+}
+
+impl SimWeb {
+    /// Starts a server whose answers come from `route(host, path_and_query, earlier_requests)`.
+    pub fn start(route: impl Fn(&str, &str, usize) -> Behave + Send + Sync + 'static) -> SimWeb {
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "citekeep simulated web CA");
+        let ca =
+            rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
+                .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        std::fs::write(&ca_file, ca.pem()).unwrap();
+        let state = Arc::new(State {
+            route: Box::new(route),
+            seen: Mutex::new(Vec::new()),
+            in_flight: Mutex::new(HashMap::new()),
+            tls: Mutex::new(HashMap::new()),
+            ca,
+            leaf_key: rcgen::KeyPair::generate().unwrap(),
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let accept_state = state.clone();
+        runtime.spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let state = accept_state.clone();
+                tokio::spawn(async move {
+                    let svc = service_fn(move |req| proxy_request(state.clone(), req));
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .with_upgrades()
+                        .await;
+                });
+            }
+        });
+        SimWeb {
+            proxy: format!("http://{addr}"),
+            ca_file,
+            state,
+            runtime: Some(runtime),
+            _dir: dir,
+        }
+    }
+
+    /// Every request seen so far (CONNECTs included).
+    pub fn seen(&self) -> Vec<Seen> {
+        self.state.seen.lock().unwrap().clone()
+    }
+
+    /// Requests (not CONNECTs) seen for `host` and `path`.
+    pub fn requests(&self, host: &str, path: &str) -> Vec<Seen> {
+        self.seen()
+            .into_iter()
+            .filter(|s| s.method != "CONNECT" && s.host == host && s.path == path)
+            .collect()
+    }
+
+    /// The most requests that were in flight to `host` at once.
+    pub fn max_in_flight(&self, host: &str) -> usize {
+        self.state
+            .in_flight
+            .lock()
+            .unwrap()
+            .get(host)
+            .map_or(0, |&(_, max)| max)
+    }
+
+    /// Environment for a citekeep process that should reach this web.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("HTTP_PROXY", self.proxy.clone()),
+            ("HTTPS_PROXY", self.proxy.clone()),
+            ("http_proxy", self.proxy.clone()),
+            ("https_proxy", self.proxy.clone()),
+            ("NO_PROXY", String::new()),
+            ("no_proxy", String::new()),
+            ("SSL_CERT_FILE", self.ca_file.display().to_string()),
+        ]
+    }
+}
+
+impl Drop for SimWeb {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+type Answer = Result<Response<Full<Bytes>>, std::io::Error>;
+
+/// The proxy side: CONNECT opens a TLS tunnel to the simulated host; anything else is an
+/// absolute-form request for a plain-HTTP host.
+async fn proxy_request(state: Arc<State>, req: Request<Incoming>) -> Answer {
+    if req.method() == Method::CONNECT {
+        let host = req.uri().host().unwrap_or_default().to_string();
+        log(&state, "CONNECT", &host, "");
+        if matches!((state.route)(&host, "/", 0), Behave::NoSuchHost) {
+            return Ok(plain(
+                502,
+                &[("proxy-status", "simweb; error=dns_error")],
+                "",
+            ));
+        }
+        let tls = tls_for(&state, &host);
+        let tunnel_state = state.clone();
+        tokio::spawn(async move {
+            let Ok(upgraded) = hyper::upgrade::on(req).await else {
+                return;
+            };
+            let Ok(stream) = TlsAcceptor::from(tls).accept(TokioIo::new(upgraded)).await else {
+                return;
+            };
+            let svc =
+                service_fn(move |req| origin_request(tunnel_state.clone(), host.clone(), req));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+        return Ok(Response::new(Full::new(Bytes::new())));
+    }
+    let host = req.uri().host().unwrap_or_default().to_string();
+    origin_request(state, host, req).await
+}
+
+/// The origin side: the route decides.
+async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>) -> Answer {
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or("/".to_string(), |p| p.as_str().to_string());
+    let earlier = state
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.method != "CONNECT" && s.host == host && s.path == path)
+        .count();
+    log(&state, req.method().as_str(), &host, &path);
+    let _flight = Flight::new(&state, &host);
+    let mut behave = (state.route)(&host, &path, earlier);
+    loop {
+        return match behave {
+            Behave::Slow(wait, then) => {
+                tokio::time::sleep(wait).await;
+                behave = *then;
+                continue;
+            }
+            Behave::Hang => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Err(std::io::Error::other("hung"))
+            }
+            Behave::Reset => Err(std::io::Error::other("reset")),
+            Behave::NoSuchHost => Ok(plain(
+                502,
+                &[("proxy-status", "simweb; error=dns_error")],
+                "",
+            )),
+            Behave::Redirect(code, location) => Ok(plain(code, &[("location", &location)], "")),
+            Behave::Page(code, headers, body) => {
+                let body = if req.method() == Method::HEAD {
+                    String::new()
+                } else {
+                    body
+                };
+                let headers: Vec<(&str, &str)> =
+                    headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                Ok(plain(code, &headers, &body))
+            }
+        };
+    }
+}
+
+fn plain(code: u16, headers: &[(&str, &str)], body: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::builder().status(code);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    r.body(Full::new(Bytes::from(body.to_string()))).unwrap()
+}
+
+fn log(state: &State, method: &str, host: &str, path: &str) {
+    state.seen.lock().unwrap().push(Seen {
+        method: method.to_string(),
+        host: host.to_string(),
+        path: path.to_string(),
+        at: Instant::now(),
+    });
+}
+
+/// Counts a request in flight to a host while it lives.
+struct Flight<'a> {
+    state: &'a State,
+    host: String,
+}
+
+impl<'a> Flight<'a> {
+    fn new(state: &'a State, host: &str) -> Flight<'a> {
+        let mut map = state.in_flight.lock().unwrap();
+        let entry = map.entry(host.to_string()).or_insert((0, 0));
+        entry.0 += 1;
+        entry.1 = entry.1.max(entry.0);
+        Flight {
+            state,
+            host: host.to_string(),
+        }
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.state.in_flight.lock().unwrap().get_mut(&self.host) {
+            entry.0 -= 1;
+        }
+    }
+}
+
+/// A TLS configuration with a certificate for `host`, signed by the test CA.
+fn tls_for(state: &State, host: &str) -> Arc<ServerConfig> {
+    let mut cache = state.tls.lock().unwrap();
+    cache
+        .entry(host.to_string())
+        .or_insert_with(|| {
+            let params = rcgen::CertificateParams::new(vec![host.to_string()]).unwrap();
+            let cert = params.signed_by(&state.leaf_key, &state.ca).unwrap();
+            let key =
+                rustls::pki_types::PrivateKeyDer::try_from(state.leaf_key.serialize_der()).unwrap();
+            let config = ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], key)
+            .unwrap();
+            Arc::new(config)
+        })
+        .clone()
+}
