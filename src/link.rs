@@ -324,6 +324,10 @@ const TRACKING_PARAMS: &[&str] = &[
 /// `fbclid`, `gclid`...), so that one page cited with different tracking is checked once.
 /// This is also the URL that is requested.
 pub fn link_key(url: &str) -> String {
+    // A normalized URL without query or fragment is its own key.
+    if !url.contains(['?', '#']) && already_normalized(url).is_some() {
+        return url.to_string();
+    }
     let Ok(mut parsed) = Url::parse(url) else {
         return url.to_string();
     };
@@ -349,6 +353,9 @@ pub fn link_key(url: &str) -> String {
 
 /// The host of an absolute URL, lower-case, or "" when it has none.
 pub fn host_of(url: &str) -> String {
+    if let Some(host) = already_normalized(url) {
+        return host.to_string();
+    }
     Url::parse(url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))

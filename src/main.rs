@@ -44,7 +44,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 loaded.config.check.timeout = t;
             }
             let citations = citations(&loaded, args.inputs, args.base_url.as_deref(), cli.quiet)?;
-            let run = check_phase(&loaded, &archive, &citations, true, "check", cli.quiet)?;
+            let run = check_phase(&loaded, &archive, citations, true, "check", cli.quiet)?;
             let mut out = io::BufWriter::new(io::stdout().lock());
             report::write_check(&mut out, &run, args.format)?;
             out.flush()?;
@@ -61,7 +61,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 loaded.config.check.timeout = t;
             }
             let citations = citations(&loaded, Vec::new(), None, cli.quiet)?;
-            let run = check_phase(&loaded, &archive, &citations, args.all, "run", cli.quiet)?;
+            let run = check_phase(&loaded, &archive, citations, args.all, "run", cli.quiet)?;
             println!("citekeep run: {}", report::summary_line(&run));
             Ok(exit_code(&run, run.summary.newly_dead > 0))
         }
@@ -123,7 +123,7 @@ fn citations(
 fn check_phase(
     loaded: &config::Loaded,
     archive: &std::path::Path,
-    citations: &[Citation],
+    citations: Vec<Citation>,
     all: bool,
     command: &str,
     quiet: bool,

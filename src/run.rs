@@ -21,7 +21,7 @@ use crate::store::{CheckRow, LinkState, Store};
 #[derive(Clone, Debug, Serialize)]
 pub struct Place {
     /// The source file.
-    pub file: String,
+    pub file: Arc<str>,
     /// 1-based line.
     pub line: u32,
     /// 1-based column.
@@ -102,7 +102,7 @@ pub struct CheckOptions<'a> {
 /// Checks the links of `citations` and records the results; `progress` is told of each
 /// check as it completes (done, total, check).
 pub fn check_citations(
-    citations: &[Citation],
+    citations: Vec<Citation>,
     options: &CheckOptions,
     mut progress: impl FnMut(usize, usize, &Check),
 ) -> Result<CheckRun, Error> {
@@ -116,7 +116,7 @@ pub fn check_citations(
     let mut by_link: Vec<(String, &Citation)> = Vec::new();
     for c in citations.iter().filter(|c| !c.internal) {
         let place = Place {
-            file: c.file.to_string(),
+            file: c.file.clone(),
             line: c.line,
             column: c.column,
             text: c.text.clone(),
@@ -133,12 +133,17 @@ pub fn check_citations(
         places.entry(key.clone()).or_default().push(place);
         by_link.push((key, c));
     }
-    let mut states: HashMap<String, LinkState> = HashMap::new();
-    for key in places.keys() {
-        states.insert(key.clone(), store.link(key, &host_of(key), now)?);
-    }
+    let wanted: Vec<(&str, String)> = places.keys().map(|k| (k.as_str(), host_of(k))).collect();
+    let mut states: HashMap<String, LinkState> = store
+        .links(&wanted, now)?
+        .into_iter()
+        .map(|s| (s.url.clone(), s))
+        .collect();
     let cited: Vec<(i64, &Citation)> = by_link.iter().map(|(k, c)| (states[k].id, *c)).collect();
     store.replace_citations(run, &cited)?;
+    drop((cited, by_link));
+    // The places are all that is needed from here on.
+    drop(citations);
 
     let due: Vec<String> = places
         .keys()
@@ -156,43 +161,40 @@ pub fn check_citations(
         .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))?;
     let mut checks: HashMap<String, Check> = HashMap::new();
     let mut held: Vec<String> = Vec::new();
-    let mut record_error = None;
-    let mut newly_dead = 0;
+    // The store is written on its own thread, so commits never stall the checks.
+    let (batches, writer) = spawn_writer(store);
+    let mut recorder = Recorder::new(run, options, batches);
     let mut done = 0;
     runtime.block_on(check_all(checker, due, |check| {
         done += 1;
         progress(done, total, &check);
         if check.status.is_network_level() {
             held.push(check.url.clone());
-        } else if record_error.is_none() {
-            match record(&mut store, &mut states, run, &check, options, true) {
-                Ok(dead) => newly_dead += usize::from(dead),
-                Err(e) => record_error = Some(e),
+        } else {
+            recorder.add(&mut states, &check, true);
+            if recorder.due() {
+                recorder.flush();
             }
         }
         checks.insert(check.url.clone(), check);
     }));
-    if let Some(e) = record_error {
-        return Err(e);
-    }
     let network_down = network_is_down(&checks);
     for url in &held {
-        newly_dead += usize::from(record(
-            &mut store,
-            &mut states,
-            run,
-            &checks[url],
-            options,
-            !network_down,
-        )?);
+        recorder.add(&mut states, &checks[url], !network_down);
     }
+    recorder.flush();
+    let newly_dead = recorder.newly_dead;
+    drop(recorder);
+    let store = writer.join().expect("the store writer panicked")?;
+    let checked = checks.len();
 
     // Report every link, problems first.
     let mut links: Vec<LinkReport> = places
         .into_iter()
         .map(|(url, sources)| {
             let state = &states[&url];
-            let check = checks.get(&url);
+            let check = checks.remove(&url);
+            let check = check.as_ref();
             LinkReport {
                 status: check
                     .map(|c| c.status)
@@ -233,7 +235,7 @@ pub fn check_citations(
 
     let mut summary = CheckSummary {
         links: links.len(),
-        checked: checks.len(),
+        checked,
         network_down,
         run,
         ..CheckSummary::default()
@@ -250,45 +252,103 @@ pub fn check_citations(
     Ok(CheckRun { links, summary })
 }
 
-/// Records one check and the link's new verdict (or, when `strikes` is off because our
-/// network was down, the check alone). Returns whether the link became dead.
-fn record(
-    store: &mut Store,
-    states: &mut HashMap<String, LinkState>,
+/// Turns checks into stored rows with the links' new verdicts, committing them in groups:
+/// whatever completed since the last commit, at least every 100 ms, so a killed run loses at
+/// most the checks of the last fraction of a second and a commit costs little per check.
+struct Recorder<'a> {
     run: i64,
-    check: &Check,
-    options: &CheckOptions,
-    strikes: bool,
-) -> Result<bool, Error> {
-    let now = clock::now();
-    let prev = states[&check.url].clone();
-    let (next, strike) = if strikes {
-        apply(
-            &prev,
-            check.status,
-            now,
-            &options.config.verdict,
-            options.config.check.recheck_days,
-        )
-    } else {
-        (prev.clone(), false)
-    };
-    let became_dead = next.verdict == "dead" && prev.verdict != "dead";
-    let row = CheckRow {
-        run,
-        checked_at: now,
-        status: check.status.as_str().to_string(),
-        http_status: check.http_status,
-        final_url: check.final_url.clone(),
-        redirects: serde_json::to_string(&check.redirects).unwrap_or_else(|_| "[]".into()),
-        detail: check.detail.clone(),
-        elapsed_ms: check.elapsed_ms,
-        attempts: check.attempts,
-        strike,
-    };
-    store.record_check(&next, &row)?;
-    states.insert(check.url.clone(), next);
-    Ok(became_dead)
+    options: &'a CheckOptions<'a>,
+    batches: std::sync::mpsc::Sender<Vec<(LinkState, CheckRow)>>,
+    pending: Vec<(LinkState, CheckRow)>,
+    last_flush: std::time::Instant,
+    newly_dead: usize,
+}
+
+impl<'a> Recorder<'a> {
+    fn new(
+        run: i64,
+        options: &'a CheckOptions<'a>,
+        batches: std::sync::mpsc::Sender<Vec<(LinkState, CheckRow)>>,
+    ) -> Self {
+        Recorder {
+            run,
+            options,
+            batches,
+            pending: Vec::new(),
+            last_flush: std::time::Instant::now(),
+            newly_dead: 0,
+        }
+    }
+
+    /// Applies a check to its link's state (with a strike only when `strikes` is on; off
+    /// when our network was down) and queues both for the store.
+    fn add(&mut self, states: &mut HashMap<String, LinkState>, check: &Check, strikes: bool) {
+        let now = clock::now();
+        let prev = &states[&check.url];
+        let cfg = &self.options.config;
+        let (next, strike) = if strikes {
+            apply(
+                prev,
+                check.status,
+                now,
+                &cfg.verdict,
+                cfg.check.recheck_days,
+            )
+        } else {
+            (prev.clone(), false)
+        };
+        if next.verdict == "dead" && prev.verdict != "dead" {
+            self.newly_dead += 1;
+        }
+        let row = CheckRow {
+            run: self.run,
+            checked_at: now,
+            status: check.status.as_str().to_string(),
+            http_status: check.http_status,
+            final_url: check.final_url.clone(),
+            redirects: serde_json::to_string(&check.redirects).unwrap_or_else(|_| "[]".into()),
+            detail: check.detail.clone(),
+            elapsed_ms: check.elapsed_ms,
+            attempts: check.attempts,
+            strike,
+        };
+        states.insert(check.url.clone(), next.clone());
+        self.pending.push((next, row));
+    }
+
+    /// Whether the pending checks should be committed now.
+    fn due(&self) -> bool {
+        self.pending.len() >= 512
+            || self.last_flush.elapsed() >= std::time::Duration::from_millis(100)
+    }
+
+    /// Hands the pending checks to the writer thread (which reports errors at the end).
+    fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            // A send fails only when the writer stopped on an error, which `join` reports.
+            let _ = self.batches.send(std::mem::take(&mut self.pending));
+        }
+        self.last_flush = std::time::Instant::now();
+    }
+}
+
+/// Starts the thread that commits batches of checks; joining it gives the store back, or
+/// the first error.
+#[allow(clippy::type_complexity)]
+fn spawn_writer(
+    mut store: Store,
+) -> (
+    std::sync::mpsc::Sender<Vec<(LinkState, CheckRow)>>,
+    std::thread::JoinHandle<Result<Store, Error>>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<(LinkState, CheckRow)>>();
+    let writer = std::thread::spawn(move || {
+        for batch in rx {
+            store.record_checks(&batch)?;
+        }
+        Ok(store)
+    });
+    (tx, writer)
 }
 
 /// Our own network is down when (nearly) every host failed below HTTP: at least three hosts

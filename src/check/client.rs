@@ -97,10 +97,11 @@ const KEPT_HEADERS: &[&str] = &[
 pub async fn send(
     client: &reqwest::Client,
     method: Method,
-    url: &str,
+    url: url::Url,
     read_body: bool,
     max_body: u64,
 ) -> Result<Reply, Failure> {
+    let url_text = url.to_string();
     let mut response = client
         .request(method.clone(), url)
         .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
@@ -154,7 +155,7 @@ pub async fn send(
     }
     Ok(Reply::Answer(Answer {
         status,
-        url: url.to_string(),
+        url: url_text,
         headers,
         page,
     }))

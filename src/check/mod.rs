@@ -187,17 +187,14 @@ impl Checker {
     /// One request through the politeness gates: HEAD for documents (then GET if HEAD is
     /// refused or odd), GET otherwise, reading HTML bodies for soft-404 evidence.
     async fn request(&self, url: &str, read_body: bool) -> Result<Reply, Failure> {
-        let host = Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_default();
-        let document = Url::parse(url).is_ok_and(|u| {
-            let path = u.path().to_ascii_lowercase();
-            DOCUMENT_EXTENSIONS.iter().any(|ext| path.ends_with(ext))
-        });
+        let parsed =
+            Url::parse(url).map_err(|e| Failure::Network(format!("cannot request {url}: {e}")))?;
+        let host = parsed.host_str().unwrap_or_default().to_string();
+        let path = parsed.path().to_ascii_lowercase();
+        let document = DOCUMENT_EXTENSIONS.iter().any(|ext| path.ends_with(ext));
         if document {
             let _pass = self.gates.enter(&host).await;
-            let reply = client::send(&self.client, Method::HEAD, url, false, 0).await?;
+            let reply = client::send(&self.client, Method::HEAD, parsed.clone(), false, 0).await?;
             match &reply {
                 Reply::Redirect(..) => return Ok(reply),
                 Reply::Answer(a) if (200..300).contains(&a.status) => return Ok(reply),
@@ -209,7 +206,7 @@ impl Checker {
         client::send(
             &self.client,
             Method::GET,
-            url,
+            parsed,
             read_body && !document,
             self.cfg.max_body,
         )
@@ -262,11 +259,15 @@ pub async fn check_all(checker: Arc<Checker>, urls: Vec<String>, mut each: impl 
     let mut stream = futures_util::stream::iter(interleave_by_host(urls))
         .map(|url| {
             let checker = checker.clone();
-            async move { checker.check(&url).await }
+            // Spawned, so checks (parsing bodies, classifying) run on every worker thread.
+            tokio::spawn(async move { checker.check(&url).await })
         })
         .buffer_unordered(concurrency);
-    while let Some(check) = stream.next().await {
-        each(check);
+    while let Some(joined) = stream.next().await {
+        match joined {
+            Ok(check) => each(check),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     }
 }
 

@@ -17,7 +17,6 @@ pub struct Page {
     pub title: Option<String>,
     /// Visible text (no script or style), whitespace collapsed, at most 64 KB.
     pub text: String,
-    shingles: HashSet<u64>,
 }
 
 const TEXT_CAP: usize = 64 * 1024;
@@ -64,12 +63,7 @@ impl Page {
         let title = title
             .map(crate::source::collapse_whitespace)
             .filter(|t| !t.is_empty());
-        let shingles = shingles(&text);
-        Page {
-            title,
-            text,
-            shingles,
-        }
+        Page { title, text }
     }
 
     /// The same page with `token` (a probe's random name, which error pages often echo)
@@ -77,7 +71,6 @@ impl Page {
     pub fn without(mut self, token: &str) -> Page {
         if !token.is_empty() && self.text.contains(token) {
             self.text = self.text.replace(token, "");
-            self.shingles = shingles(&self.text);
         }
         self
     }
@@ -111,12 +104,17 @@ impl Page {
     }
 
     /// How alike two pages' texts are: Jaccard similarity of their word 3-shingles (0 to 1).
+    /// (Shingles are computed here, not kept: most pages are never compared.)
     pub fn similarity(&self, other: &Page) -> f64 {
-        if self.shingles.is_empty() && other.shingles.is_empty() {
-            return if self.text == other.text { 1.0 } else { 0.0 };
+        if self.text == other.text {
+            return 1.0;
         }
-        let common = self.shingles.intersection(&other.shingles).count();
-        let all = self.shingles.len() + other.shingles.len() - common;
+        let (a, b) = (shingles(&self.text), shingles(&other.text));
+        if a.is_empty() || b.is_empty() {
+            return 0.0;
+        }
+        let common = a.intersection(&b).count();
+        let all = a.len() + b.len() - common;
         common as f64 / all.max(1) as f64
     }
 }

@@ -69,6 +69,26 @@ pub struct CheckRow {
     pub strike: bool,
 }
 
+const LINK_SELECT: &str = "SELECT id, url, host, first_seen, first_failing, last_alive, strikes,
+                                  verdict, last_status, last_checked, next_due
+                           FROM links WHERE url = ?1";
+
+fn link_row(r: &rusqlite::Row) -> rusqlite::Result<LinkState> {
+    Ok(LinkState {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        host: r.get(2)?,
+        first_seen: r.get(3)?,
+        first_failing: r.get(4)?,
+        last_alive: r.get(5)?,
+        strikes: r.get(6)?,
+        verdict: r.get(7)?,
+        last_status: r.get(8)?,
+        last_checked: r.get(9)?,
+        next_due: r.get(10)?,
+    })
+}
+
 /// The history database.
 pub struct Store {
     conn: Connection,
@@ -142,86 +162,94 @@ impl Store {
         Ok(())
     }
 
-    /// The link with identity `url`, created (verdict `new`) if it was never cited before.
-    pub fn link(&self, url: &str, host: &str, now: i64) -> Result<LinkState, Error> {
-        self.conn
-            .execute(
-                "INSERT INTO links (url, host, first_seen, verdict) VALUES (?1, ?2, ?3, 'new')
-                 ON CONFLICT (url) DO NOTHING",
-                params![url, host, now],
-            )
-            .map_err(|e| self.err(e))?;
-        self.link_state(url)?
-            .ok_or_else(|| Error::Store(format!("link {url} vanished")))
+    /// The links with these identities and hosts, created (verdict `new`) when never cited
+    /// before; one transaction for all.
+    pub fn links(&mut self, links: &[(&str, String)], now: i64) -> Result<Vec<LinkState>, Error> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
+        let mut out = Vec::with_capacity(links.len());
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO links (url, host, first_seen, verdict) VALUES (?1, ?2, ?3, 'new')
+                     ON CONFLICT (url) DO NOTHING",
+                )
+                .map_err(|e| db(e, &path))?;
+            let mut select = tx.prepare_cached(LINK_SELECT).map_err(|e| db(e, &path))?;
+            for (url, host) in links {
+                insert
+                    .execute(params![url, host, now])
+                    .map_err(|e| db(e, &path))?;
+                out.push(
+                    select
+                        .query_row(params![url], link_row)
+                        .map_err(|e| db(e, &path))?,
+                );
+            }
+        }
+        tx.commit().map_err(|e| db(e, &path))?;
+        Ok(out)
     }
 
     /// What the history knows about `url`, if anything.
     pub fn link_state(&self, url: &str) -> Result<Option<LinkState>, Error> {
         self.conn
-            .query_row(
-                "SELECT id, url, host, first_seen, first_failing, last_alive, strikes, verdict,
-                        last_status, last_checked, next_due
-                 FROM links WHERE url = ?1",
-                params![url],
-                |r| {
-                    Ok(LinkState {
-                        id: r.get(0)?,
-                        url: r.get(1)?,
-                        host: r.get(2)?,
-                        first_seen: r.get(3)?,
-                        first_failing: r.get(4)?,
-                        last_alive: r.get(5)?,
-                        strikes: r.get(6)?,
-                        verdict: r.get(7)?,
-                        last_status: r.get(8)?,
-                        last_checked: r.get(9)?,
-                        next_due: r.get(10)?,
-                    })
-                },
-            )
+            .query_row(LINK_SELECT, params![url], link_row)
             .optional()
             .map_err(|e| self.err(e))
     }
 
-    /// Records a check and the link's new state together (one transaction).
-    pub fn record_check(&mut self, link: &LinkState, check: &CheckRow) -> Result<(), Error> {
+    /// Records checks, each with its link's new state, in one transaction (the caller
+    /// groups checks that complete together, so a commit costs little per check and a kill
+    /// loses only checks completed since the last commit).
+    pub fn record_checks(&mut self, batch: &[(LinkState, CheckRow)]) -> Result<(), Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
-        tx.execute(
-            "INSERT INTO checks (run_id, link_id, checked_at, status, http_status, final_url,
-                                 redirects, detail, elapsed_ms, attempts, strike)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                check.run,
-                link.id,
-                check.checked_at,
-                check.status,
-                check.http_status,
-                check.final_url,
-                check.redirects,
-                check.detail,
-                check.elapsed_ms as i64,
-                check.attempts,
-                check.strike
-            ],
-        )
-        .map_err(|e| db(e, &path))?;
-        tx.execute(
-            "UPDATE links SET first_failing = ?2, last_alive = ?3, strikes = ?4, verdict = ?5,
-                              last_status = ?6, last_checked = ?7, next_due = ?8
-             WHERE id = ?1",
-            params![
-                link.id,
-                link.first_failing,
-                link.last_alive,
-                link.strikes,
-                link.verdict,
-                link.last_status,
-                link.last_checked,
-                link.next_due
-            ],
-        )
-        .map_err(|e| db(e, &path))?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO checks (run_id, link_id, checked_at, status, http_status, final_url,
+                                         redirects, detail, elapsed_ms, attempts, strike)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(|e| db(e, &path))?;
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE links SET first_failing = ?2, last_alive = ?3, strikes = ?4, verdict = ?5,
+                                      last_status = ?6, last_checked = ?7, next_due = ?8
+                     WHERE id = ?1",
+                )
+                .map_err(|e| db(e, &path))?;
+            for (link, check) in batch {
+                insert
+                    .execute(params![
+                        check.run,
+                        link.id,
+                        check.checked_at,
+                        check.status,
+                        check.http_status,
+                        check.final_url,
+                        check.redirects,
+                        check.detail,
+                        check.elapsed_ms as i64,
+                        check.attempts,
+                        check.strike
+                    ])
+                    .map_err(|e| db(e, &path))?;
+                update
+                    .execute(params![
+                        link.id,
+                        link.first_failing,
+                        link.last_alive,
+                        link.strikes,
+                        link.verdict,
+                        link.last_status,
+                        link.last_checked,
+                        link.next_due
+                    ])
+                    .map_err(|e| db(e, &path))?;
+            }
+        }
         tx.commit().map_err(|e| db(e, &path))
     }
 
@@ -238,7 +266,7 @@ impl Store {
             .map_err(|e| db(e, &path))?;
         {
             let mut insert = tx
-                .prepare(
+                .prepare_cached(
                     "INSERT INTO citations (run_id, link_id, file, line, col, span_start, span_end,
                                             text, kind, section_text, section_id, written)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
