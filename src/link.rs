@@ -205,20 +205,44 @@ pub(crate) fn already_normalized(s: &str) -> Option<&str> {
     let rest = s
         .strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"))?;
+    let https = s.starts_with("https");
     let bytes = rest.as_bytes();
     let host_len = bytes.iter().position(|&b| CLASS[b as usize] & HOST == 0)?;
     let host = &rest[..host_len];
-    if bytes[host_len] != b'/' || host.is_empty() || host.starts_with('.') || host.ends_with('.') {
+    if host.is_empty() || host.starts_with('.') || host.ends_with('.') {
         return None;
     }
     let last_label = host.rsplit('.').next().unwrap_or(host);
     let has = |pat: &[u8]| host.as_bytes().windows(pat.len()).any(|w| w == pat);
-    if has(b"..") || has(b"xn--") || last_label.starts_with(|c: char| c.is_ascii_digit()) {
+    let numeric = last_label.starts_with(|c: char| c.is_ascii_digit());
+    if has(b"..") || has(b"xn--") || (numeric && !canonical_ipv4(host)) {
+        return None;
+    }
+    // An explicit port stays unless it is the scheme's default.
+    let mut path_start = host_len;
+    if bytes[host_len] == b':' {
+        let digits = bytes[host_len + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let port = &rest[host_len + 1..host_len + 1 + digits];
+        let default = if https { "443" } else { "80" };
+        if digits == 0
+            || digits > 5
+            || port.starts_with('0')
+            || port == default
+            || port.parse::<u32>().ok()? > 65535
+        {
+            return None;
+        }
+        path_start = host_len + 1 + digits;
+    }
+    if bytes.get(path_start) != Some(&b'/') {
         return None;
     }
     // Path, then query, then fragment: each allows a different set of bytes unchanged.
     let mut part = PATH;
-    let mut i = host_len;
+    let mut i = path_start;
     while i < bytes.len() {
         let b = bytes[i];
         let class = CLASS[b as usize];
@@ -256,6 +280,20 @@ pub(crate) fn already_normalized(s: &str) -> Option<&str> {
         i += 1;
     }
     Some(host)
+}
+
+/// Whether `host` is an IPv4 address written as the parser writes it: four decimal parts
+/// without leading zeros, each at most 255.
+fn canonical_ipv4(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+                && p.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
 }
 
 /// Byte classes for [`already_normalized`]: which bytes stand unchanged in a host, a path,
@@ -466,6 +504,13 @@ mod tests {
             ("https://example.com", false),
             ("https://Example.com/", false),
             ("https://example.com:443/", false),
+            ("http://example.com:80/", false),
+            ("http://example.com:8080/x", true),
+            ("https://example.com:080/x", false),
+            ("https://example.com:99999/x", false),
+            ("http://127.0.0.5:18080/p/3.html", true),
+            ("http://127.0.0.05/", false),
+            ("http://256.0.0.1/", false),
             ("https://u@example.com/", false),
             ("https://example.com/a/../b", false),
             ("https://example.com/a/./b", false),
@@ -479,7 +524,7 @@ mod tests {
             ("https://example.com/?`", true),
             ("https://example.com/#`", false),
             ("https://example.com/é", false),
-            ("https://1.2.3.4/", false),
+            ("https://1.2.3.4/", true),
             ("https://0x7f.1/", false),
             ("https://xn--bcher-kva.example/", false),
             ("https://a..b/", false),
@@ -501,7 +546,7 @@ mod tests {
         #[test]
         fn fast_path_never_disagrees(
             scheme in "(https?|HTTP)://",
-            host in "[a-z0-9.A-]{1,12}(:[0-9]{1,3})?",
+            host in "([a-z0-9.A-]{1,12}|[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,4})(:[0-9]{1,6})?",
             tail in "/?[/a-z0-9.%?#'`{}<> \"\\\\\t\u{e9}-]{0,24}",
         ) {
             let s = format!("{scheme}{host}{tail}");

@@ -139,11 +139,15 @@ pub fn check_citations(
         .into_iter()
         .map(|s| (s.url.clone(), s))
         .collect();
-    let cited: Vec<(i64, &Citation)> = by_link.iter().map(|(k, c)| (states[k].id, *c)).collect();
-    store.replace_citations(run, &cited)?;
-    drop((cited, by_link));
-    // The places are all that is needed from here on.
-    drop(citations);
+    let ids: Vec<i64> = by_link.iter().map(|(k, _)| states[k].id).collect();
+    drop(by_link);
+    // The writer thread records the citations while the checks begin.
+    let cited: Vec<(i64, Citation)> = citations
+        .into_iter()
+        .filter(|c| !c.internal && c.invalid.is_none())
+        .zip(ids)
+        .map(|(c, id)| (id, c))
+        .collect();
 
     let due: Vec<String> = places
         .keys()
@@ -162,7 +166,7 @@ pub fn check_citations(
     let mut checks: HashMap<String, Check> = HashMap::new();
     let mut held: Vec<String> = Vec::new();
     // The store is written on its own thread, so commits never stall the checks.
-    let (batches, writer) = spawn_writer(store);
+    let (batches, writer) = spawn_writer(store, run, cited);
     let mut recorder = Recorder::new(run, options, batches);
     let mut done = 0;
     runtime.block_on(check_all(checker, due, |check| {
@@ -332,17 +336,21 @@ impl<'a> Recorder<'a> {
     }
 }
 
-/// Starts the thread that commits batches of checks; joining it gives the store back, or
-/// the first error.
+/// Starts the thread that records this run's citations, then commits batches of checks;
+/// joining it gives the store back, or the first error.
 #[allow(clippy::type_complexity)]
 fn spawn_writer(
     mut store: Store,
+    run: i64,
+    cited: Vec<(i64, Citation)>,
 ) -> (
     std::sync::mpsc::Sender<Vec<(LinkState, CheckRow)>>,
     std::thread::JoinHandle<Result<Store, Error>>,
 ) {
     let (tx, rx) = std::sync::mpsc::channel::<Vec<(LinkState, CheckRow)>>();
     let writer = std::thread::spawn(move || {
+        store.replace_citations(run, &cited)?;
+        drop(cited);
         for batch in rx {
             store.record_checks(&batch)?;
         }

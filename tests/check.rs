@@ -400,3 +400,79 @@ fn network_down_records_no_strike() {
         .unwrap();
     assert_eq!((checks, strikes), (3, 0));
 }
+
+/// Not a test of the project: the seed page of `../shared` (when present) through a
+/// simulated web with one chosen behaviour per URL, printed for a person to read.
+/// Run with `cargo test --test tests trial_seed_page -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn trial_seed_page() {
+    let seed = crate::support::root().join("../shared/seeds/summit-nl.md");
+    let Ok(page) = std::fs::read_to_string(&seed) else {
+        eprintln!("no {}: nothing to try", seed.display());
+        return;
+    };
+    let web = SimWeb::start(|host, path, _| {
+        let html = |t: &str| {
+            Behave::html(
+                t,
+                &format!("The article {t} in full, as published on {host}."),
+            )
+        };
+        match host {
+            "www.gov.uk" if path.starts_with("/government/news/uk-and-republic-of-korea") => {
+                Behave::Redirect(
+                    301,
+                    format!(
+                        "https://webarchive.nationalarchives.gov.uk/ukgwa/20240601000000/https://www.gov.uk{path}"
+                    ),
+                )
+            }
+            "www.gov.uk" | "webarchive.nationalarchives.gov.uk"
+                if !path.contains("citekeep-probe") =>
+            {
+                html("GOV.UK page")
+            }
+            "www.bracknellnews.co.uk" if path != "/" => {
+                Behave::Redirect(301, "https://www.bracknellnews.co.uk/".into())
+            }
+            "www.bracknellnews.co.uk" => html("Bracknell News"),
+            "www.reuters.com" => Behave::status(401, &[("x-datadome", "protected")], "captcha"),
+            "www.politico.eu" => {
+                Behave::status(403, &[("cf-mitigated", "challenge")], "Just a moment...")
+            }
+            "www.commerce.gov" => Behave::status(
+                404,
+                &[],
+                "<title>Page Not Found | U.S. Department of Commerce</title>",
+            ),
+            "x.com" if !path.contains("citekeep-probe") => html("X post"),
+            "www.aisi.gov.uk" if path.starts_with("/work/conference") => Behave::Redirect(
+                301,
+                "/events/conference-on-frontier-ai-safety-frameworks".into(),
+            ),
+            "www.aisi.gov.uk" if path.starts_with("/events/") => html("AISI conference"),
+            "legrandcontinent-eu.translate.goog" => Behave::status(503, &[], "Service Unavailable"),
+            "thezvi.substack.com" if !path.contains("citekeep-probe") => {
+                html("The Paris AI Anti-Safety Summit")
+            }
+            "aiforgood.itu.int" => Behave::Hang,
+            _ => Behave::status(404, &[], "<title>Not found</title>"),
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    site(dir.path(), &page);
+    config(dir.path(), "");
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir.path()).args(["check"]);
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    println!(
+        "{}\n{}exit code {:?}",
+        stdout(&out),
+        stderr(&out),
+        out.status.code()
+    );
+}

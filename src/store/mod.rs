@@ -69,9 +69,10 @@ pub struct CheckRow {
     pub strike: bool,
 }
 
-const LINK_SELECT: &str = "SELECT id, url, host, first_seen, first_failing, last_alive, strikes,
-                                  verdict, last_status, last_checked, next_due
-                           FROM links WHERE url = ?1";
+const LINK_SELECT: &str = "SELECT id, url, host, first_seen, first_failing, last_alive, strikes, \
+                           verdict, last_status, last_checked, next_due FROM links WHERE url = ?1";
+const LINK_SELECT_ALL: &str = "SELECT id, url, host, first_seen, first_failing, last_alive, strikes, \
+                               verdict, last_status, last_checked, next_due FROM links";
 
 fn link_row(r: &rusqlite::Row) -> rusqlite::Result<LinkState> {
     Ok(LinkState {
@@ -167,7 +168,7 @@ impl Store {
     pub fn links(&mut self, links: &[(&str, String)], now: i64) -> Result<Vec<LinkState>, Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
-        let mut out = Vec::with_capacity(links.len());
+        let mut by_url = std::collections::HashMap::with_capacity(links.len());
         {
             let mut insert = tx
                 .prepare_cached(
@@ -175,20 +176,31 @@ impl Store {
                      ON CONFLICT (url) DO NOTHING",
                 )
                 .map_err(|e| db(e, &path))?;
-            let mut select = tx.prepare_cached(LINK_SELECT).map_err(|e| db(e, &path))?;
             for (url, host) in links {
                 insert
                     .execute(params![url, host, now])
                     .map_err(|e| db(e, &path))?;
-                out.push(
-                    select
-                        .query_row(params![url], link_row)
-                        .map_err(|e| db(e, &path))?,
-                );
+            }
+            // One scan of the table beats a lookup per link.
+            let wanted: std::collections::HashSet<&str> = links.iter().map(|(u, _)| *u).collect();
+            let mut all = tx.prepare(LINK_SELECT_ALL).map_err(|e| db(e, &path))?;
+            let rows = all.query_map([], link_row).map_err(|e| db(e, &path))?;
+            for row in rows {
+                let state = row.map_err(|e| db(e, &path))?;
+                if wanted.contains(state.url.as_str()) {
+                    by_url.insert(state.url.clone(), state);
+                }
             }
         }
         tx.commit().map_err(|e| db(e, &path))?;
-        Ok(out)
+        links
+            .iter()
+            .map(|(url, _)| {
+                by_url
+                    .remove(*url)
+                    .ok_or_else(|| Error::Store(format!("link {url} missing after insert")))
+            })
+            .collect()
     }
 
     /// What the history knows about `url`, if anything.
@@ -258,7 +270,7 @@ impl Store {
     pub fn replace_citations(
         &mut self,
         run: i64,
-        citations: &[(i64, &crate::scan::Citation)],
+        citations: &[(i64, crate::scan::Citation)],
     ) -> Result<(), Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
