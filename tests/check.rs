@@ -451,7 +451,7 @@ fn trial_seed_page() {
                 301,
                 "/events/conference-on-frontier-ai-safety-frameworks".into(),
             ),
-            "www.aisi.gov.uk" if path.starts_with("/events/") => html("AISI conference"),
+            "www.aisi.gov.uk" if path == "/events/conference-on-frontier-ai-safety-frameworks" => html("AISI conference"),
             "legrandcontinent-eu.translate.goog" => Behave::status(503, &[], "Service Unavailable"),
             "thezvi.substack.com" if !path.contains("citekeep-probe") => {
                 html("The Paris AI Anti-Safety Summit")
