@@ -115,6 +115,13 @@ fn citations(
         for w in scans.iter().flat_map(|s| &s.warnings) {
             eprintln!("citekeep: warning: {w}");
         }
+        let ignored: usize = scans.iter().map(|s| s.ignored).sum();
+        if ignored > 0 {
+            eprintln!(
+                "citekeep: note: {ignored} link{} with schemes that are never checked (mailto:, tel:, ...) skipped",
+                if ignored == 1 { "" } else { "s" }
+            );
+        }
     }
     Ok(scans.into_iter().flat_map(|s| s.citations).collect())
 }

@@ -74,6 +74,16 @@ fn web() -> SimWeb {
                 "Page not found | Example",
                 "Whatever you were looking for is not here.",
             ),
+            ("docs.example", "/refuses-head.pdf") => Behave::NoHead(Box::new(Behave::Page(
+                200,
+                vec![("content-type", "application/pdf".into())],
+                "%PDF-1.7".into(),
+            ))),
+            ("docs.example", "/report.pdf") => Behave::Page(
+                200,
+                vec![("content-type", "application/pdf".into())],
+                "%PDF-1.7".into(),
+            ),
             ("x.com", "/yi_zeng/status/1831133250946838740") => Behave::html(
                 "Yi Zeng on X",
                 "China's new AI safety institute has been announced today.",
@@ -132,6 +142,7 @@ const PAGE: &str = "# Sources
 - [no such host](https://nosuch.example/page) and [plain no such host](http://nosuch.example/plain)
 - [loop](https://loop.example/a) [chain](https://chain.example/hop0)
 - [bad](<https://exa mple.com/x>)
+- [report](https://docs.example/report.pdf) [refuses HEAD](https://docs.example/refuses-head.pdf)
 ";
 
 fn config(dir: &Path, extra: &str) -> std::path::PathBuf {
@@ -220,6 +231,8 @@ fn every_status_from_what_the_server_does() {
         ("https://loop.example/a", "server_error"),
         ("https://chain.example/hop0", "server_error"),
         ("https://exa mple.com/x", "invalid"),
+        ("https://docs.example/report.pdf", "alive"),
+        ("https://docs.example/refuses-head.pdf", "alive"),
     ];
     let got: Vec<(&str, String)> = expect
         .iter()
@@ -297,7 +310,32 @@ fn every_status_from_what_the_server_does() {
     // Timeouts are retried too, and the run stays within its timeouts.
     assert_eq!(web.requests("slow.example", "/hang").len(), 3);
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
-    // An honest User-Agent is a property of the client; a soft-404 probe went to substack.
+    // Documents are asked with HEAD first; GET only when HEAD is refused.
+    let methods = |path: &str| -> Vec<String> {
+        web.requests("docs.example", path)
+            .into_iter()
+            .map(|s| s.method)
+            .collect()
+    };
+    assert_eq!(methods("/report.pdf"), ["HEAD"]);
+    assert_eq!(methods("/refuses-head.pdf"), ["HEAD", "GET"]);
+    // Pages are asked with GET alone (their body is soft-404 evidence).
+    assert_eq!(web.requests("www.gov.uk", "/alive")[0].method, "GET");
+    // Every request carried an honest User-Agent with the configured contact.
+    let agents: std::collections::HashSet<String> = web
+        .seen()
+        .into_iter()
+        .filter(|s| s.method != "CONNECT")
+        .map(|s| s.user_agent)
+        .collect();
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        agents.into_iter().collect::<Vec<_>>(),
+        [format!(
+            "citekeep/{version} (link checker; +mailto:test@example.org)"
+        )]
+    );
+    // A soft-404 probe went to substack, next to the page.
     assert!(
         web.seen()
             .iter()
@@ -451,7 +489,9 @@ fn trial_seed_page() {
                 301,
                 "/events/conference-on-frontier-ai-safety-frameworks".into(),
             ),
-            "www.aisi.gov.uk" if path == "/events/conference-on-frontier-ai-safety-frameworks" => html("AISI conference"),
+            "www.aisi.gov.uk" if path == "/events/conference-on-frontier-ai-safety-frameworks" => {
+                html("AISI conference")
+            }
             "legrandcontinent-eu.translate.goog" => Behave::status(503, &[], "Service Unavailable"),
             "thezvi.substack.com" if !path.contains("citekeep-probe") => {
                 html("The Paris AI Anti-Safety Summit")
@@ -475,4 +515,30 @@ fn trial_seed_page() {
         stderr(&out),
         out.status.code()
     );
+}
+
+#[test]
+fn markdown_output_escapes_what_it_echoes() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    // Backslash escapes make the link text literally `<script>alert(1)</script> | *bold*`.
+    site(
+        dir.path(),
+        "[\\<script\\>alert(1)\\</script\\> \\| \\*bold\\*](https://www.gov.uk/missing)\n",
+    );
+    config(dir.path(), "");
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir.path())
+        .args(["check", "--format", "markdown"]);
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let md = stdout(&out);
+    assert!(md.contains("### gone (1)"), "{md}");
+    assert!(
+        md.contains(r"| <https://www.gov.uk/missing> | 404 Not Found | failing | site/sources.md:1:1 “\<script\>alert\(1\)\</script\> \| \*bold\*” |"),
+        "{md}"
+    );
+    assert!(!md.contains("<script>"), "{md}");
 }

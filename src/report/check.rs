@@ -132,7 +132,7 @@ fn markdown(out: &mut impl Write, run: &CheckRun) -> io::Result<()> {
             let places: Vec<String> = l
                 .sources
                 .iter()
-                .map(|p| format!("{}:{}:{}", md(&p.file), p.line, p.column))
+                .map(|p| format!("{}:{}:{} “{}”", md(&p.file), p.line, p.column, md(&p.text)))
                 .collect();
             writeln!(
                 out,

@@ -39,6 +39,8 @@ pub enum Behave {
     Reset,
     /// The host does not exist: the proxy cannot resolve it.
     NoSuchHost,
+    /// 405 to HEAD; GET behaves as the inner behaviour.
+    NoHead(Box<Behave>),
 }
 
 impl Behave {
@@ -72,6 +74,8 @@ pub struct Seen {
     pub path: String,
     /// When it arrived.
     pub at: Instant,
+    /// Its User-Agent header.
+    pub user_agent: String,
 }
 
 type Route = dyn Fn(&str, &str, usize) -> Behave + Send + Sync;
@@ -202,7 +206,7 @@ type Answer = Result<Response<Full<Bytes>>, std::io::Error>;
 async fn proxy_request(state: Arc<State>, req: Request<Incoming>) -> Answer {
     if req.method() == Method::CONNECT {
         let host = req.uri().host().unwrap_or_default().to_string();
-        log(&state, "CONNECT", &host, "");
+        log(&state, "CONNECT", &host, "", "");
         if matches!((state.route)(&host, "/", 0), Behave::NoSuchHost) {
             return Ok(plain(
                 502,
@@ -244,7 +248,12 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
         .iter()
         .filter(|s| s.method != "CONNECT" && s.host == host && s.path == path)
         .count();
-    log(&state, req.method().as_str(), &host, &path);
+    let agent = req
+        .headers()
+        .get("user-agent")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    log(&state, req.method().as_str(), &host, &path, &agent);
     let _flight = Flight::new(&state, &host);
     let mut behave = (state.route)(&host, &path, earlier);
     loop {
@@ -259,6 +268,13 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
                 Err(std::io::Error::other("hung"))
             }
             Behave::Reset => Err(std::io::Error::other("reset")),
+            Behave::NoHead(_) if req.method() == Method::HEAD => {
+                Ok(plain(405, &[("allow", "GET")], ""))
+            }
+            Behave::NoHead(then) => {
+                behave = *then;
+                continue;
+            }
             Behave::NoSuchHost => Ok(plain(
                 502,
                 &[("proxy-status", "simweb; error=dns_error")],
@@ -287,12 +303,13 @@ fn plain(code: u16, headers: &[(&str, &str)], body: &str) -> Response<Full<Bytes
     r.body(Full::new(Bytes::from(body.to_string()))).unwrap()
 }
 
-fn log(state: &State, method: &str, host: &str, path: &str) {
+fn log(state: &State, method: &str, host: &str, path: &str, user_agent: &str) {
     state.seen.lock().unwrap().push(Seen {
         method: method.to_string(),
         host: host.to_string(),
         path: path.to_string(),
         at: Instant::now(),
+        user_agent: user_agent.to_string(),
     });
 }
 
