@@ -409,6 +409,10 @@ fn dead_only_after_strikes_spanning_days() {
         alive_requests, 3,
         "run on day 3 did not recheck the alive link"
     );
+    // `run --all` checks every link, due or not.
+    let (_, err, _) = run_check(&web, dir.path(), &["run", "--all"], Some(&day(3)));
+    assert!(!err.contains("error"), "{err}");
+    assert_eq!(web.requests("www.gov.uk", "/alive").len(), 4);
 }
 
 #[test]
