@@ -5,6 +5,7 @@
 //! places, [`link`] judges them, [`scan`] drives extraction over many files, and
 //! [`output`] prints the result.
 
+pub mod archive;
 pub mod check;
 pub mod clock;
 pub mod config;

@@ -1,0 +1,4 @@
+//! The archive: WARC files of snapshots and their CDXJ index.
+
+pub mod cdxj;
+pub mod warc;
