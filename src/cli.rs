@@ -30,8 +30,11 @@ pub enum Command {
     Scan(ScanArgs),
     /// Check every external citation now, record the results, and print them
     Check(CheckArgs),
-    /// The nightly job: scan the configured sources, check what is due, record, summarise
+    /// The nightly job: scan the configured sources, check what is due, snapshot live pages,
+    /// record, summarise
     Run(RunArgs),
+    /// Snapshot every cited link whose last check found it alive or moved into the archive
+    Archive,
 }
 
 /// `citekeep check`.

@@ -99,18 +99,24 @@ impl Default for VerdictConfig {
     }
 }
 
-/// `[archive]`: the folder holding the history database (and, later, the WARC archive).
+/// `[archive]`: the folder holding the history database and the WARC archive.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ArchiveConfig {
     /// The archive folder, relative to the config file.
     pub dir: String,
+    /// Bytes after which a new WARC file is started.
+    pub max_file_size: u64,
+    /// Bytes of one captured body kept at most (longer ones are truncated and marked so).
+    pub max_size: u64,
 }
 
 impl Default for ArchiveConfig {
     fn default() -> Self {
         ArchiveConfig {
             dir: "archive".to_string(),
+            max_file_size: 1_000_000_000,
+            max_size: 50_000_000,
         }
     }
 }

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
+use citekeep::archive::{ArchiveSummary, archive_links};
+use citekeep::check::Status;
 use citekeep::exit_codes::ExitCode;
 use citekeep::link::Site;
 use citekeep::output::{FileTally, ScanWriter, Tally, render};
@@ -15,8 +17,10 @@ use citekeep::report;
 use citekeep::run::{CheckOptions, CheckRun, check_citations};
 use citekeep::scan::{Citation, FileScan, ScanOptions, scan_all, scan_files};
 use citekeep::source::walk::{self, Filter};
+use citekeep::store::Store;
 use citekeep::{Error, config};
 use cli::{Cli, Command, ScanArgs};
+use std::collections::HashSet;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -62,10 +66,73 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let citations = citations(&loaded, Vec::new(), None, cli.quiet)?;
             let run = check_phase(&loaded, &archive, citations, args.all, "run", cli.quiet)?;
-            println!("citekeep run: {}", report::summary_line(&run));
+            let mut line = report::summary_line(&run);
+            if !run.summary.network_down {
+                let live: HashSet<&str> = run
+                    .links
+                    .iter()
+                    .filter(|l| {
+                        l.checked && matches!(l.status, Some(Status::Alive | Status::Moved))
+                    })
+                    .map(|l| l.url.as_str())
+                    .collect();
+                let mut store = Store::open(&archive)?;
+                let links = store
+                    .links_to_archive()?
+                    .into_iter()
+                    .filter(|(_, url)| live.contains(url.as_str()))
+                    .collect();
+                let run_id = Some(run.summary.run);
+                let snap = archive_links(
+                    &mut store,
+                    links,
+                    &loaded.config,
+                    &loaded.dir,
+                    &archive,
+                    run_id,
+                )?;
+                line.push_str(&format!("; {}", archive_line(&snap)));
+            }
+            println!("citekeep run: {line}");
             Ok(exit_code(&run, run.summary.newly_dead > 0))
         }
+        Command::Archive => {
+            let mut store = Store::open(&archive)?;
+            let links = store.links_to_archive()?;
+            let snap = archive_links(
+                &mut store,
+                links,
+                &loaded.config,
+                &loaded.dir,
+                &archive,
+                None,
+            )?;
+            println!("citekeep archive: {}", archive_line(&snap));
+            Ok(if snap.failed.is_empty() {
+                ExitCode::Ok
+            } else {
+                ExitCode::Error
+            })
+        }
     }
+}
+
+/// One line on what an archiving pass did, failures listed on stderr.
+fn archive_line(s: &ArchiveSummary) -> String {
+    for (url, why) in &s.failed {
+        eprintln!("citekeep: error: could not snapshot {url}: {why}");
+    }
+    format!(
+        "{} snapshots ({} new, {} unchanged){}",
+        s.captured,
+        s.responses,
+        s.revisits,
+        if s.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} failed", s.failed.len())
+        }
+    )
 }
 
 /// 2 when our network was down, 1 when `rot`, else 0.

@@ -90,8 +90,8 @@ pub struct Entry {
     pub url: String,
     /// Unix seconds of the capture.
     pub time: i64,
-    /// MIME type without parameters, or `warc/revisit`.
-    pub mime: String,
+    /// MIME type without parameters, or `warc/revisit`; none when the response had none.
+    pub mime: Option<String>,
     /// HTTP status.
     pub status: u16,
     /// The payload digest (`sha1:...`).
@@ -108,12 +108,16 @@ impl Entry {
     /// The index line, as cdxj-indexer writes it.
     pub fn line(&self) -> String {
         let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let mime = self
+            .mime
+            .as_deref()
+            .map(|m| format!("\"mime\": {}, ", json(m)))
+            .unwrap_or_default();
         format!(
-            "{} {} {{\"url\": {}, \"mime\": {}, \"status\": \"{}\", \"digest\": {}, \"length\": \"{}\", \"offset\": \"{}\", \"filename\": {}}}",
+            "{} {} {{\"url\": {}, {mime}\"status\": \"{}\", \"digest\": {}, \"length\": \"{}\", \"offset\": \"{}\", \"filename\": {}}}",
             surt(&self.url),
             timestamp(self.time),
             json(&self.url),
-            json(&self.mime),
             self.status,
             json(&self.digest),
             self.length,

@@ -1,4 +1,323 @@
-//! The archive: WARC files of snapshots and their CDXJ index.
+//! The archive: snapshots of cited pages in WARC files (`archive/warc/*.warc.gz`), a sorted
+//! CDXJ index (`archive/index.cdxj`), and a row per snapshot in the history database.
+//!
+//! Each capture is a `response` record (or a `revisit` when the payload is identical to the
+//! last full capture of that URL) followed by its `request`, linked by
+//! `WARC-Concurrent-To`. Files are appended to until `[archive] max_file_size`, then a new
+//! one starts, named by time and sequence; a partial trailing record left by a killed run is
+//! cut off before appending.
 
+pub mod capture;
 pub mod cdxj;
 pub mod warc;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use crate::Error;
+use crate::check::client;
+use crate::check::politeness::Gates;
+use crate::check::soft404::Page;
+use crate::clock;
+use crate::config::Config;
+use crate::store::{SnapshotRow, Store};
+use capture::Exchange;
+use warc::{Placed, Record, WarcWriter, record_id, sha1_digest, warc_date};
+
+/// The revisit profile for an unchanged payload (WARC 1.1, section 6.7.2).
+const IDENTICAL_PAYLOAD: &str = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest";
+
+/// Appends captures to the archive's WARC files and collects their index lines.
+pub struct Archive {
+    dir: PathBuf,
+    writer: Option<WarcWriter>,
+    max_file_size: u64,
+    lines: Vec<String>,
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    }
+}
+
+impl Archive {
+    /// Opens the archive in `dir`, ready to append to its newest WARC file.
+    pub fn open(dir: &Path, max_file_size: u64) -> Result<Archive, Error> {
+        let warc_dir = dir.join("warc");
+        std::fs::create_dir_all(&warc_dir).map_err(|e| io_err(&warc_dir, e))?;
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&warc_dir)
+            .map_err(|e| io_err(&warc_dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
+            .collect();
+        files.sort();
+        let writer = match files.last() {
+            Some(last) if std::fs::metadata(last).map_or(0, |m| m.len()) < max_file_size => {
+                Some(WarcWriter::append(last).map_err(|e| io_err(last, e))?)
+            }
+            _ => None,
+        };
+        Ok(Archive {
+            dir: dir.to_path_buf(),
+            writer,
+            max_file_size,
+            lines: Vec::new(),
+        })
+    }
+
+    fn writer(&mut self, now: i64) -> Result<&mut WarcWriter, Error> {
+        let full = self
+            .writer
+            .as_ref()
+            .is_none_or(|w| w.size() >= self.max_file_size);
+        if full {
+            let warc_dir = self.dir.join("warc");
+            let stamp = cdxj::timestamp(now);
+            let mut seq = 1;
+            let name = loop {
+                let name = format!("citekeep-{stamp}-{seq:05}.warc.gz");
+                if !warc_dir.join(&name).exists() {
+                    break name;
+                }
+                seq += 1;
+            };
+            let info = format!(
+                "software: citekeep/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n",
+                env!("CARGO_PKG_VERSION")
+            );
+            let w = WarcWriter::create(&warc_dir, &name, now, &info)
+                .map_err(|e| io_err(&warc_dir, e))?;
+            self.writer = Some(w);
+        }
+        Ok(self.writer.as_mut().expect("a writer was just opened"))
+    }
+
+    /// Stores one exchange: a full `response` record, or a `revisit` when `previous` (the
+    /// last full capture of the same URL) has the same payload digest; then its `request`.
+    pub fn store(
+        &mut self,
+        ex: &Exchange,
+        previous: Option<&SnapshotRow>,
+        now: i64,
+    ) -> Result<Stored, Error> {
+        let payload_digest = sha1_digest(&ex.body);
+        let response_id = record_id();
+        let date = warc_date(now);
+        let unchanged = previous.filter(|p| p.payload_digest == payload_digest && p.url == ex.url);
+        let mut fields = vec![
+            ("WARC-Record-ID".to_string(), response_id.clone()),
+            ("WARC-Date".to_string(), date.clone()),
+            ("WARC-Target-URI".to_string(), ex.url.clone()),
+            (
+                "Content-Type".to_string(),
+                "application/http;msgtype=response".to_string(),
+            ),
+            ("WARC-Payload-Digest".to_string(), payload_digest.clone()),
+        ];
+        let (kind, block) = match unchanged {
+            Some(p) => {
+                fields.push(("WARC-Profile".into(), IDENTICAL_PAYLOAD.into()));
+                fields.push(("WARC-Refers-To".into(), p.record_id.clone()));
+                fields.push(("WARC-Refers-To-Target-URI".into(), p.url.clone()));
+                fields.push(("WARC-Refers-To-Date".into(), warc_date(p.captured_at)));
+                ("revisit", ex.response_head.clone())
+            }
+            None => {
+                if ex.truncated {
+                    fields.push(("WARC-Truncated".into(), "length".into()));
+                }
+                let mut block = ex.response_head.clone();
+                block.extend_from_slice(&ex.body);
+                ("response", block)
+            }
+        };
+        let writer = self.writer(now)?;
+        let path = writer.path().to_path_buf();
+        let placed: Placed = writer
+            .write(&Record {
+                kind: kind.into(),
+                fields,
+                block,
+            })
+            .map_err(|e| io_err(&path, e))?;
+        writer
+            .write(&Record {
+                kind: "request".into(),
+                fields: vec![
+                    ("WARC-Record-ID".into(), record_id()),
+                    ("WARC-Date".into(), date),
+                    ("WARC-Target-URI".into(), ex.url.clone()),
+                    ("WARC-Concurrent-To".into(), response_id.clone()),
+                    (
+                        "Content-Type".into(),
+                        "application/http;msgtype=request".into(),
+                    ),
+                ],
+                block: ex.request.clone(),
+            })
+            .map_err(|e| io_err(&path, e))?;
+        let revisit = unchanged.is_some();
+        self.lines.push(
+            cdxj::Entry {
+                url: ex.url.clone(),
+                time: now,
+                mime: if revisit {
+                    Some("warc/revisit".into())
+                } else {
+                    ex.mime.clone()
+                },
+                status: ex.status,
+                digest: payload_digest.clone(),
+                length: placed.length,
+                offset: placed.offset,
+                filename: placed.filename.clone(),
+            }
+            .line(),
+        );
+        Ok(Stored {
+            placed,
+            record_id: response_id,
+            payload_digest,
+            revisit,
+        })
+    }
+
+    /// Makes the WARC data durable, then adds the new lines to the sorted index.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        if let Some(w) = self.writer.as_mut() {
+            let path = w.path().to_path_buf();
+            w.sync().map_err(|e| io_err(&path, e))?;
+        }
+        let index = self.dir.join("index.cdxj");
+        cdxj::add_lines(&index, &std::mem::take(&mut self.lines)).map_err(|e| io_err(&index, e))
+    }
+}
+
+/// Where an exchange was stored.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    /// The response or revisit record's place.
+    pub placed: Placed,
+    /// Its record id.
+    pub record_id: String,
+    /// The payload digest.
+    pub payload_digest: String,
+    /// Whether it was a revisit.
+    pub revisit: bool,
+}
+
+/// Totals of an archiving pass.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ArchiveSummary {
+    /// Links captured (fully or as revisits).
+    pub captured: usize,
+    /// Records that were revisits (unchanged payloads).
+    pub revisits: usize,
+    /// Full response records written.
+    pub responses: usize,
+    /// Links that could not be captured, with why.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Captures `links` ((link id, URL) pairs) into the archive in `dir`, politely, recording
+/// each snapshot in `store`.
+pub fn archive_links(
+    store: &mut Store,
+    links: Vec<(i64, String)>,
+    config: &Config,
+    base: &Path,
+    dir: &Path,
+    run: Option<i64>,
+) -> Result<ArchiveSummary, Error> {
+    let mut summary = ArchiveSummary::default();
+    if links.is_empty() {
+        return Ok(summary);
+    }
+    let cfg = &config.check;
+    let http = client::build(cfg, base, false)?;
+    let agent = client::user_agent(&cfg.contact);
+    let gates = Arc::new(Gates::new(
+        cfg.concurrency,
+        cfg.per_host,
+        Duration::from_millis(cfg.host_interval),
+    ));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))?;
+    let max_size = config.archive.max_size;
+    let max_redirects = cfg.max_redirects;
+    let fetched: Vec<(i64, String, Result<Vec<Exchange>, String>)> = runtime.block_on(async {
+        futures_util::stream::iter(links)
+            .map(|(id, url)| {
+                let (http, gates, agent) = (http.clone(), gates.clone(), agent.clone());
+                tokio::spawn(async move {
+                    let host = crate::link::host_of(&url);
+                    let _pass = gates.enter(&host).await;
+                    let result = capture::fetch(&http, &url, &agent, max_size, max_redirects).await;
+                    (id, url, result)
+                })
+            })
+            .buffer_unordered(cfg.concurrency.max(1))
+            .filter_map(|joined| async move { joined.ok() })
+            .collect()
+            .await
+    });
+    let mut archive = Archive::open(dir, config.archive.max_file_size)?;
+    let mut rows = Vec::new();
+    for (link_id, url, result) in fetched {
+        let hops = match result {
+            Ok(hops) => hops,
+            Err(why) => {
+                summary.failed.push((url, why));
+                continue;
+            }
+        };
+        let now = clock::now();
+        for ex in &hops {
+            let previous = store.last_full_snapshot(&ex.url)?;
+            // Two captures of one URL in one run (a redirect target cited too) share a record.
+            let previous = previous.or_else(|| {
+                rows.iter()
+                    .rev()
+                    .find(|r: &&SnapshotRow| r.url == ex.url && !r.revisit)
+                    .cloned()
+            });
+            let stored = archive.store(ex, previous.as_ref(), now)?;
+            let html = ex.mime.as_deref().is_some_and(|m| m.contains("html"));
+            let page = (!stored.revisit && html).then(|| Page::from_html(&ex.decoded_body(), None));
+            if stored.revisit {
+                summary.revisits += 1;
+            } else {
+                summary.responses += 1;
+            }
+            rows.push(SnapshotRow {
+                link_id,
+                run,
+                url: ex.url.clone(),
+                captured_at: now,
+                filename: stored.placed.filename,
+                offset: stored.placed.offset,
+                length: stored.placed.length,
+                status: ex.status,
+                mime: ex.mime.clone().unwrap_or_default(),
+                payload_digest: stored.payload_digest,
+                record_id: stored.record_id,
+                revisit: stored.revisit,
+                title: page.as_ref().and_then(|p| p.title.clone()),
+                text_hash: page.map(|p| sha1_digest(p.text.as_bytes())),
+            });
+        }
+        summary.captured += 1;
+    }
+    archive.finish()?;
+    store.add_snapshots(&rows)?;
+    Ok(summary)
+}

@@ -24,7 +24,9 @@ pub fn user_agent(contact: &str) -> String {
 }
 
 /// Builds the client from `[check]`; relative `ca_certs` paths are relative to `base`.
-pub fn build(cfg: &CheckConfig, base: &Path) -> Result<reqwest::Client, Error> {
+/// `decompress` is on for checks (pages are read as text) and off for captures (bodies are
+/// kept as the server sent them).
+pub fn build(cfg: &CheckConfig, base: &Path, decompress: bool) -> Result<reqwest::Client, Error> {
     let secs = |s: f64| Duration::from_secs_f64(s.max(0.001));
     let mut builder = reqwest::Client::builder()
         .user_agent(user_agent(&cfg.contact))
@@ -32,9 +34,9 @@ pub fn build(cfg: &CheckConfig, base: &Path) -> Result<reqwest::Client, Error> {
         .timeout(secs(cfg.timeout))
         .connect_timeout(secs(cfg.connect_timeout))
         .pool_max_idle_per_host(cfg.per_host.max(1))
-        .gzip(true)
-        .brotli(true)
-        .deflate(true);
+        .gzip(decompress)
+        .brotli(decompress)
+        .deflate(decompress);
     if !cfg.proxy.trim().is_empty() {
         let proxy = reqwest::Proxy::all(cfg.proxy.trim())
             .map_err(|e| Error::Config(format!("[check] proxy `{}`: {e}", cfg.proxy)))?

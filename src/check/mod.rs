@@ -67,7 +67,7 @@ impl Checker {
     /// A checker with `[check]` settings; relative CA paths resolve against `base`.
     pub fn new(cfg: &CheckConfig, base: &Path) -> Result<Checker, Error> {
         Ok(Checker {
-            client: client::build(cfg, base)?,
+            client: client::build(cfg, base, true)?,
             gates: Gates::new(
                 cfg.concurrency,
                 cfg.per_host,

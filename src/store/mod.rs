@@ -90,6 +90,39 @@ fn link_row(r: &rusqlite::Row) -> rusqlite::Result<LinkState> {
     })
 }
 
+/// One snapshot of a link in the archive (a response or revisit record).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotRow {
+    /// The link captured.
+    pub link_id: i64,
+    /// The run that captured it.
+    pub run: Option<i64>,
+    /// The URL of the record (the link, or a hop of its redirects).
+    pub url: String,
+    /// Unix seconds of the capture.
+    pub captured_at: i64,
+    /// WARC file name.
+    pub filename: String,
+    /// Offset of the record's gzip member.
+    pub offset: u64,
+    /// Length of the member.
+    pub length: u64,
+    /// HTTP status captured.
+    pub status: u16,
+    /// MIME type without parameters.
+    pub mime: String,
+    /// `sha1:` payload digest.
+    pub payload_digest: String,
+    /// The WARC record id (revisits refer to it).
+    pub record_id: String,
+    /// Whether it is a revisit of an identical earlier payload.
+    pub revisit: bool,
+    /// The page's title, for HTML.
+    pub title: Option<String>,
+    /// A hash of the page's main text, for HTML.
+    pub text_hash: Option<String>,
+}
+
 /// The history database.
 pub struct Store {
     conn: Connection,
@@ -304,6 +337,89 @@ impl Store {
             }
         }
         tx.commit().map_err(|e| db(e, &path))
+    }
+
+    /// Records snapshots (one transaction).
+    pub fn add_snapshots(&mut self, rows: &[SnapshotRow]) -> Result<(), Error> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO snapshots (link_id, run_id, url, captured_at, filename, offset, length,
+                                            status, mime, payload_digest, record_id, revisit, title, text_hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                )
+                .map_err(|e| db(e, &path))?;
+            for r in rows {
+                insert
+                    .execute(params![
+                        r.link_id,
+                        r.run,
+                        r.url,
+                        r.captured_at,
+                        r.filename,
+                        r.offset as i64,
+                        r.length as i64,
+                        r.status,
+                        r.mime,
+                        r.payload_digest,
+                        r.record_id,
+                        r.revisit,
+                        r.title,
+                        r.text_hash
+                    ])
+                    .map_err(|e| db(e, &path))?;
+            }
+        }
+        tx.commit().map_err(|e| db(e, &path))
+    }
+
+    /// The newest full (non-revisit) snapshot of `url`, which a revisit would refer to.
+    pub fn last_full_snapshot(&self, url: &str) -> Result<Option<SnapshotRow>, Error> {
+        self.conn
+            .query_row(
+                "SELECT link_id, run_id, url, captured_at, filename, offset, length, status, mime,
+                        payload_digest, record_id, revisit, title, text_hash
+                 FROM snapshots WHERE url = ?1 AND revisit = 0 ORDER BY captured_at DESC, id DESC LIMIT 1",
+                params![url],
+                |r| {
+                    Ok(SnapshotRow {
+                        link_id: r.get(0)?,
+                        run: r.get(1)?,
+                        url: r.get(2)?,
+                        captured_at: r.get(3)?,
+                        filename: r.get(4)?,
+                        offset: r.get::<_, i64>(5)? as u64,
+                        length: r.get::<_, i64>(6)? as u64,
+                        status: r.get(7)?,
+                        mime: r.get(8)?,
+                        payload_digest: r.get(9)?,
+                        record_id: r.get(10)?,
+                        revisit: r.get(11)?,
+                        title: r.get(12)?,
+                        text_hash: r.get(13)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Cited links whose last check found them alive or moved: what `archive` captures.
+    pub fn links_to_archive(&self) -> Result<Vec<(i64, String)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, url FROM links
+                 WHERE last_status IN ('alive', 'moved') AND id IN (SELECT link_id FROM citations)
+                 ORDER BY url",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// Every check of a link, oldest first.

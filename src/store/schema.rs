@@ -59,6 +59,25 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX checks_link ON checks (link_id);
      CREATE INDEX checks_run ON checks (run_id);",
+    // 2: snapshots in the WARC archive.
+    "CREATE TABLE snapshots (
+         id INTEGER PRIMARY KEY,
+         link_id INTEGER NOT NULL REFERENCES links (id),
+         run_id INTEGER REFERENCES runs (id),
+         url TEXT NOT NULL,
+         captured_at INTEGER NOT NULL,
+         filename TEXT NOT NULL,
+         offset INTEGER NOT NULL,
+         length INTEGER NOT NULL,
+         status INTEGER NOT NULL,
+         mime TEXT NOT NULL,
+         payload_digest TEXT NOT NULL,
+         record_id TEXT NOT NULL,
+         revisit INTEGER NOT NULL,
+         title TEXT,
+         text_hash TEXT
+     );
+     CREATE INDEX snapshots_link ON snapshots (link_id);",
 ];
 
 /// Brings the database up to the newest schema.

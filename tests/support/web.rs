@@ -29,6 +29,8 @@ use tokio_rustls::rustls::{self, ServerConfig};
 pub enum Behave {
     /// Answer with a status, headers and a body.
     Page(u16, Vec<(&'static str, String)>, String),
+    /// Answer with a status, headers and a body of bytes.
+    Raw(u16, Vec<(&'static str, String)>, Vec<u8>),
     /// Redirect with a status to a location.
     Redirect(u16, String),
     /// Wait, then behave.
@@ -281,6 +283,18 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
                 "",
             )),
             Behave::Redirect(code, location) => Ok(plain(code, &[("location", &location)], "")),
+            Behave::Raw(code, headers, body) => {
+                let body = if req.method() == Method::HEAD {
+                    Vec::new()
+                } else {
+                    body
+                };
+                let mut r = Response::builder().status(code);
+                for (k, v) in &headers {
+                    r = r.header(*k, v.as_str());
+                }
+                Ok(r.body(Full::new(Bytes::from(body))).unwrap())
+            }
             Behave::Page(code, headers, body) => {
                 let body = if req.method() == Method::HEAD {
                     String::new()

@@ -1,0 +1,178 @@
+//! Capturing a page: the request and the response exactly as sent (no decompression, bodies
+//! up to `[archive] max_size`), hop by hop through redirects.
+
+use std::io::Read;
+
+use reqwest::header;
+use url::Url;
+
+/// One HTTP exchange as it went over the wire.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    /// The URL requested.
+    pub url: String,
+    /// The request head as sent (request line and headers).
+    pub request: Vec<u8>,
+    /// The response status.
+    pub status: u16,
+    /// The response head (status line and headers; `Transfer-Encoding` left out, since the
+    /// body is stored de-chunked).
+    pub response_head: Vec<u8>,
+    /// The body as sent (still content-encoded), at most the size cap.
+    pub body: Vec<u8>,
+    /// Whether the body was cut at the cap.
+    pub truncated: bool,
+    /// The MIME type without parameters, if the response named one.
+    pub mime: Option<String>,
+    /// `Content-Encoding`, if any.
+    pub encoding: Option<String>,
+}
+
+impl Exchange {
+    /// The body with its content encoding (gzip, deflate) undone, for reading text.
+    pub fn decoded_body(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let ok = match self
+            .encoding
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("gzip" | "x-gzip") => flate2::read::MultiGzDecoder::new(&self.body[..])
+                .take(64 << 20)
+                .read_to_end(&mut out)
+                .is_ok(),
+            Some("deflate") => flate2::read::ZlibDecoder::new(&self.body[..])
+                .take(64 << 20)
+                .read_to_end(&mut out)
+                .is_ok(),
+            _ => return self.body.clone(),
+        };
+        if ok { out } else { Vec::new() }
+    }
+}
+
+/// Fetches `url` and its redirects (at most `max_redirects`), one exchange per hop.
+pub async fn fetch(
+    client: &reqwest::Client,
+    url: &str,
+    user_agent: &str,
+    max_size: u64,
+    max_redirects: usize,
+) -> Result<Vec<Exchange>, String> {
+    let mut hops = Vec::new();
+    let mut current = Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+    for _ in 0..=max_redirects {
+        let exchange = fetch_one(client, &current, user_agent, max_size).await?;
+        let location = (300..400)
+            .contains(&exchange.status)
+            .then(|| header_value(&exchange.response_head, "location"))
+            .flatten();
+        hops.push(exchange);
+        match location.and_then(|l| current.join(&l).ok()) {
+            Some(next) if hops.iter().all(|h| h.url != next.as_str()) => current = next,
+            _ => return Ok(hops),
+        }
+    }
+    Ok(hops)
+}
+
+async fn fetch_one(
+    client: &reqwest::Client,
+    url: &Url,
+    user_agent: &str,
+    max_size: u64,
+) -> Result<Exchange, String> {
+    const ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
+    const ENCODINGS: &str = "gzip, deflate";
+    let mut response = client
+        .get(url.clone())
+        .header(header::ACCEPT, ACCEPT)
+        .header(header::ACCEPT_ENCODING, ENCODINGS)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    let mut target = url.path().to_string();
+    if let Some(q) = url.query() {
+        target.push('?');
+        target.push_str(q);
+    }
+    let host = match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    };
+    let request = format!(
+        "GET {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {user_agent}\r\nAccept: {ACCEPT}\r\nAccept-Encoding: {ENCODINGS}\r\n\r\n"
+    )
+    .into_bytes();
+    let status = response.status();
+    let version = match response.version() {
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        _ => "HTTP/1.1",
+    };
+    let mut head = format!(
+        "{version} {} {}\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    );
+    for (name, value) in response.headers() {
+        if name == header::TRANSFER_ENCODING {
+            continue;
+        }
+        head.push_str(name.as_str());
+        head.push_str(": ");
+        head.push_str(&String::from_utf8_lossy(value.as_bytes()));
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    let mime = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let encoding = response
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut body = Vec::new();
+    let mut truncated = false;
+    while let Some(chunk) = response.chunk().await.map_err(|e| format!("{url}: {e}"))? {
+        let room = (max_size as usize).saturating_sub(body.len());
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Exchange {
+        url: url.to_string(),
+        request,
+        status: status.as_u16(),
+        response_head: head.into_bytes(),
+        body,
+        truncated,
+        mime,
+        encoding,
+    })
+}
+
+/// The value of header `name` in an HTTP head.
+pub fn header_value(head: &[u8], name: &str) -> Option<String> {
+    String::from_utf8_lossy(head)
+        .lines()
+        .skip(1)
+        .find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+}

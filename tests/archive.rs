@@ -1,0 +1,204 @@
+//! Snapshots: `citekeep archive` and `run` write WARC/1.1 files that independent tools accept
+//! (`warcio check`), an index equal to `cdxj-indexer`'s, revisits instead of second copies,
+//! and bodies exactly as the server sent them.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::web::{Behave, SimWeb};
+use crate::support::{stderr, stdout};
+
+fn gzipped(text: &str) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap()
+}
+
+fn web() -> SimWeb {
+    SimWeb::start(|host, path, _| match (host, path) {
+        ("www.gov.uk", "/page") => {
+            Behave::html("The Bletchley Declaration", "Signed by 28 countries.")
+        }
+        ("www.gov.uk", "/gzipped") => Behave::Raw(
+            200,
+            vec![
+                ("content-type", "text/html".into()),
+                ("content-encoding", "gzip".into()),
+            ],
+            gzipped(
+                "<html><head><title>Compressed</title></head><body>Sent gzip-encoded.</body></html>",
+            ),
+        ),
+        ("www.gov.uk", "/old") => Behave::Redirect(301, "https://www.gov.uk/new".into()),
+        ("www.gov.uk", "/new") => Behave::html("New home", "The page after its move."),
+        ("www.gov.uk", "/report.pdf") => Behave::Raw(
+            200,
+            vec![("content-type", "application/pdf".into())],
+            b"%PDF-1.7 report".to_vec(),
+        ),
+        _ => Behave::status(404, &[], "<title>Not found</title>"),
+    })
+}
+
+fn citekeep(web: &SimWeb, dir: &Path, args: &[&str]) -> (String, String, i32) {
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir).args(args);
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (stdout(&out), stderr(&out), out.status.code().unwrap_or(-1))
+}
+
+fn setup(dir: &Path) {
+    std::fs::create_dir_all(dir.join("site")).unwrap();
+    std::fs::write(
+        dir.join("site/page.md"),
+        "[a](https://www.gov.uk/page) [b](https://www.gov.uk/gzipped) [c](https://www.gov.uk/old) \
+         [d](https://www.gov.uk/report.pdf) [gone](https://www.gov.uk/missing)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nretries = 0\n[archive]\ndir = \"archive\"\n",
+    )
+    .unwrap();
+}
+
+fn warc_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("archive/warc"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs an independent validator; a missing tool is a failure (CI installs them).
+fn tool(name: &str, args: &[&str], dir: &Path) -> String {
+    let out = Command::new(name)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} is needed (pip install warcio cdxj-indexer): {e}"));
+    assert!(
+        out.status.success(),
+        "{name} {args:?} failed: {}{}",
+        stdout_of(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout_of(&out)
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every WARC passes `warcio check`, and our index equals cdxj-indexer's (sorted) line for line.
+fn validate(dir: &Path) {
+    let warc_dir = dir.join("archive/warc");
+    let files: Vec<String> = warc_files(dir)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    let mut check_args = vec!["check", "-v"];
+    check_args.extend(&names);
+    tool("warcio", &check_args, &warc_dir);
+    let theirs = tool("cdxj-indexer", &names, &warc_dir);
+    let mut theirs: Vec<&str> = theirs.lines().filter(|l| !l.is_empty()).collect();
+    theirs.sort();
+    let ours = std::fs::read_to_string(dir.join("archive/index.cdxj")).unwrap();
+    let ours: Vec<&str> = ours.lines().collect();
+    pretty_assertions::assert_eq!(ours, theirs);
+}
+
+fn records(dir: &Path) -> Vec<citekeep::archive::warc::Record> {
+    warc_files(dir)
+        .iter()
+        .flat_map(|p| citekeep::archive::warc::read_all(p).unwrap())
+        .map(|(_, r)| r)
+        .collect()
+}
+
+#[test]
+fn snapshots_are_valid_warcs_indexed_as_cdxj_indexer_does() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let (_, err, _) = citekeep(&web, dir.path(), &["check"]);
+    assert!(!err.contains("error"), "{err}");
+    let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("4 snapshots"), "{out}");
+    validate(dir.path());
+
+    let recs = records(dir.path());
+    assert_eq!(recs[0].kind, "warcinfo");
+    let responses: Vec<_> = recs.iter().filter(|r| r.kind == "response").collect();
+    // page, gzipped, old (301), new, report.pdf; the 404 was never archived.
+    assert_eq!(
+        responses.len(),
+        5,
+        "{:?}",
+        responses
+            .iter()
+            .map(|r| r.field("WARC-Target-URI"))
+            .collect::<Vec<_>>()
+    );
+    // Each response has its request, linked by WARC-Concurrent-To.
+    for r in &responses {
+        let id = r.field("WARC-Record-ID").unwrap();
+        assert!(
+            recs.iter()
+                .any(|q| q.kind == "request" && q.field("WARC-Concurrent-To") == Some(id))
+        );
+    }
+    // The gzip body is stored as sent, and its payload digest is over those bytes.
+    let gz = responses
+        .iter()
+        .find(|r| r.field("WARC-Target-URI") == Some("https://www.gov.uk/gzipped"))
+        .unwrap();
+    let sent = gzipped(
+        "<html><head><title>Compressed</title></head><body>Sent gzip-encoded.</body></html>",
+    );
+    assert!(gz.block.ends_with(&sent));
+    assert_eq!(
+        gz.field("WARC-Payload-Digest"),
+        Some(citekeep::archive::warc::sha1_digest(&sent).as_str())
+    );
+
+    // A second pass finds nothing changed: revisits, not second copies.
+    let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("0 new, 5 unchanged"), "{out}");
+    let recs = records(dir.path());
+    assert_eq!(recs.iter().filter(|r| r.kind == "response").count(), 5);
+    let revisits: Vec<_> = recs.iter().filter(|r| r.kind == "revisit").collect();
+    assert_eq!(revisits.len(), 5);
+    for r in &revisits {
+        assert_eq!(
+            r.field("WARC-Profile"),
+            Some("http://netpreserve.org/warc/1.1/revisit/identical-payload-digest")
+        );
+        let refers = r.field("WARC-Refers-To").unwrap();
+        assert!(
+            recs.iter()
+                .any(|o| o.kind == "response" && o.field("WARC-Record-ID") == Some(refers))
+        );
+    }
+    validate(dir.path());
+}
+
+#[test]
+fn run_snapshots_what_it_found_alive() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let (out, err, code) = citekeep(&web, dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("citekeep run: 5 links, 5 checked"), "{out}");
+    assert!(out.contains("4 snapshots (5 new, 0 unchanged)"), "{out}");
+    validate(dir.path());
+}
