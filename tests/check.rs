@@ -409,10 +409,11 @@ fn dead_only_after_strikes_spanning_days() {
         alive_requests, 3,
         "run on day 3 did not recheck the alive link"
     );
-    // `run --all` checks every link, due or not.
+    // `run --all` checks every link, due or not (and snapshots the live one: a second GET).
     let (_, err, _) = run_check(&web, dir.path(), &["run", "--all"], Some(&day(3)));
     assert!(!err.contains("error"), "{err}");
-    assert_eq!(web.requests("www.gov.uk", "/alive").len(), 4);
+    assert_eq!(web.requests("www.gov.uk", "/alive").len(), 5);
+    assert_eq!(web.requests("www.gov.uk", "/missing").len(), 4);
 }
 
 #[test]
