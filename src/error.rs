@@ -27,6 +27,9 @@ pub enum Error {
     /// The history database failed (the message names the file).
     #[error("history database: {0}")]
     Store(String),
+    /// Another citekeep holds the archive's lock (the message says which).
+    #[error("{0}")]
+    Locked(String),
     /// A configuration value is wrong (the message names the key).
     #[error("configuration: {0}")]
     Config(String),

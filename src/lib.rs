@@ -12,6 +12,7 @@ pub mod config;
 mod error;
 pub mod exit_codes;
 pub mod link;
+pub mod lock;
 pub mod output;
 pub mod report;
 pub mod run;

@@ -18,7 +18,7 @@ use citekeep::run::{CheckOptions, CheckRun, check_citations};
 use citekeep::scan::{Citation, FileScan, ScanOptions, scan_all, scan_files};
 use citekeep::source::walk::{self, Filter};
 use citekeep::store::Store;
-use citekeep::{Error, config};
+use citekeep::{Error, config, lock};
 use cli::{Cli, Command, ScanArgs};
 use std::collections::HashSet;
 
@@ -40,6 +40,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         .archive
         .clone()
         .unwrap_or_else(|| loaded.resolve(&loaded.config.archive.dir));
+    // Commands that write the archive hold its lock while they run.
+    let _lock = match cli.command {
+        Command::Scan(_) => None,
+        Command::Check(_) => Some(lock::acquire(&archive, "check")?),
+        Command::Run(_) => Some(lock::acquire(&archive, "run")?),
+        Command::Archive => Some(lock::acquire(&archive, "archive")?),
+    };
     match cli.command {
         Command::Scan(args) => scan(&loaded, args, cli.quiet),
         Command::Check(args) => {

@@ -202,3 +202,120 @@ fn run_snapshots_what_it_found_alive() {
     assert!(out.contains("4 snapshots (5 new, 0 unchanged)"), "{out}");
     validate(dir.path());
 }
+
+#[test]
+fn leftovers_of_a_killed_run_are_cut_and_files_store_and_index_agree() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    citekeep(&web, dir.path(), &["check"]);
+    let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let file = warc_files(dir.path()).pop().unwrap();
+    let recorded = std::fs::metadata(&file).unwrap().len();
+    let before = records(dir.path()).len();
+    // What a run killed mid-write leaves: a complete record it never recorded, then half a
+    // gzip member.
+    {
+        let mut w = citekeep::archive::warc::WarcWriter::open_at_end(&file).unwrap();
+        w.write(&citekeep::archive::warc::Record {
+            kind: "response".into(),
+            fields: vec![("WARC-Target-URI".into(), "https://www.gov.uk/orphan".into())],
+            block: b"HTTP/1.1 200 OK\r\n\r\norphan".to_vec(),
+        })
+        .unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&file)
+            .unwrap();
+        f.write_all(&gzipped("WARC/1.1\r\nWARC-Type: resp")[..20])
+            .unwrap();
+    }
+    let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let recs = records(dir.path());
+    assert!(
+        !recs
+            .iter()
+            .any(|r| r.field("WARC-Target-URI") == Some("https://www.gov.uk/orphan"))
+    );
+    // The second pass appended after the recorded captures: 5 revisits and their requests.
+    assert_eq!(recs.len(), before + 10);
+    assert!(std::fs::metadata(&file).unwrap().len() > recorded);
+    validate(dir.path());
+}
+
+#[test]
+fn kill_9_at_random_moments_never_breaks_the_archive() {
+    // Many pages, so that some kills land while records are being written.
+    let web =
+        SimWeb::start(|_, path, _| Behave::html("Page", &format!("The page at {path}, captured.")));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    let page: String = (0..120)
+        .map(|i| format!("[p{i}](https://www.example{}.org/p{i})\n", i % 6))
+        .collect();
+    std::fs::write(dir.path().join("site/page.md"), page).unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nper_host = 8\nsoft404_probe = false\n[archive]\ndir = \"archive\"\n",
+    )
+    .unwrap();
+    citekeep(&web, dir.path(), &["check"]);
+    for delay_ms in [5u64, 40, 90, 150, 220, 300] {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("citekeep"));
+        cmd.current_dir(dir.path()).arg("archive");
+        for (k, v) in web.env() {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        // The next run completes, and everything agrees.
+        let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
+        assert_eq!(code, 0, "after a kill at {delay_ms} ms: {out}{err}");
+        validate(dir.path());
+        // No capture is recorded twice.
+        let conn = rusqlite::Connection::open(dir.path().join("archive/citekeep.db")).unwrap();
+        let dupes: i64 = conn
+            .query_row(
+                "SELECT count(*) - count(DISTINCT filename || ':' || offset) FROM snapshots",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(dupes, 0);
+    }
+}
+
+#[test]
+fn a_second_writer_is_refused_and_a_stale_lock_is_taken_over() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    // A stale lock file (its holder is gone, so nothing holds the OS lock) is taken over.
+    std::fs::create_dir_all(dir.path().join("archive")).unwrap();
+    std::fs::write(
+        dir.path().join("archive/citekeep.lock"),
+        "pid 999999\ncommand run\n",
+    )
+    .unwrap();
+    let (_, err, code) = citekeep(&web, dir.path(), &["check"]);
+    assert_eq!(code, 1, "rot found, no lock error: {err}");
+    // While another process holds the lock, a run says who and exits 2.
+    let lock = citekeep::lock::acquire(&dir.path().join("archive"), "test").unwrap();
+    let (_, err, code) = citekeep(&web, dir.path(), &["run"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("pid {}", std::process::id())) && err.contains("command test"),
+        "{err}"
+    );
+    drop(lock);
+    let (_, err, code) = citekeep(&web, dir.path(), &["archive"]);
+    assert_eq!(code, 0, "{err}");
+}

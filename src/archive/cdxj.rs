@@ -127,24 +127,19 @@ impl Entry {
     }
 }
 
-/// Adds lines to the sorted index file, writing a new file and renaming it over the old one
-/// (a killed run leaves the old index or the new, never half of one).
-pub fn add_lines(path: &std::path::Path, lines: &[String]) -> std::io::Result<()> {
-    let mut all: Vec<String> = match std::fs::read_to_string(path) {
-        Ok(text) => text.lines().map(str::to_string).collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e),
-    };
-    all.extend(lines.iter().cloned());
-    all.sort();
-    all.dedup();
+/// Writes `lines` sorted to `path` through a temporary file renamed over it; returns how
+/// many lines were written.
+pub fn write_sorted(path: &std::path::Path, mut lines: Vec<String>) -> std::io::Result<usize> {
+    lines.sort();
+    lines.dedup();
     let tmp = path.with_extension("cdxj.tmp");
-    let mut text = all.join("\n");
+    let mut text = lines.join("\n");
     if !text.is_empty() {
         text.push('\n');
     }
     std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    std::fs::rename(&tmp, path)?;
+    Ok(lines.len())
 }
 
 #[cfg(test)]

@@ -4,8 +4,13 @@
 //! Each capture is a `response` record (or a `revisit` when the payload is identical to the
 //! last full capture of that URL) followed by its `request`, linked by
 //! `WARC-Concurrent-To`. Files are appended to until `[archive] max_file_size`, then a new
-//! one starts, named by time and sequence; a partial trailing record left by a killed run is
-//! cut off before appending.
+//! one starts, named by time and sequence.
+//!
+//! Crash safety comes from one order and one source of truth: records are written and
+//! synced, then their snapshot rows are committed to the history database, then the index
+//! is rebuilt from those rows. Opening the archive cuts every WARC file back to the end of
+//! its last recorded capture, so what a killed run wrote but did not record (a partial
+//! record included) is gone, and files, database and index agree.
 
 pub mod capture;
 pub mod cdxj;
@@ -36,7 +41,6 @@ pub struct Archive {
     dir: PathBuf,
     writer: Option<WarcWriter>,
     max_file_size: u64,
-    lines: Vec<String>,
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
@@ -47,8 +51,9 @@ fn io_err(path: &Path, e: std::io::Error) -> Error {
 }
 
 impl Archive {
-    /// Opens the archive in `dir`, ready to append to its newest WARC file.
-    pub fn open(dir: &Path, max_file_size: u64) -> Result<Archive, Error> {
+    /// Opens the archive in `dir`, cutting each WARC file back to the end of the captures
+    /// `store` recorded, ready to append to the newest.
+    pub fn open(dir: &Path, max_file_size: u64, store: &Store) -> Result<Archive, Error> {
         let warc_dir = dir.join("warc");
         std::fs::create_dir_all(&warc_dir).map_err(|e| io_err(&warc_dir, e))?;
         let mut files: Vec<PathBuf> = std::fs::read_dir(&warc_dir)
@@ -57,9 +62,36 @@ impl Archive {
             .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
             .collect();
         files.sort();
+        for file in &files {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let recorded = store.recorded_end(&name)?;
+            let keep = match recorded {
+                Some(end) => end,
+                // Nothing recorded: keep the warcinfo record alone.
+                None => warc::first_record_end(file).map_err(|e| io_err(file, e))?,
+            };
+            if keep == 0 {
+                // Not even its warcinfo survived: start that file afresh.
+                std::fs::remove_file(file).map_err(|e| io_err(file, e))?;
+                continue;
+            }
+            let len = std::fs::metadata(file).map_err(|e| io_err(file, e))?.len();
+            if len > keep {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(file)
+                    .map_err(|e| io_err(file, e))?;
+                f.set_len(keep).map_err(|e| io_err(file, e))?;
+                f.sync_all().map_err(|e| io_err(file, e))?;
+            }
+        }
+        files.retain(|f| f.exists());
         let writer = match files.last() {
             Some(last) if std::fs::metadata(last).map_or(0, |m| m.len()) < max_file_size => {
-                Some(WarcWriter::append(last).map_err(|e| io_err(last, e))?)
+                Some(WarcWriter::open_at_end(last).map_err(|e| io_err(last, e))?)
             }
             _ => None,
         };
@@ -67,7 +99,6 @@ impl Archive {
             dir: dir.to_path_buf(),
             writer,
             max_file_size,
-            lines: Vec::new(),
         })
     }
 
@@ -163,40 +194,52 @@ impl Archive {
             })
             .map_err(|e| io_err(&path, e))?;
         let revisit = unchanged.is_some();
-        self.lines.push(
-            cdxj::Entry {
-                url: ex.url.clone(),
-                time: now,
-                mime: if revisit {
-                    Some("warc/revisit".into())
-                } else {
-                    ex.mime.clone()
-                },
-                status: ex.status,
-                digest: payload_digest.clone(),
-                length: placed.length,
-                offset: placed.offset,
-                filename: placed.filename.clone(),
-            }
-            .line(),
-        );
+        let end = writer.size();
         Ok(Stored {
             placed,
             record_id: response_id,
             payload_digest,
             revisit,
+            end,
         })
     }
 
-    /// Makes the WARC data durable, then adds the new lines to the sorted index.
-    pub fn finish(&mut self) -> Result<(), Error> {
+    /// Makes what was written durable (before its snapshots are recorded).
+    pub fn sync(&mut self) -> Result<(), Error> {
         if let Some(w) = self.writer.as_mut() {
             let path = w.path().to_path_buf();
             w.sync().map_err(|e| io_err(&path, e))?;
         }
-        let index = self.dir.join("index.cdxj");
-        cdxj::add_lines(&index, &std::mem::take(&mut self.lines)).map_err(|e| io_err(&index, e))
+        Ok(())
     }
+}
+
+/// Rebuilds `dir/index.cdxj` from the snapshots `store` recorded (written to a new file and
+/// renamed over the old, so readers see one index or the other).
+pub fn rebuild_index(dir: &Path, store: &Store) -> Result<usize, Error> {
+    let lines: Vec<String> = store
+        .snapshots()?
+        .into_iter()
+        .map(|s| {
+            cdxj::Entry {
+                mime: if s.revisit {
+                    Some("warc/revisit".to_string())
+                } else {
+                    Some(s.mime).filter(|m| !m.is_empty())
+                },
+                url: s.url,
+                time: s.captured_at,
+                status: s.status,
+                digest: s.payload_digest,
+                length: s.length,
+                offset: s.offset,
+                filename: s.filename,
+            }
+            .line()
+        })
+        .collect();
+    let index = dir.join("index.cdxj");
+    cdxj::write_sorted(&index, lines).map_err(|e| io_err(&index, e))
 }
 
 /// Where an exchange was stored.
@@ -210,6 +253,8 @@ pub struct Stored {
     pub payload_digest: String,
     /// Whether it was a revisit.
     pub revisit: bool,
+    /// Offset just after the capture's records.
+    pub end: u64,
 }
 
 /// Totals of an archiving pass.
@@ -270,7 +315,7 @@ pub fn archive_links(
             .collect()
             .await
     });
-    let mut archive = Archive::open(dir, config.archive.max_file_size)?;
+    let mut archive = Archive::open(dir, config.archive.max_file_size, store)?;
     let mut rows = Vec::new();
     for (link_id, url, result) in fetched {
         let hops = match result {
@@ -313,11 +358,13 @@ pub fn archive_links(
                 revisit: stored.revisit,
                 title: page.as_ref().and_then(|p| p.title.clone()),
                 text_hash: page.map(|p| sha1_digest(p.text.as_bytes())),
+                warc_end: stored.end,
             });
         }
         summary.captured += 1;
     }
-    archive.finish()?;
+    archive.sync()?;
     store.add_snapshots(&rows)?;
+    rebuild_index(dir, store)?;
     Ok(summary)
 }

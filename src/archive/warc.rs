@@ -142,6 +142,22 @@ impl WarcWriter {
         })
     }
 
+    /// Opens an existing file to append at its end, trusting that it ends on a record
+    /// boundary (the archive cuts files back to their recorded captures first).
+    pub fn open_at_end(path: &Path) -> io::Result<WarcWriter> {
+        let file = OpenOptions::new().append(true).open(path)?;
+        let size = file.metadata()?.len();
+        Ok(WarcWriter {
+            file,
+            path: path.to_path_buf(),
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            size,
+        })
+    }
+
     /// Writes one record as a gzip member; returns where it landed.
     pub fn write(&mut self, record: &Record) -> io::Result<Placed> {
         let mut gz = GzEncoder::new(Vec::new(), Compression::default());
@@ -225,6 +241,21 @@ pub fn complete_length(path: &Path) -> io::Result<u64> {
         }
     }
     Ok(offset as u64)
+}
+
+/// Where the file's first record (its `warcinfo`) ends; 0 when it has no complete record.
+pub fn first_record_end(path: &Path) -> io::Result<u64> {
+    // A warcinfo record is small: the file's first megabyte holds it.
+    let mut bytes = Vec::new();
+    File::open(path)?.take(1 << 20).read_to_end(&mut bytes)?;
+    match read_member(&bytes) {
+        Ok((record, used))
+            if parse_record(&mut BufReader::new(&record[..])).is_ok_and(|r| r.is_some()) =>
+        {
+            Ok(used as u64)
+        }
+        _ => Ok(0),
+    }
 }
 
 /// Decompresses the gzip member at the start of `bytes`: its content and compressed length.

@@ -121,6 +121,31 @@ pub struct SnapshotRow {
     pub title: Option<String>,
     /// A hash of the page's main text, for HTML.
     pub text_hash: Option<String>,
+    /// Offset in the WARC file just after this capture's records (response and request).
+    pub warc_end: u64,
+}
+
+const SNAPSHOT_COLUMNS: &str = "link_id, run_id, url, captured_at, filename, offset, length, status, \
+                                mime, payload_digest, record_id, revisit, title, text_hash, warc_end";
+
+fn snapshot_row(r: &rusqlite::Row) -> rusqlite::Result<SnapshotRow> {
+    Ok(SnapshotRow {
+        link_id: r.get(0)?,
+        run: r.get(1)?,
+        url: r.get(2)?,
+        captured_at: r.get(3)?,
+        filename: r.get(4)?,
+        offset: r.get::<_, i64>(5)? as u64,
+        length: r.get::<_, i64>(6)? as u64,
+        status: r.get(7)?,
+        mime: r.get(8)?,
+        payload_digest: r.get(9)?,
+        record_id: r.get(10)?,
+        revisit: r.get(11)?,
+        title: r.get(12)?,
+        text_hash: r.get(13)?,
+        warc_end: r.get::<_, i64>(14)? as u64,
+    })
 }
 
 /// The history database.
@@ -347,8 +372,9 @@ impl Store {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO snapshots (link_id, run_id, url, captured_at, filename, offset, length,
-                                            status, mime, payload_digest, record_id, revisit, title, text_hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                            status, mime, payload_digest, record_id, revisit, title,
+                                            text_hash, warc_end)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 )
                 .map_err(|e| db(e, &path))?;
             for r in rows {
@@ -367,7 +393,8 @@ impl Store {
                         r.record_id,
                         r.revisit,
                         r.title,
-                        r.text_hash
+                        r.text_hash,
+                        r.warc_end as i64
                     ])
                     .map_err(|e| db(e, &path))?;
             }
@@ -377,32 +404,35 @@ impl Store {
 
     /// The newest full (non-revisit) snapshot of `url`, which a revisit would refer to.
     pub fn last_full_snapshot(&self, url: &str) -> Result<Option<SnapshotRow>, Error> {
+        let sql = format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE url = ?1 AND revisit = 0
+             ORDER BY captured_at DESC, id DESC LIMIT 1"
+        );
+        self.conn
+            .query_row(&sql, params![url], snapshot_row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every snapshot, in no particular order (the index is built from them).
+    pub fn snapshots(&self) -> Result<Vec<SnapshotRow>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {SNAPSHOT_COLUMNS} FROM snapshots"))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], snapshot_row).map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Where the recorded captures in WARC file `filename` end: what survives a crash.
+    pub fn recorded_end(&self, filename: &str) -> Result<Option<u64>, Error> {
         self.conn
             .query_row(
-                "SELECT link_id, run_id, url, captured_at, filename, offset, length, status, mime,
-                        payload_digest, record_id, revisit, title, text_hash
-                 FROM snapshots WHERE url = ?1 AND revisit = 0 ORDER BY captured_at DESC, id DESC LIMIT 1",
-                params![url],
-                |r| {
-                    Ok(SnapshotRow {
-                        link_id: r.get(0)?,
-                        run: r.get(1)?,
-                        url: r.get(2)?,
-                        captured_at: r.get(3)?,
-                        filename: r.get(4)?,
-                        offset: r.get::<_, i64>(5)? as u64,
-                        length: r.get::<_, i64>(6)? as u64,
-                        status: r.get(7)?,
-                        mime: r.get(8)?,
-                        payload_digest: r.get(9)?,
-                        record_id: r.get(10)?,
-                        revisit: r.get(11)?,
-                        title: r.get(12)?,
-                        text_hash: r.get(13)?,
-                    })
-                },
+                "SELECT max(warc_end) FROM snapshots WHERE filename = ?1",
+                params![filename],
+                |r| r.get::<_, Option<i64>>(0),
             )
-            .optional()
+            .map(|v| v.map(|v| v as u64))
             .map_err(|e| self.err(e))
     }
 

@@ -75,9 +75,12 @@ const MIGRATIONS: &[&str] = &[
          record_id TEXT NOT NULL,
          revisit INTEGER NOT NULL,
          title TEXT,
-         text_hash TEXT
+         text_hash TEXT,
+         warc_end INTEGER NOT NULL
      );
-     CREATE INDEX snapshots_link ON snapshots (link_id);",
+     CREATE INDEX snapshots_link ON snapshots (link_id);
+     CREATE INDEX snapshots_url ON snapshots (url);
+     CREATE INDEX snapshots_file ON snapshots (filename);",
 ];
 
 /// Brings the database up to the newest schema.
