@@ -169,6 +169,24 @@ fn snapshots_are_valid_warcs_indexed_as_cdxj_indexer_does() {
         Some(citekeep::archive::warc::sha1_digest(&sent).as_str())
     );
 
+    // An independent Rust reader (the `warc` crate) reads every record back, bodies included.
+    for file in warc_files(dir.path()) {
+        let reader = warc::WarcReader::from_path_gzip(&file).unwrap();
+        let theirs: Vec<(String, Vec<u8>)> = reader
+            .iter_records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r.warc_type().to_string(), r.body().to_vec())
+            })
+            .collect();
+        let ours: Vec<(String, Vec<u8>)> = citekeep::archive::warc::read_all(&file)
+            .unwrap()
+            .into_iter()
+            .map(|(_, r)| (r.kind, r.block))
+            .collect();
+        assert_eq!(theirs, ours);
+    }
+
     // A second pass finds nothing changed: revisits, not second copies.
     let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
     assert_eq!(code, 0, "{out}{err}");
