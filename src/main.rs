@@ -129,8 +129,19 @@ fn archive_line(s: &ArchiveSummary) -> String {
     for (url, why) in &s.failed {
         eprintln!("citekeep: error: could not snapshot {url}: {why}");
     }
+    for (url, remains) in &s.drifted {
+        eprintln!(
+            "citekeep: note: {url} drifted: {:.0}% of the text first archived remains",
+            remains * 100.0
+        );
+    }
+    let drifted = if s.drifted.is_empty() {
+        String::new()
+    } else {
+        format!(", {} drifted", s.drifted.len())
+    };
     format!(
-        "{} snapshots ({} new, {} unchanged){}",
+        "{} snapshots ({} new, {} unchanged){drifted}{}",
         s.captured,
         s.responses,
         s.revisits,

@@ -337,3 +337,69 @@ fn a_second_writer_is_refused_and_a_stale_lock_is_taken_over() {
     let (_, err, code) = citekeep(&web, dir.path(), &["archive"]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn drift_from_the_first_snapshot_is_noted_on_the_check() {
+    let web = SimWeb::start(|_, path, earlier| match path {
+        // The first two answers (check, first snapshot) carry the cited text; later ones do not.
+        "/statement" if earlier < 2 => Behave::html(
+            "Statement",
+            "Mitigating the risk of extinction from AI should be a global priority alongside other societal-scale risks.",
+        ),
+        "/statement" => Behave::html(
+            "Statement",
+            "This page now promotes an unrelated product launch with new pricing tiers and a newsletter signup.",
+        ),
+        "/steady" => Behave::html(
+            "Steady",
+            "A page that keeps saying the same thing every single day.",
+        ),
+        _ => Behave::status(404, &[], "no"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/p.md"),
+        "[s](https://www.safe.ai/statement) [t](https://www.safe.ai/steady)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n[archive]\ndir = \"archive\"\n",
+    )
+    .unwrap();
+    let (out, err, _) = citekeep(&web, dir.path(), &["run"]);
+    assert!(
+        out.contains("2 snapshots (2 new, 0 unchanged)"),
+        "{out}{err}"
+    );
+    let (out, err, _) = citekeep(&web, dir.path(), &["run", "--all"]);
+    assert!(
+        out.contains("2 snapshots (1 new, 1 unchanged), 1 drifted"),
+        "{out}{err}"
+    );
+    assert!(
+        err.contains("https://www.safe.ai/statement drifted"),
+        "{err}"
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("archive/citekeep.db")).unwrap();
+    let detail: String = conn
+        .query_row(
+            "SELECT detail FROM checks JOIN links ON links.id = checks.link_id
+             WHERE links.url = 'https://www.safe.ai/statement' ORDER BY checks.id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(detail.contains("drifted"), "{detail}");
+    let steady: String = conn
+        .query_row(
+            "SELECT detail FROM checks JOIN links ON links.id = checks.link_id
+             WHERE links.url = 'https://www.safe.ai/steady' ORDER BY checks.id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!steady.contains("drifted"), "{steady}");
+    validate(dir.path());
+}

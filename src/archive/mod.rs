@@ -14,6 +14,7 @@
 
 pub mod capture;
 pub mod cdxj;
+pub mod text;
 pub mod warc;
 
 use std::path::{Path, PathBuf};
@@ -266,6 +267,8 @@ pub struct ArchiveSummary {
     pub revisits: usize,
     /// Full response records written.
     pub responses: usize,
+    /// Links whose text drifted from their first snapshot, with how much remains.
+    pub drifted: Vec<(String, f64)>,
     /// Links that could not be captured, with why.
     pub failed: Vec<(String, String)>,
 }
@@ -317,6 +320,7 @@ pub fn archive_links(
     });
     let mut archive = Archive::open(dir, config.archive.max_file_size, store)?;
     let mut rows = Vec::new();
+    let mut notes = Vec::new();
     for (link_id, url, result) in fetched {
         let hops = match result {
             Ok(hops) => hops,
@@ -326,7 +330,9 @@ pub fn archive_links(
             }
         };
         let now = clock::now();
-        for ex in &hops {
+        let last = hops.len().saturating_sub(1);
+        let mut drift_note = None;
+        for (i, ex) in hops.iter().enumerate() {
             let previous = store.last_full_snapshot(&ex.url)?;
             // Two captures of one URL in one run (a redirect target cited too) share a record.
             let previous = previous.or_else(|| {
@@ -337,7 +343,27 @@ pub fn archive_links(
             });
             let stored = archive.store(ex, previous.as_ref(), now)?;
             let html = ex.mime.as_deref().is_some_and(|m| m.contains("html"));
-            let page = (!stored.revisit && html).then(|| Page::from_html(&ex.decoded_body(), None));
+            let (mut title, mut main, mut similarity) = (None, None, None);
+            if !stored.revisit && html && (200..300).contains(&ex.status) {
+                let body = ex.decoded_body();
+                title = Page::from_html(&body, None).title;
+                let text = text::main_text(&body);
+                // The link's final page is compared with what was first archived for it.
+                if i == last {
+                    if let Some(first) = store.first_text(link_id)? {
+                        let s = text::similarity(&first, &text);
+                        similarity = Some(s);
+                        if s < config.archive.drift {
+                            summary.drifted.push((url.clone(), s));
+                            drift_note = Some(format!(
+                                "; drifted: {:.0}% of the text first archived remains",
+                                s * 100.0
+                            ));
+                        }
+                    }
+                }
+                main = Some(text);
+            }
             if stored.revisit {
                 summary.revisits += 1;
             } else {
@@ -356,15 +382,25 @@ pub fn archive_links(
                 payload_digest: stored.payload_digest,
                 record_id: stored.record_id,
                 revisit: stored.revisit,
-                title: page.as_ref().and_then(|p| p.title.clone()),
-                text_hash: page.map(|p| sha1_digest(p.text.as_bytes())),
+                title,
+                text_hash: main
+                    .as_deref()
+                    .map(|t| format!("simhash:{:016x}", text::simhash(t))),
+                main_text: main,
+                similarity,
                 warc_end: stored.end,
             });
+        }
+        if let Some(note) = drift_note {
+            notes.push((link_id, note));
         }
         summary.captured += 1;
     }
     archive.sync()?;
     store.add_snapshots(&rows)?;
+    for (link_id, note) in notes {
+        store.note_on_last_check(link_id, &note)?;
+    }
     rebuild_index(dir, store)?;
     Ok(summary)
 }

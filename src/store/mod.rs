@@ -91,7 +91,7 @@ fn link_row(r: &rusqlite::Row) -> rusqlite::Result<LinkState> {
 }
 
 /// One snapshot of a link in the archive (a response or revisit record).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SnapshotRow {
     /// The link captured.
     pub link_id: i64,
@@ -119,14 +119,19 @@ pub struct SnapshotRow {
     pub revisit: bool,
     /// The page's title, for HTML.
     pub title: Option<String>,
-    /// A hash of the page's main text, for HTML.
+    /// A similarity hash of the page's main text, for HTML (`simhash:` and 16 hex digits).
     pub text_hash: Option<String>,
+    /// The page's main text, for HTML.
+    pub main_text: Option<String>,
+    /// How much of the link's first archived text remains (0 to 1), when compared.
+    pub similarity: Option<f64>,
     /// Offset in the WARC file just after this capture's records (response and request).
     pub warc_end: u64,
 }
 
 const SNAPSHOT_COLUMNS: &str = "link_id, run_id, url, captured_at, filename, offset, length, status, \
-                                mime, payload_digest, record_id, revisit, title, text_hash, warc_end";
+                                mime, payload_digest, record_id, revisit, title, text_hash, main_text, \
+                                similarity, warc_end";
 
 fn snapshot_row(r: &rusqlite::Row) -> rusqlite::Result<SnapshotRow> {
     Ok(SnapshotRow {
@@ -144,7 +149,9 @@ fn snapshot_row(r: &rusqlite::Row) -> rusqlite::Result<SnapshotRow> {
         revisit: r.get(11)?,
         title: r.get(12)?,
         text_hash: r.get(13)?,
-        warc_end: r.get::<_, i64>(14)? as u64,
+        main_text: r.get(14)?,
+        similarity: r.get(15)?,
+        warc_end: r.get::<_, i64>(16)? as u64,
     })
 }
 
@@ -373,8 +380,8 @@ impl Store {
                 .prepare_cached(
                     "INSERT INTO snapshots (link_id, run_id, url, captured_at, filename, offset, length,
                                             status, mime, payload_digest, record_id, revisit, title,
-                                            text_hash, warc_end)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                            text_hash, main_text, similarity, warc_end)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 )
                 .map_err(|e| db(e, &path))?;
             for r in rows {
@@ -394,6 +401,8 @@ impl Store {
                         r.revisit,
                         r.title,
                         r.text_hash,
+                        r.main_text,
+                        r.similarity,
                         r.warc_end as i64
                     ])
                     .map_err(|e| db(e, &path))?;
@@ -422,6 +431,31 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let rows = stmt.query_map([], snapshot_row).map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The main text of the link's first HTML snapshot: what was cited.
+    pub fn first_text(&self, link_id: i64) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row(
+                "SELECT main_text FROM snapshots WHERE link_id = ?1 AND main_text IS NOT NULL
+                 ORDER BY captured_at, id LIMIT 1",
+                params![link_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Adds `note` to the detail of the link's latest check (a drift found by archiving).
+    pub fn note_on_last_check(&self, link_id: i64, note: &str) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "UPDATE checks SET detail = detail || ?2
+                 WHERE id = (SELECT max(id) FROM checks WHERE link_id = ?1)",
+                params![link_id, note],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// Where the recorded captures in WARC file `filename` end: what survives a crash.

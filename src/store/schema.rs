@@ -76,6 +76,8 @@ const MIGRATIONS: &[&str] = &[
          revisit INTEGER NOT NULL,
          title TEXT,
          text_hash TEXT,
+         main_text TEXT,
+         similarity REAL,
          warc_end INTEGER NOT NULL
      );
      CREATE INDEX snapshots_link ON snapshots (link_id);

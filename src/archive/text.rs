@@ -1,0 +1,144 @@
+//! The main text of a page, readability-style: the text of `<main>`, `<article>` or
+//! `role="main"` when the page has one, otherwise the body's text without navigation,
+//! headers, footers, asides, forms and scripts; and a 64-bit similarity hash (simhash) of it.
+
+use std::hash::BuildHasher;
+
+use html5gum::{Token, Tokenizer};
+
+/// Elements whose text is never main text.
+const CHROME: &[&[u8]] = &[
+    b"script",
+    b"style",
+    b"noscript",
+    b"template",
+    b"nav",
+    b"header",
+    b"footer",
+    b"aside",
+    b"form",
+    b"button",
+    b"svg",
+    b"select",
+    b"iframe",
+];
+
+/// Elements that hold the main content when a page marks it.
+const MAIN: &[&[u8]] = &[b"main", b"article"];
+
+/// The main text of an HTML document, whitespace collapsed, at most 256 KB.
+pub fn main_text(html: &[u8]) -> String {
+    let html = String::from_utf8_lossy(html);
+    let mut chrome = 0u32;
+    let mut main = 0u32;
+    let mut in_title = false;
+    let (mut marked, mut rest) = (String::new(), String::new());
+    for token in Tokenizer::new(html.as_ref()).flatten() {
+        match token {
+            Token::StartTag(t) => {
+                let name = t.name.as_slice();
+                if CHROME.contains(&name) && !t.self_closing {
+                    chrome += 1;
+                }
+                let role_main = t
+                    .attributes
+                    .get(b"role".as_slice())
+                    .is_some_and(|v| v.as_slice().eq_ignore_ascii_case(b"main"));
+                if (MAIN.contains(&name) || role_main) && !t.self_closing {
+                    main += 1;
+                }
+                in_title |= name == b"title";
+            }
+            Token::EndTag(t) => {
+                let name = t.name.as_slice();
+                if CHROME.contains(&name) {
+                    chrome = chrome.saturating_sub(1);
+                }
+                if MAIN.contains(&name) {
+                    main = main.saturating_sub(1);
+                }
+                if name == b"title" {
+                    in_title = false;
+                }
+            }
+            Token::String(s) if chrome == 0 && !in_title => {
+                let target = if main > 0 { &mut marked } else { &mut rest };
+                if target.len() < 256 * 1024 {
+                    target.push(' ');
+                    target.push_str(&String::from_utf8_lossy(&s));
+                }
+            }
+            _ => {}
+        }
+    }
+    let text = if marked.trim().is_empty() {
+        rest
+    } else {
+        marked
+    };
+    crate::source::collapse_whitespace(text)
+}
+
+fn shingles(text: &str) -> Vec<u64> {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    let hasher = foldhash::fast::FixedState::with_seed(11);
+    if words.len() < 3 {
+        return words.iter().map(|w| hasher.hash_one(w)).collect();
+    }
+    words.windows(3).map(|w| hasher.hash_one(w)).collect()
+}
+
+/// A 64-bit simhash of the text's word 3-shingles: near texts have near hashes.
+pub fn simhash(text: &str) -> u64 {
+    let mut weights = [0i32; 64];
+    for h in shingles(text) {
+        for (bit, w) in weights.iter_mut().enumerate() {
+            *w += if h >> bit & 1 == 1 { 1 } else { -1 };
+        }
+    }
+    weights.iter().enumerate().fold(
+        0u64,
+        |acc, (bit, &w)| if w > 0 { acc | 1 << bit } else { acc },
+    )
+}
+
+/// How much of two texts is the same: Jaccard similarity of their word 3-shingles (0 to 1).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    use std::collections::HashSet;
+    let (a, b): (HashSet<u64>, HashSet<u64>) = (
+        shingles(a).into_iter().collect(),
+        shingles(b).into_iter().collect(),
+    );
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let common = a.intersection(&b).count();
+    common as f64 / (a.len() + b.len() - common).max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn main_text_prefers_marked_content() {
+        let page =
+            b"<html><head><title>T</title><script>x()</script></head><body><nav>Home About</nav>\
+            <header>Site</header><main><h1>Declaration</h1><p>The countries agree.</p></main>\
+            <footer>Copyright</footer></body></html>";
+        assert_eq!(main_text(page), "Declaration The countries agree.");
+        let plain = b"<body><nav>Menu</nav><p>Only text.</p><aside>Ads</aside></body>";
+        assert_eq!(main_text(plain), "Only text.");
+    }
+
+    #[test]
+    fn similar_texts_have_near_hashes() {
+        let a = "the quick brown fox jumps over the lazy dog near the river bank today";
+        let b = "the quick brown fox jumps over the lazy dog near the river bank tonight";
+        let c = "a completely different statement about artificial intelligence safety policy";
+        let d = |x: u64, y: u64| (x ^ y).count_ones();
+        assert!(d(simhash(a), simhash(b)) < d(simhash(a), simhash(c)));
+        assert!(similarity(a, b) > 0.8);
+        assert!(similarity(a, c) < 0.1);
+    }
+}
