@@ -349,17 +349,20 @@ pub fn archive_links(
                 title = Page::from_html(&body, None).title;
                 let text = text::main_text(&body);
                 // The link's final page is compared with what was first archived for it.
-                if i == last {
-                    if let Some(first) = store.first_text(link_id)? {
-                        let s = text::similarity(&first, &text);
-                        similarity = Some(s);
-                        if s < config.archive.drift {
-                            summary.drifted.push((url.clone(), s));
-                            drift_note = Some(format!(
-                                "; drifted: {:.0}% of the text first archived remains",
-                                s * 100.0
-                            ));
-                        }
+                let first = if i == last {
+                    store.first_text(link_id)?
+                } else {
+                    None
+                };
+                if let Some(first) = first {
+                    let s = text::similarity(&first, &text);
+                    similarity = Some(s);
+                    if s < config.archive.drift {
+                        summary.drifted.push((url.clone(), s));
+                        drift_note = Some(format!(
+                            "; drifted: {:.0}% of the text first archived remains",
+                            s * 100.0
+                        ));
                     }
                 }
                 main = Some(text);
