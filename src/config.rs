@@ -109,6 +109,8 @@ pub struct ArchiveConfig {
     pub max_file_size: u64,
     /// Bytes of one captured body kept at most (longer ones are truncated and marked so).
     pub max_size: u64,
+    /// Bytes of one page requisite (stylesheet, image, font) kept at most.
+    pub requisite_max_size: u64,
     /// A page has drifted when less than this share of its first archived text remains
     /// (Jaccard similarity of word 3-shingles, 0 to 1).
     pub drift: f64,
@@ -120,6 +122,7 @@ impl Default for ArchiveConfig {
             dir: "archive".to_string(),
             max_file_size: 1_000_000_000,
             max_size: 50_000_000,
+            requisite_max_size: 5_000_000,
             drift: 0.5,
         }
     }

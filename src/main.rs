@@ -141,10 +141,11 @@ fn archive_line(s: &ArchiveSummary) -> String {
         format!(", {} drifted", s.drifted.len())
     };
     format!(
-        "{} snapshots ({} new, {} unchanged){drifted}{}",
+        "{} snapshots ({} new, {} unchanged, {} page requisites){drifted}{}",
         s.captured,
         s.responses,
         s.revisits,
+        s.requisites,
         if s.failed.is_empty() {
             String::new()
         } else {

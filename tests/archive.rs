@@ -17,8 +17,34 @@ fn gzipped(text: &str) -> Vec<u8> {
 
 fn web() -> SimWeb {
     SimWeb::start(|host, path, _| match (host, path) {
-        ("www.gov.uk", "/page") => {
-            Behave::html("The Bletchley Declaration", "Signed by 28 countries.")
+        ("www.gov.uk", "/page") => Behave::Page(
+            200,
+            vec![("content-type", "text/html".into())],
+            concat!(
+                "<html><head><title>The Bletchley Declaration</title>",
+                "<link rel=stylesheet href=/assets/site.css></head><body>",
+                "<img src=\"//assets.publishing.service.gov.uk/logo.png\">",
+                "<p>Signed by 28 countries.</p></body></html>"
+            )
+            .into(),
+        ),
+        ("www.gov.uk", "/assets/site.css") => Behave::Raw(
+            200,
+            vec![("content-type", "text/css".into())],
+            b"@font-face { src: url(fonts/gds.woff2) } body { background: url(/assets/bg.png) }"
+                .to_vec(),
+        ),
+        ("www.gov.uk", "/assets/fonts/gds.woff2") => Behave::Raw(
+            200,
+            vec![("content-type", "font/woff2".into())],
+            b"wOF2font".to_vec(),
+        ),
+        ("www.gov.uk", "/assets/bg.png") | ("assets.publishing.service.gov.uk", "/logo.png") => {
+            Behave::Raw(
+                200,
+                vec![("content-type", "image/png".into())],
+                b"PNG image".to_vec(),
+            )
         }
         ("www.gov.uk", "/gzipped") => Behave::Raw(
             200,
@@ -137,10 +163,12 @@ fn snapshots_are_valid_warcs_indexed_as_cdxj_indexer_does() {
     let recs = records(dir.path());
     assert_eq!(recs[0].kind, "warcinfo");
     let responses: Vec<_> = recs.iter().filter(|r| r.kind == "response").collect();
-    // page, gzipped, old (301), new, report.pdf; the 404 was never archived.
+    // page, gzipped, old (301), new, report.pdf, and the page's requisites: its stylesheet,
+    // the logo on another host, and the font and background image the stylesheet names.
+    // The 404 was never archived.
     assert_eq!(
         responses.len(),
-        5,
+        9,
         "{:?}",
         responses
             .iter()
@@ -190,11 +218,14 @@ fn snapshots_are_valid_warcs_indexed_as_cdxj_indexer_does() {
     // A second pass finds nothing changed: revisits, not second copies.
     let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("0 new, 5 unchanged"), "{out}");
+    assert!(
+        out.contains("4 snapshots (0 new, 5 unchanged, 4 page requisites)"),
+        "{out}"
+    );
     let recs = records(dir.path());
-    assert_eq!(recs.iter().filter(|r| r.kind == "response").count(), 5);
+    assert_eq!(recs.iter().filter(|r| r.kind == "response").count(), 9);
     let revisits: Vec<_> = recs.iter().filter(|r| r.kind == "revisit").collect();
-    assert_eq!(revisits.len(), 5);
+    assert_eq!(revisits.len(), 9);
     for r in &revisits {
         assert_eq!(
             r.field("WARC-Profile"),
@@ -217,7 +248,10 @@ fn run_snapshots_what_it_found_alive() {
     let (out, err, code) = citekeep(&web, dir.path(), &["run"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("citekeep run: 5 links, 5 checked"), "{out}");
-    assert!(out.contains("4 snapshots (5 new, 0 unchanged)"), "{out}");
+    assert!(
+        out.contains("4 snapshots (5 new, 0 unchanged, 4 page requisites)"),
+        "{out}{err}"
+    );
     validate(dir.path());
 }
 
@@ -257,8 +291,8 @@ fn leftovers_of_a_killed_run_are_cut_and_files_store_and_index_agree() {
             .iter()
             .any(|r| r.field("WARC-Target-URI") == Some("https://www.gov.uk/orphan"))
     );
-    // The second pass appended after the recorded captures: 5 revisits and their requests.
-    assert_eq!(recs.len(), before + 10);
+    // The second pass appended after the recorded captures: 9 revisits and their requests.
+    assert_eq!(recs.len(), before + 18);
     assert!(std::fs::metadata(&file).unwrap().len() > recorded);
     validate(dir.path());
 }
@@ -370,12 +404,12 @@ fn drift_from_the_first_snapshot_is_noted_on_the_check() {
     .unwrap();
     let (out, err, _) = citekeep(&web, dir.path(), &["run"]);
     assert!(
-        out.contains("2 snapshots (2 new, 0 unchanged)"),
+        out.contains("2 snapshots (2 new, 0 unchanged, 0 page requisites)"),
         "{out}{err}"
     );
     let (out, err, _) = citekeep(&web, dir.path(), &["run", "--all"]);
     assert!(
-        out.contains("2 snapshots (1 new, 1 unchanged), 1 drifted"),
+        out.contains("2 snapshots (1 new, 1 unchanged, 0 page requisites), 1 drifted"),
         "{out}{err}"
     );
     assert!(

@@ -14,6 +14,7 @@
 
 pub mod capture;
 pub mod cdxj;
+pub mod requisites;
 pub mod text;
 pub mod warc;
 
@@ -267,10 +268,54 @@ pub struct ArchiveSummary {
     pub revisits: usize,
     /// Full response records written.
     pub responses: usize,
+    /// Page requisites (stylesheets, images, fonts) captured with the pages.
+    pub requisites: usize,
     /// Links whose text drifted from their first snapshot, with how much remains.
     pub drifted: Vec<(String, f64)>,
     /// Links that could not be captured, with why.
     pub failed: Vec<(String, String)>,
+}
+
+/// The requisites of a captured page (its stylesheets, images, icons, and what its
+/// stylesheets name), each fetched with `get` up to `cap` bytes; the final exchange of each.
+async fn fetch_requisites<F, Fut>(page: Option<&Exchange>, cap: u64, get: &F) -> Vec<Exchange>
+where
+    F: Fn(String, u64) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Exchange>, String>>,
+{
+    let Some(page) = page.filter(|p| {
+        (200..300).contains(&p.status) && p.mime.as_deref().is_some_and(|m| m.contains("html"))
+    }) else {
+        return Vec::new();
+    };
+    let Ok(page_url) = url::Url::parse(&page.url) else {
+        return Vec::new();
+    };
+    let mut queue: std::collections::VecDeque<url::Url> =
+        requisites::from_html(&page.decoded_body(), &page_url).into();
+    let mut seen: std::collections::HashSet<url::Url> = queue.iter().cloned().collect();
+    let mut out = Vec::new();
+    while let Some(u) = queue.pop_front() {
+        if out.len() >= requisites::MAX_PER_PAGE {
+            break;
+        }
+        let Ok(hops) = get(u.to_string(), cap).await else {
+            continue;
+        };
+        let Some(last) = hops.last() else { continue };
+        if last.mime.as_deref() == Some("text/css") && (200..300).contains(&last.status) {
+            if let Ok(sheet) = url::Url::parse(&last.url) {
+                for next in requisites::from_css(&last.decoded_body(), &sheet) {
+                    if seen.insert(next.clone()) {
+                        queue.push_back(next);
+                    }
+                }
+            }
+        }
+        // Every hop, so replay of the URL the page names follows its redirects too.
+        out.extend(hops);
+    }
+    out
 }
 
 /// Captures `links` ((link id, URL) pairs) into the archive in `dir`, politely, recording
@@ -301,29 +346,41 @@ pub fn archive_links(
         .build()
         .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))?;
     let max_size = config.archive.max_size;
+    let requisite_max = config.archive.requisite_max_size.min(max_size);
     let max_redirects = cfg.max_redirects;
-    let fetched: Vec<(i64, String, Result<Vec<Exchange>, String>)> = runtime.block_on(async {
-        futures_util::stream::iter(links)
-            .map(|(id, url)| {
-                let (http, gates, agent) = (http.clone(), gates.clone(), agent.clone());
-                tokio::spawn(async move {
-                    let host = crate::link::host_of(&url);
-                    let _pass = gates.enter(&host).await;
-                    let result = capture::fetch(&http, &url, &agent, max_size, max_redirects).await;
-                    (id, url, result)
+    #[allow(clippy::type_complexity)]
+    let fetched: Vec<(i64, String, Result<(Vec<Exchange>, Vec<Exchange>), String>)> = runtime
+        .block_on(async {
+            futures_util::stream::iter(links)
+                .map(|(id, url)| {
+                    let (http, gates, agent) = (http.clone(), gates.clone(), agent.clone());
+                    tokio::spawn(async move {
+                        let get = |u: String, cap: u64| {
+                            let (http, gates, agent) = (&http, &gates, &agent);
+                            async move {
+                                let _pass = gates.enter(&crate::link::host_of(&u)).await;
+                                capture::fetch(http, &u, agent, cap, max_redirects).await
+                            }
+                        };
+                        let hops = match get(url.clone(), max_size).await {
+                            Ok(hops) => hops,
+                            Err(e) => return (id, url, Err(e)),
+                        };
+                        let requisites = fetch_requisites(hops.last(), requisite_max, &get).await;
+                        (id, url, Ok((hops, requisites)))
+                    })
                 })
-            })
-            .buffer_unordered(cfg.concurrency.max(1))
-            .filter_map(|joined| async move { joined.ok() })
-            .collect()
-            .await
-    });
+                .buffer_unordered(cfg.concurrency.max(1))
+                .filter_map(|joined| async move { joined.ok() })
+                .collect()
+                .await
+        });
     let mut archive = Archive::open(dir, config.archive.max_file_size, store)?;
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     for (link_id, url, result) in fetched {
-        let hops = match result {
-            Ok(hops) => hops,
+        let (hops, requisites) = match result {
+            Ok(found) => found,
             Err(why) => {
                 summary.failed.push((url, why));
                 continue;
@@ -392,6 +449,32 @@ pub fn archive_links(
                 main_text: main,
                 similarity,
                 warc_end: stored.end,
+            });
+        }
+        for ex in &requisites {
+            let previous = store.last_full_snapshot(&ex.url)?.or_else(|| {
+                rows.iter()
+                    .rev()
+                    .find(|r: &&SnapshotRow| r.url == ex.url && !r.revisit)
+                    .cloned()
+            });
+            let stored = archive.store(ex, previous.as_ref(), now)?;
+            summary.requisites += 1;
+            rows.push(SnapshotRow {
+                link_id,
+                run,
+                url: ex.url.clone(),
+                captured_at: now,
+                filename: stored.placed.filename,
+                offset: stored.placed.offset,
+                length: stored.placed.length,
+                status: ex.status,
+                mime: ex.mime.clone().unwrap_or_default(),
+                payload_digest: stored.payload_digest,
+                record_id: stored.record_id,
+                revisit: stored.revisit,
+                warc_end: stored.end,
+                ..SnapshotRow::default()
             });
         }
         if let Some(note) = drift_note {

@@ -1,0 +1,143 @@
+//! Page requisites: what a captured page needs to look like itself when replayed — its
+//! stylesheets, images and icons, and the fonts and images its stylesheets name.
+
+use html5gum::{Token, Tokenizer};
+use url::Url;
+
+/// Requisites captured at most per page.
+pub const MAX_PER_PAGE: usize = 60;
+
+/// The requisites an HTML page references, resolved against its URL (and `<base href>`),
+/// http(s) only, without duplicates, in document order.
+pub fn from_html(html: &[u8], page: &Url) -> Vec<Url> {
+    let html = String::from_utf8_lossy(html);
+    let mut base = page.clone();
+    let mut found: Vec<String> = Vec::new();
+    for token in Tokenizer::new(html.as_ref()).flatten() {
+        let Token::StartTag(tag) = token else {
+            continue;
+        };
+        let attr = |k: &str| {
+            tag.attributes
+                .get(k.as_bytes())
+                .map(|v| String::from_utf8_lossy(v.as_slice()).trim().to_string())
+        };
+        match tag.name.as_slice() {
+            b"base" => {
+                if let Some(b) = attr("href").and_then(|h| page.join(&h).ok()) {
+                    base = b;
+                }
+            }
+            b"link" => {
+                let rel = attr("rel").unwrap_or_default().to_ascii_lowercase();
+                let wanted = rel
+                    .split_whitespace()
+                    .any(|r| matches!(r, "stylesheet" | "icon" | "apple-touch-icon" | "preload"));
+                if wanted {
+                    found.extend(attr("href"));
+                }
+            }
+            b"img" | b"source" | b"input" => {
+                found.extend(attr("src"));
+                if let Some(srcset) = attr("srcset") {
+                    found.extend(
+                        srcset
+                            .split(',')
+                            .filter_map(|c| c.split_whitespace().next())
+                            .map(str::to_string),
+                    );
+                }
+            }
+            b"video" => found.extend(attr("poster")),
+            _ => {}
+        }
+    }
+    resolve(found, &base)
+}
+
+/// The fonts, images and imported stylesheets a stylesheet names (`url(...)`, `@import`).
+pub fn from_css(css: &[u8], sheet: &Url) -> Vec<Url> {
+    let css = String::from_utf8_lossy(css);
+    let mut found = Vec::new();
+    let mut rest = css.as_ref();
+    while let Some(i) = rest.find("url(") {
+        rest = &rest[i + 4..];
+        let end = rest.find(')').unwrap_or(rest.len());
+        let value = rest[..end].trim().trim_matches(['"', '\'']).trim();
+        if !value.starts_with("data:") {
+            found.push(value.to_string());
+        }
+        rest = &rest[end..];
+    }
+    let mut rest = css.as_ref();
+    while let Some(i) = rest.find("@import") {
+        rest = &rest[i + 7..];
+        let value = rest.trim_start();
+        if let Some(q) = value.chars().next().filter(|c| *c == '"' || *c == '\'') {
+            if let Some(end) = value[1..].find(q) {
+                found.push(value[1..1 + end].to_string());
+            }
+        }
+    }
+    resolve(found, sheet)
+}
+
+fn resolve(found: Vec<String>, base: &Url) -> Vec<Url> {
+    let mut out: Vec<Url> = Vec::new();
+    for f in found
+        .iter()
+        .filter(|f| !f.is_empty() && !f.starts_with("data:"))
+    {
+        if let Ok(mut u) = base.join(f) {
+            u.set_fragment(None);
+            if matches!(u.scheme(), "http" | "https") && !out.contains(&u) {
+                out.push(u);
+            }
+        }
+        if out.len() >= MAX_PER_PAGE {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_and_css_requisites() {
+        let page = Url::parse("https://www.gov.uk/guidance/a").unwrap();
+        let html = br#"<link rel="stylesheet" href="/css/site.css"><link rel="icon" href="favicon.ico">
+            <link rel="canonical" href="https://www.gov.uk/x"><img src="img/a.png" srcset="img/a2.png 2x, img/a3.png 3x">
+            <img src="data:image/png;base64,xx"><a href="/not-a-requisite">x</a><script src="/app.js"></script>"#;
+        let got: Vec<String> = from_html(html, &page)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "https://www.gov.uk/css/site.css",
+                "https://www.gov.uk/guidance/favicon.ico",
+                "https://www.gov.uk/guidance/img/a.png",
+                "https://www.gov.uk/guidance/img/a2.png",
+                "https://www.gov.uk/guidance/img/a3.png",
+            ]
+        );
+        let sheet = Url::parse("https://www.gov.uk/css/site.css").unwrap();
+        let css = b"@import 'print.css'; body { background: url(\"../img/bg.png\") } @font-face { src: url(/fonts/gds.woff2) format('woff2'), url(data:font/woff;base64,AA) }";
+        let got: Vec<String> = from_css(css, &sheet)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "https://www.gov.uk/img/bg.png",
+                "https://www.gov.uk/fonts/gds.woff2",
+                "https://www.gov.uk/css/print.css"
+            ]
+        );
+    }
+}
