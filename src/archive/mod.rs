@@ -303,12 +303,13 @@ where
             continue;
         };
         let Some(last) = hops.last() else { continue };
-        if last.mime.as_deref() == Some("text/css") && (200..300).contains(&last.status) {
-            if let Ok(sheet) = url::Url::parse(&last.url) {
-                for next in requisites::from_css(&last.decoded_body(), &sheet) {
-                    if seen.insert(next.clone()) {
-                        queue.push_back(next);
-                    }
+        if last.mime.as_deref() == Some("text/css")
+            && (200..300).contains(&last.status)
+            && let Ok(sheet) = url::Url::parse(&last.url)
+        {
+            for next in requisites::from_css(&last.decoded_body(), &sheet) {
+                if seen.insert(next.clone()) {
+                    queue.push_back(next);
                 }
             }
         }

@@ -73,10 +73,10 @@ pub fn from_css(css: &[u8], sheet: &Url) -> Vec<Url> {
     while let Some(i) = rest.find("@import") {
         rest = &rest[i + 7..];
         let value = rest.trim_start();
-        if let Some(q) = value.chars().next().filter(|c| *c == '"' || *c == '\'') {
-            if let Some(end) = value[1..].find(q) {
-                found.push(value[1..1 + end].to_string());
-            }
+        if let Some(q) = value.chars().next().filter(|c| *c == '"' || *c == '\'')
+            && let Some(end) = value[1..].find(q)
+        {
+            found.push(value[1..1 + end].to_string());
         }
     }
     resolve(found, sheet)
