@@ -35,6 +35,8 @@ pub enum Command {
     Run(RunArgs),
     /// Snapshot every cited link whose last check found it alive or moved into the archive
     Archive,
+    /// Export the archive for other tools
+    Export(ExportArgs),
 }
 
 /// `citekeep check`.
@@ -52,6 +54,14 @@ pub struct CheckArgs {
     /// The site's address; links to its host are internal [default: `[site] base_url`]
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+}
+
+/// `citekeep export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write a WACZ 1.1.1 package (for ReplayWeb.page and other archive tools)
+    #[arg(long, value_name = "FILE")]
+    pub wacz: PathBuf,
 }
 
 /// `citekeep run`.

@@ -46,6 +46,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(_) => Some(lock::acquire(&archive, "check")?),
         Command::Run(_) => Some(lock::acquire(&archive, "run")?),
         Command::Archive => Some(lock::acquire(&archive, "archive")?),
+        Command::Export(_) => Some(lock::acquire(&archive, "export")?),
     };
     match cli.command {
         Command::Scan(args) => scan(&loaded, args, cli.quiet),
@@ -102,6 +103,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             println!("citekeep run: {line}");
             Ok(exit_code(&run, run.summary.newly_dead > 0))
+        }
+        Command::Export(args) => {
+            let store = Store::open_existing(&archive)?;
+            let done = citekeep::archive::wacz::export(&archive, &store, &args.wacz)?;
+            println!(
+                "citekeep export: {} ({} WARC files, {} pages, {} bytes)",
+                args.wacz.display(),
+                done.warcs,
+                done.pages,
+                done.bytes
+            );
+            Ok(ExitCode::Ok)
         }
         Command::Archive => {
             let mut store = Store::open(&archive)?;

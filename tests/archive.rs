@@ -197,6 +197,17 @@ fn snapshots_are_valid_warcs_indexed_as_cdxj_indexer_does() {
         Some(citekeep::archive::warc::sha1_digest(&sent).as_str())
     );
 
+    // Every snapshot is linked to its link's check.
+    let conn = rusqlite::Connection::open(dir.path().join("archive/citekeep.db")).unwrap();
+    let unlinked: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM snapshots WHERE check_id IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unlinked, 0);
+
     // An independent Rust reader (the `warc` crate) reads every record back, bodies included.
     for file in warc_files(dir.path()) {
         let reader = warc::WarcReader::from_path_gzip(&file).unwrap();
@@ -436,4 +447,64 @@ fn drift_from_the_first_snapshot_is_noted_on_the_check() {
         .unwrap();
     assert!(!steady.contains("drifted"), "{steady}");
     validate(dir.path());
+}
+
+#[test]
+fn wacz_validates_and_pywb_replays_the_original_bytes() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let (out, err, code) = citekeep(&web, dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    // WACZ: `wacz validate` (PyPI) accepts the package.
+    let (out, err, code) = citekeep(&web, dir.path(), &["export", "--wacz", "site.wacz"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("pages"), "{out}");
+    tool("wacz", &["validate", "--file", "site.wacz"], dir.path());
+
+    // pywb replays a captured page from our WARCs with its original body.
+    let coll = dir.path().join("pywb");
+    std::fs::create_dir_all(&coll).unwrap();
+    tool("wb-manager", &["init", "cites"], &coll);
+    let warcs: Vec<String> = warc_files(dir.path())
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut add = vec!["add", "cites"];
+    add.extend(warcs.iter().map(String::as_str));
+    tool("wb-manager", &add, &coll);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut wayback = Command::new("wayback")
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+        .current_dir(&coll)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("wayback (pip install pywb) runs");
+    let url = format!("http://127.0.0.1:{port}/cites/2id_/https://www.gov.uk/page");
+    let mut body = None;
+    for _ in 0..100 {
+        let fetched = std::process::Command::new("python3")
+            .args(["-c", "import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())", &url])
+            .output()
+            .unwrap();
+        if fetched.status.success() {
+            body = Some(fetched.stdout);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let _ = wayback.kill();
+    let _ = wayback.wait();
+    let body = String::from_utf8(body.expect("pywb answered")).unwrap();
+    assert!(body.contains("<p>Signed by 28 countries.</p>"), "{body}");
+    assert!(
+        body.contains("<link rel=stylesheet href=/assets/site.css>"),
+        "the original bytes, not rewritten: {body}"
+    );
 }

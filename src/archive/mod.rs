@@ -16,6 +16,7 @@ pub mod capture;
 pub mod cdxj;
 pub mod requisites;
 pub mod text;
+pub mod wacz;
 pub mod warc;
 
 use std::path::{Path, PathBuf};

@@ -371,17 +371,18 @@ impl Store {
         tx.commit().map_err(|e| db(e, &path))
     }
 
-    /// Records snapshots (one transaction).
+    /// Records snapshots (one transaction), each linked to its link's latest check.
     pub fn add_snapshots(&mut self, rows: &[SnapshotRow]) -> Result<(), Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO snapshots (link_id, run_id, url, captured_at, filename, offset, length,
-                                            status, mime, payload_digest, record_id, revisit, title,
-                                            text_hash, main_text, similarity, warc_end)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                    "INSERT INTO snapshots (link_id, run_id, check_id, url, captured_at, filename, offset,
+                                            length, status, mime, payload_digest, record_id, revisit,
+                                            title, text_hash, main_text, similarity, warc_end)
+                     VALUES (?1, ?2, (SELECT max(id) FROM checks WHERE link_id = ?1), ?3, ?4, ?5, ?6,
+                             ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 )
                 .map_err(|e| db(e, &path))?;
             for r in rows {

@@ -64,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
          id INTEGER PRIMARY KEY,
          link_id INTEGER NOT NULL REFERENCES links (id),
          run_id INTEGER REFERENCES runs (id),
+         check_id INTEGER REFERENCES checks (id),
          url TEXT NOT NULL,
          captured_at INTEGER NOT NULL,
          filename TEXT NOT NULL,
