@@ -33,8 +33,9 @@ pub enum Command {
     /// The nightly job: scan the configured sources, check what is due, snapshot live pages,
     /// record, summarise
     Run(RunArgs),
-    /// Snapshot every cited link whose last check found it alive or moved into the archive
-    Archive,
+    /// Snapshot links into the archive: those of INPUT, or every cited link whose last check
+    /// found it alive or moved
+    Archive(ArchiveArgs),
     /// Export the archive for other tools
     Export(ExportArgs),
 }
@@ -54,6 +55,14 @@ pub struct CheckArgs {
     /// The site's address; links to its host are internal [default: `[site] base_url`]
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+}
+
+/// `citekeep archive`.
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// Files or folders whose links to snapshot now, without checking them first
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
 }
 
 /// `citekeep export`.

@@ -45,7 +45,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Scan(_) => None,
         Command::Check(_) => Some(lock::acquire(&archive, "check")?),
         Command::Run(_) => Some(lock::acquire(&archive, "run")?),
-        Command::Archive => Some(lock::acquire(&archive, "archive")?),
+        Command::Archive(_) => Some(lock::acquire(&archive, "archive")?),
         Command::Export(_) => Some(lock::acquire(&archive, "export")?),
     };
     match cli.command {
@@ -116,9 +116,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::Ok)
         }
-        Command::Archive => {
+        Command::Archive(args) => {
             let mut store = Store::open(&archive)?;
-            let links = store.links_to_archive()?;
+            let links = if args.inputs.is_empty() {
+                store.links_to_archive()?
+            } else {
+                let citations = citations(&loaded, args.inputs, None, cli.quiet)?;
+                let mut keys: Vec<String> = citations
+                    .iter()
+                    .filter(|c| !c.internal && c.invalid.is_none())
+                    .map(|c| citekeep::link::link_key(&c.url))
+                    .collect();
+                keys.sort();
+                keys.dedup();
+                let wanted: Vec<(&str, String)> = keys
+                    .iter()
+                    .map(|k| (k.as_str(), citekeep::link::host_of(k)))
+                    .collect();
+                store
+                    .links(&wanted, citekeep::clock::now())?
+                    .into_iter()
+                    .map(|l| (l.id, l.url))
+                    .collect()
+            };
             let snap = archive_links(
                 &mut store,
                 links,

@@ -29,7 +29,6 @@ use serde::Serialize;
 use crate::Error;
 use crate::check::client;
 use crate::check::politeness::Gates;
-use crate::check::soft404::Page;
 use crate::clock;
 use crate::config::Config;
 use crate::store::{SnapshotRow, Store};
@@ -137,73 +136,29 @@ impl Archive {
     pub fn store(
         &mut self,
         ex: &Exchange,
-        previous: Option<&SnapshotRow>,
+        previous: Option<&Prev>,
         now: i64,
     ) -> Result<Stored, Error> {
-        let payload_digest = sha1_digest(&ex.body);
-        let response_id = record_id();
-        let date = warc_date(now);
-        let unchanged = previous.filter(|p| p.payload_digest == payload_digest && p.url == ex.url);
-        let mut fields = vec![
-            ("WARC-Record-ID".to_string(), response_id.clone()),
-            ("WARC-Date".to_string(), date.clone()),
-            ("WARC-Target-URI".to_string(), ex.url.clone()),
-            (
-                "Content-Type".to_string(),
-                "application/http;msgtype=response".to_string(),
-            ),
-            ("WARC-Payload-Digest".to_string(), payload_digest.clone()),
-        ];
-        let (kind, block) = match unchanged {
-            Some(p) => {
-                fields.push(("WARC-Profile".into(), IDENTICAL_PAYLOAD.into()));
-                fields.push(("WARC-Refers-To".into(), p.record_id.clone()));
-                fields.push(("WARC-Refers-To-Target-URI".into(), p.url.clone()));
-                fields.push(("WARC-Refers-To-Date".into(), warc_date(p.captured_at)));
-                ("revisit", ex.response_head.clone())
-            }
-            None => {
-                if ex.truncated {
-                    fields.push(("WARC-Truncated".into(), "length".into()));
-                }
-                let mut block = ex.response_head.clone();
-                block.extend_from_slice(&ex.body);
-                ("response", block)
-            }
-        };
+        let prepared = prepare(ex, previous, now).map_err(|e| io_err(&self.dir, e))?;
+        self.append(&prepared, now)
+    }
+
+    /// Appends a prepared capture (response or revisit, then request).
+    pub fn append(&mut self, p: &Prepared, now: i64) -> Result<Stored, Error> {
         let writer = self.writer(now)?;
         let path = writer.path().to_path_buf();
-        let placed: Placed = writer
-            .write(&Record {
-                kind: kind.into(),
-                fields,
-                block,
-            })
+        let placed = writer
+            .write_member(&p.response)
             .map_err(|e| io_err(&path, e))?;
         writer
-            .write(&Record {
-                kind: "request".into(),
-                fields: vec![
-                    ("WARC-Record-ID".into(), record_id()),
-                    ("WARC-Date".into(), date),
-                    ("WARC-Target-URI".into(), ex.url.clone()),
-                    ("WARC-Concurrent-To".into(), response_id.clone()),
-                    (
-                        "Content-Type".into(),
-                        "application/http;msgtype=request".into(),
-                    ),
-                ],
-                block: ex.request.clone(),
-            })
+            .write_member(&p.request)
             .map_err(|e| io_err(&path, e))?;
-        let revisit = unchanged.is_some();
-        let end = writer.size();
         Ok(Stored {
             placed,
-            record_id: response_id,
-            payload_digest,
-            revisit,
-            end,
+            record_id: p.record_id.clone(),
+            payload_digest: p.payload_digest.clone(),
+            revisit: p.revisit,
+            end: writer.size(),
         })
     }
 
@@ -245,6 +200,107 @@ pub fn rebuild_index(dir: &Path, store: &Store) -> Result<usize, Error> {
     cdxj::write_sorted(&index, lines).map_err(|e| io_err(&index, e))
 }
 
+/// What a revisit refers to: the last full capture of a URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prev {
+    /// Its URL.
+    pub url: String,
+    /// Its payload digest.
+    pub payload_digest: String,
+    /// Its record id.
+    pub record_id: String,
+    /// When it was captured (Unix seconds).
+    pub captured_at: i64,
+}
+
+impl From<&SnapshotRow> for Prev {
+    fn from(r: &SnapshotRow) -> Prev {
+        Prev {
+            url: r.url.clone(),
+            payload_digest: r.payload_digest.clone(),
+            record_id: r.record_id.clone(),
+            captured_at: r.captured_at,
+        }
+    }
+}
+
+/// A capture's records, compressed and ready to append.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The response or revisit record's gzip member.
+    pub response: Vec<u8>,
+    /// The request record's gzip member.
+    pub request: Vec<u8>,
+    /// The response or revisit record's id.
+    pub record_id: String,
+    /// The payload digest.
+    pub payload_digest: String,
+    /// Whether it is a revisit of `previous`.
+    pub revisit: bool,
+}
+
+/// Builds and compresses a capture's records: a full `response`, or a `revisit` when
+/// `previous` has the same URL and payload digest; and its `request`.
+pub fn prepare(ex: &Exchange, previous: Option<&Prev>, now: i64) -> std::io::Result<Prepared> {
+    let payload_digest = sha1_digest(&ex.body);
+    let response_id = record_id();
+    let date = warc_date(now);
+    let unchanged = previous.filter(|p| p.payload_digest == payload_digest && p.url == ex.url);
+    let mut fields = vec![
+        ("WARC-Record-ID".to_string(), response_id.clone()),
+        ("WARC-Date".to_string(), date.clone()),
+        ("WARC-Target-URI".to_string(), ex.url.clone()),
+        (
+            "Content-Type".to_string(),
+            "application/http;msgtype=response".to_string(),
+        ),
+        ("WARC-Payload-Digest".to_string(), payload_digest.clone()),
+    ];
+    let (kind, block) = match unchanged {
+        Some(p) => {
+            fields.push(("WARC-Profile".into(), IDENTICAL_PAYLOAD.into()));
+            fields.push(("WARC-Refers-To".into(), p.record_id.clone()));
+            fields.push(("WARC-Refers-To-Target-URI".into(), p.url.clone()));
+            fields.push(("WARC-Refers-To-Date".into(), warc_date(p.captured_at)));
+            ("revisit", ex.response_head.clone())
+        }
+        None => {
+            if ex.truncated {
+                fields.push(("WARC-Truncated".into(), "length".into()));
+            }
+            let mut block = ex.response_head.clone();
+            block.extend_from_slice(&ex.body);
+            ("response", block)
+        }
+    };
+    let response = warc::member(&Record {
+        kind: kind.into(),
+        fields,
+        block,
+    })?;
+    let request = warc::member(&Record {
+        kind: "request".into(),
+        fields: vec![
+            ("WARC-Record-ID".into(), record_id()),
+            ("WARC-Date".into(), date),
+            ("WARC-Target-URI".into(), ex.url.clone()),
+            ("WARC-Concurrent-To".into(), response_id.clone()),
+            (
+                "Content-Type".into(),
+                "application/http;msgtype=request".into(),
+            ),
+        ],
+        block: ex.request.clone(),
+    })?;
+    Ok(Prepared {
+        response,
+        request,
+        record_id: response_id,
+        payload_digest,
+        revisit: unchanged.is_some(),
+    })
+}
+
 /// Where an exchange was stored.
 #[derive(Clone, Debug)]
 pub struct Stored {
@@ -277,23 +333,14 @@ pub struct ArchiveSummary {
     pub failed: Vec<(String, String)>,
 }
 
-/// The requisites of a captured page (its stylesheets, images, icons, and what its
-/// stylesheets name), each fetched with `get` up to `cap` bytes; the final exchange of each.
-async fn fetch_requisites<F, Fut>(page: Option<&Exchange>, cap: u64, get: &F) -> Vec<Exchange>
+/// Fetches a page's requisites (`wanted`, and what its stylesheets name) with `get`, each up
+/// to `cap` bytes; every hop of each.
+async fn fetch_requisites<F, Fut>(wanted: Vec<url::Url>, cap: u64, get: &F) -> Vec<Exchange>
 where
     F: Fn(String, u64) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<Exchange>, String>>,
 {
-    let Some(page) = page.filter(|p| {
-        (200..300).contains(&p.status) && p.mime.as_deref().is_some_and(|m| m.contains("html"))
-    }) else {
-        return Vec::new();
-    };
-    let Ok(page_url) = url::Url::parse(&page.url) else {
-        return Vec::new();
-    };
-    let mut queue: std::collections::VecDeque<url::Url> =
-        requisites::from_html(&page.decoded_body(), &page_url).into();
+    let mut queue: std::collections::VecDeque<url::Url> = wanted.into();
     let mut seen: std::collections::HashSet<url::Url> = queue.iter().cloned().collect();
     let mut out = Vec::new();
     while let Some(u) = queue.pop_front() {
@@ -320,8 +367,45 @@ where
     out
 }
 
+/// A page hop as captured, with what the archive keeps of its text (worked out on the
+/// fetching task, so both cores share it).
+struct Captured {
+    ex: Exchange,
+    title: Option<String>,
+    main_text: Option<String>,
+}
+
+fn analyse(ex: Exchange, page: Option<text::PageText>) -> Captured {
+    match page {
+        Some(p) => Captured {
+            ex,
+            title: p.title,
+            main_text: Some(p.main_text),
+        },
+        None => Captured {
+            ex,
+            title: None,
+            main_text: None,
+        },
+    }
+}
+
+/// Reads a captured 2xx HTML page once: title, main text, requisites.
+fn read_page(ex: &Exchange) -> Option<text::PageText> {
+    let html = ex.mime.as_deref().is_some_and(|m| m.contains("html"));
+    if !html || !(200..300).contains(&ex.status) {
+        return None;
+    }
+    let url = url::Url::parse(&ex.url).ok();
+    Some(text::read(&ex.decoded_body(), url.as_ref()))
+}
+
+/// Snapshot rows are committed in groups of this many (after the WARC data is synced), so
+/// memory stays flat however many pages a run captures.
+const COMMIT_EVERY: usize = 200;
+
 /// Captures `links` ((link id, URL) pairs) into the archive in `dir`, politely, recording
-/// each snapshot in `store`.
+/// each snapshot in `store`. Pages are fetched concurrently and written as they arrive.
 pub fn archive_links(
     store: &mut Store,
     links: Vec<(i64, String)>,
@@ -350,145 +434,235 @@ pub fn archive_links(
     let max_size = config.archive.max_size;
     let requisite_max = config.archive.requisite_max_size.min(max_size);
     let max_redirects = cfg.max_redirects;
-    #[allow(clippy::type_complexity)]
-    let fetched: Vec<(i64, String, Result<(Vec<Exchange>, Vec<Exchange>), String>)> = runtime
-        .block_on(async {
-            futures_util::stream::iter(links)
-                .map(|(id, url)| {
-                    let (http, gates, agent) = (http.clone(), gates.clone(), agent.clone());
-                    tokio::spawn(async move {
-                        let get = |u: String, cap: u64| {
-                            let (http, gates, agent) = (&http, &gates, &agent);
-                            async move {
-                                let _pass = gates.enter(&crate::link::host_of(&u)).await;
-                                capture::fetch(http, &u, agent, cap, max_redirects).await
-                            }
-                        };
-                        let hops = match get(url.clone(), max_size).await {
-                            Ok(hops) => hops,
-                            Err(e) => return (id, url, Err(e)),
-                        };
-                        let requisites = fetch_requisites(hops.last(), requisite_max, &get).await;
-                        (id, url, Ok((hops, requisites)))
-                    })
-                })
-                .buffer_unordered(cfg.concurrency.max(1))
-                .filter_map(|joined| async move { joined.ok() })
-                .collect()
-                .await
-        });
     let mut archive = Archive::open(dir, config.archive.max_file_size, store)?;
-    let mut rows = Vec::new();
-    let mut notes = Vec::new();
-    for (link_id, url, result) in fetched {
-        let (hops, requisites) = match result {
-            Ok(found) => found,
-            Err(why) => {
-                summary.failed.push((url, why));
+    let prevs: Arc<std::collections::HashMap<String, Prev>> =
+        Arc::new(store.last_full_snapshots()?);
+    let mut rows: Vec<SnapshotRow> = Vec::new();
+    let mut notes: Vec<(i64, String)> = Vec::new();
+    runtime.block_on(async {
+        let mut stream = futures_util::stream::iter(links)
+            .map(|(id, url)| {
+                let (http, gates, agent, prevs) =
+                    (http.clone(), gates.clone(), agent.clone(), prevs.clone());
+                tokio::spawn(async move {
+                    let get = |u: String, cap: u64| {
+                        let (http, gates, agent) = (&http, &gates, &agent);
+                        async move {
+                            let _pass = gates.enter(&crate::link::host_of(&u)).await;
+                            capture::fetch(http, &u, agent, cap, max_redirects).await
+                        }
+                    };
+                    let hops = match get(url.clone(), max_size).await {
+                        Ok(hops) => hops,
+                        Err(e) => return (id, url, Err(e)),
+                    };
+                    // Each HTML hop is read once; the last one's requisites are fetched.
+                    let mut pages: Vec<Option<text::PageText>> =
+                        hops.iter().map(read_page).collect();
+                    let wanted = pages
+                        .last_mut()
+                        .and_then(|p| p.as_mut())
+                        .map(|p| std::mem::take(&mut p.requisites));
+                    let requisites =
+                        fetch_requisites(wanted.unwrap_or_default(), requisite_max, &get).await;
+                    let hops: Vec<Captured> = hops
+                        .into_iter()
+                        .zip(pages)
+                        .map(|(ex, p)| analyse(ex, p))
+                        .collect();
+                    // Records are built and compressed here, on the fetching task.
+                    let now = clock::now();
+                    let prepare_all =
+                        |exs: Vec<Exchange>| -> Result<Vec<(Exchange, Prepared)>, String> {
+                            exs.into_iter()
+                                .map(|ex| {
+                                    let p = prepare(&ex, prevs.get(&ex.url), now)
+                                        .map_err(|e| e.to_string())?;
+                                    Ok((ex, p))
+                                })
+                                .collect()
+                        };
+                    let result = (|| {
+                        let mut prepared_hops = Vec::with_capacity(hops.len());
+                        for c in hops {
+                            let p = prepare(&c.ex, prevs.get(&c.ex.url), now)
+                                .map_err(|e| e.to_string())?;
+                            prepared_hops.push((c, p));
+                        }
+                        Ok((prepared_hops, prepare_all(requisites)?, now))
+                    })();
+                    (id, url, result)
+                })
+            })
+            .buffer_unordered(cfg.concurrency.max(1));
+        while let Some(joined) = stream.next().await {
+            let Ok((link_id, url, result)) = joined else {
                 continue;
-            }
-        };
-        let now = clock::now();
-        let last = hops.len().saturating_sub(1);
-        let mut drift_note = None;
-        for (i, ex) in hops.iter().enumerate() {
-            let previous = store.last_full_snapshot(&ex.url)?;
-            // Two captures of one URL in one run (a redirect target cited too) share a record.
-            let previous = previous.or_else(|| {
-                rows.iter()
-                    .rev()
-                    .find(|r: &&SnapshotRow| r.url == ex.url && !r.revisit)
-                    .cloned()
-            });
-            let stored = archive.store(ex, previous.as_ref(), now)?;
-            let html = ex.mime.as_deref().is_some_and(|m| m.contains("html"));
-            let (mut title, mut main, mut similarity) = (None, None, None);
-            if !stored.revisit && html && (200..300).contains(&ex.status) {
-                let body = ex.decoded_body();
-                title = Page::from_html(&body, None).title;
-                let text = text::main_text(&body);
-                // The link's final page is compared with what was first archived for it.
-                let first = if i == last {
-                    store.first_text(link_id)?
-                } else {
-                    None
-                };
-                if let Some(first) = first {
-                    let s = text::similarity(&first, &text);
-                    similarity = Some(s);
-                    if s < config.archive.drift {
-                        summary.drifted.push((url.clone(), s));
-                        drift_note = Some(format!(
-                            "; drifted: {:.0}% of the text first archived remains",
-                            s * 100.0
-                        ));
-                    }
+            };
+            let (hops, requisites, now) = match result {
+                Ok(found) => found,
+                Err(why) => {
+                    summary.failed.push((url, why));
+                    continue;
                 }
-                main = Some(text);
-            }
-            if stored.revisit {
-                summary.revisits += 1;
-            } else {
-                summary.responses += 1;
-            }
-            rows.push(SnapshotRow {
-                link_id,
+            };
+            record_capture(
+                store,
+                &mut archive,
+                &mut rows,
+                &mut notes,
+                &mut summary,
+                config,
                 run,
-                url: ex.url.clone(),
-                captured_at: now,
-                filename: stored.placed.filename,
-                offset: stored.placed.offset,
-                length: stored.placed.length,
-                status: ex.status,
-                mime: ex.mime.clone().unwrap_or_default(),
-                payload_digest: stored.payload_digest,
-                record_id: stored.record_id,
-                revisit: stored.revisit,
-                title,
-                text_hash: main
-                    .as_deref()
-                    .map(|t| format!("simhash:{:016x}", text::simhash(t))),
-                main_text: main,
-                similarity,
-                warc_end: stored.end,
-            });
-        }
-        for ex in &requisites {
-            let previous = store.last_full_snapshot(&ex.url)?.or_else(|| {
-                rows.iter()
-                    .rev()
-                    .find(|r: &&SnapshotRow| r.url == ex.url && !r.revisit)
-                    .cloned()
-            });
-            let stored = archive.store(ex, previous.as_ref(), now)?;
-            summary.requisites += 1;
-            rows.push(SnapshotRow {
                 link_id,
-                run,
-                url: ex.url.clone(),
-                captured_at: now,
-                filename: stored.placed.filename,
-                offset: stored.placed.offset,
-                length: stored.placed.length,
-                status: ex.status,
-                mime: ex.mime.clone().unwrap_or_default(),
-                payload_digest: stored.payload_digest,
-                record_id: stored.record_id,
-                revisit: stored.revisit,
-                warc_end: stored.end,
-                ..SnapshotRow::default()
-            });
+                &url,
+                hops,
+                requisites,
+                now,
+            )?;
+            if rows.len() >= COMMIT_EVERY {
+                commit(store, &mut archive, &mut rows, &mut notes)?;
+            }
         }
-        if let Some(note) = drift_note {
-            notes.push((link_id, note));
-        }
-        summary.captured += 1;
-    }
-    archive.sync()?;
-    store.add_snapshots(&rows)?;
-    for (link_id, note) in notes {
-        store.note_on_last_check(link_id, &note)?;
-    }
+        Ok::<(), Error>(())
+    })?;
+    commit(store, &mut archive, &mut rows, &mut notes)?;
     rebuild_index(dir, store)?;
     Ok(summary)
+}
+
+/// Syncs the WARC data, then records the pending snapshots and drift notes.
+fn commit(
+    store: &mut Store,
+    archive: &mut Archive,
+    rows: &mut Vec<SnapshotRow>,
+    notes: &mut Vec<(i64, String)>,
+) -> Result<(), Error> {
+    archive.sync()?;
+    store.add_snapshots(rows)?;
+    for (link_id, note) in notes.drain(..) {
+        store.note_on_last_check(link_id, &note)?;
+    }
+    rows.clear();
+    Ok(())
+}
+
+/// Writes one link's capture (its hops, then its requisites) and queues the snapshot rows.
+#[allow(clippy::too_many_arguments)]
+fn record_capture(
+    store: &Store,
+    archive: &mut Archive,
+    rows: &mut Vec<SnapshotRow>,
+    notes: &mut Vec<(i64, String)>,
+    summary: &mut ArchiveSummary,
+    config: &Config,
+    run: Option<i64>,
+    link_id: i64,
+    url: &str,
+    hops: Vec<(Captured, Prepared)>,
+    requisites: Vec<(Exchange, Prepared)>,
+    now: i64,
+) -> Result<(), Error> {
+    let last = hops.len().saturating_sub(1);
+    // The last full capture of a URL: in the store, or earlier in this uncommitted group.
+    // A URL captured twice in one pass (cited by two links) is a revisit the second time:
+    // the task could not know, so the record is rebuilt here.
+    let settle = |rows: &Vec<SnapshotRow>, ex: &Exchange, p: Prepared| -> Result<Prepared, Error> {
+        let earlier = rows
+            .iter()
+            .rev()
+            .find(|r| r.url == ex.url && !r.revisit && r.payload_digest == p.payload_digest);
+        match earlier {
+            Some(r) if !p.revisit => {
+                prepare(ex, Some(&Prev::from(r)), now).map_err(|e| Error::Io {
+                    path: PathBuf::from(&ex.url),
+                    source: e,
+                })
+            }
+            _ => Ok(p),
+        }
+    };
+    for (i, (c, prepared)) in hops.into_iter().enumerate() {
+        let prepared = settle(rows, &c.ex, prepared)?;
+        let stored = archive.append(&prepared, now)?;
+        let mut similarity = None;
+        let main = if stored.revisit { None } else { c.main_text };
+        if i == last
+            && let Some(text) = &main
+            && let Some(first) = first_text(store, rows, link_id)?
+        {
+            let s = text::similarity(&first, text);
+            similarity = Some(s);
+            if s < config.archive.drift {
+                summary.drifted.push((url.to_string(), s));
+                notes.push((
+                    link_id,
+                    format!(
+                        "; drifted: {:.0}% of the text first archived remains",
+                        s * 100.0
+                    ),
+                ));
+            }
+        }
+        if stored.revisit {
+            summary.revisits += 1;
+        } else {
+            summary.responses += 1;
+        }
+        rows.push(SnapshotRow {
+            link_id,
+            run,
+            url: c.ex.url.clone(),
+            captured_at: now,
+            filename: stored.placed.filename,
+            offset: stored.placed.offset,
+            length: stored.placed.length,
+            status: c.ex.status,
+            mime: c.ex.mime.clone().unwrap_or_default(),
+            payload_digest: stored.payload_digest,
+            record_id: stored.record_id,
+            revisit: stored.revisit,
+            title: if stored.revisit { None } else { c.title },
+            text_hash: main
+                .as_deref()
+                .map(|t| format!("simhash:{:016x}", text::simhash(t))),
+            main_text: main,
+            similarity,
+            warc_end: stored.end,
+        });
+    }
+    for (ex, prepared) in requisites {
+        let prepared = settle(rows, &ex, prepared)?;
+        let stored = archive.append(&prepared, now)?;
+        summary.requisites += 1;
+        rows.push(SnapshotRow {
+            link_id,
+            run,
+            url: ex.url.clone(),
+            captured_at: now,
+            filename: stored.placed.filename,
+            offset: stored.placed.offset,
+            length: stored.placed.length,
+            status: ex.status,
+            mime: ex.mime.clone().unwrap_or_default(),
+            payload_digest: stored.payload_digest,
+            record_id: stored.record_id,
+            revisit: stored.revisit,
+            warc_end: stored.end,
+            ..SnapshotRow::default()
+        });
+    }
+    summary.captured += 1;
+    Ok(())
+}
+
+/// The main text first archived for a link: in the store, or earlier in this group.
+fn first_text(store: &Store, rows: &[SnapshotRow], link_id: i64) -> Result<Option<String>, Error> {
+    if let Some(text) = store.first_text(link_id)? {
+        return Ok(Some(text));
+    }
+    Ok(rows
+        .iter()
+        .find(|r| r.link_id == link_id && r.main_text.is_some())
+        .and_then(|r| r.main_text.clone()))
 }

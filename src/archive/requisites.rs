@@ -11,12 +11,35 @@ pub const MAX_PER_PAGE: usize = 60;
 /// http(s) only, without duplicates, in document order.
 pub fn from_html(html: &[u8], page: &Url) -> Vec<Url> {
     let html = String::from_utf8_lossy(html);
-    let mut base = page.clone();
-    let mut found: Vec<String> = Vec::new();
+    let mut found = Found::new(page);
     for token in Tokenizer::new(html.as_ref()).flatten() {
-        let Token::StartTag(tag) = token else {
-            continue;
-        };
+        if let Token::StartTag(tag) = token {
+            found.tag(&tag);
+        }
+    }
+    found.finish()
+}
+
+/// Collects requisites from start tags as a tokenizer meets them (so one pass over a page can
+/// serve several readers).
+pub struct Found {
+    base: Url,
+    page: Url,
+    names: Vec<String>,
+}
+
+impl Found {
+    /// Starts collecting for the page at `page`.
+    pub fn new(page: &Url) -> Found {
+        Found {
+            base: page.clone(),
+            page: page.clone(),
+            names: Vec::new(),
+        }
+    }
+
+    /// Looks at one start tag.
+    pub fn tag<S: html5gum::SpanBound>(&mut self, tag: &html5gum::StartTag<S>) {
         let attr = |k: &str| {
             tag.attributes
                 .get(k.as_bytes())
@@ -24,8 +47,8 @@ pub fn from_html(html: &[u8], page: &Url) -> Vec<Url> {
         };
         match tag.name.as_slice() {
             b"base" => {
-                if let Some(b) = attr("href").and_then(|h| page.join(&h).ok()) {
-                    base = b;
+                if let Some(b) = attr("href").and_then(|h| self.page.join(&h).ok()) {
+                    self.base = b;
                 }
             }
             b"link" => {
@@ -34,13 +57,13 @@ pub fn from_html(html: &[u8], page: &Url) -> Vec<Url> {
                     .split_whitespace()
                     .any(|r| matches!(r, "stylesheet" | "icon" | "apple-touch-icon" | "preload"));
                 if wanted {
-                    found.extend(attr("href"));
+                    self.names.extend(attr("href"));
                 }
             }
             b"img" | b"source" | b"input" => {
-                found.extend(attr("src"));
+                self.names.extend(attr("src"));
                 if let Some(srcset) = attr("srcset") {
-                    found.extend(
+                    self.names.extend(
                         srcset
                             .split(',')
                             .filter_map(|c| c.split_whitespace().next())
@@ -48,11 +71,15 @@ pub fn from_html(html: &[u8], page: &Url) -> Vec<Url> {
                     );
                 }
             }
-            b"video" => found.extend(attr("poster")),
+            b"video" => self.names.extend(attr("poster")),
             _ => {}
         }
     }
-    resolve(found, &base)
+
+    /// The requisites found, resolved.
+    pub fn finish(self) -> Vec<Url> {
+        resolve(self.names, &self.base)
+    }
 }
 
 /// The fonts, images and imported stylesheets a stylesheet names (`url(...)`, `@import`).

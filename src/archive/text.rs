@@ -28,7 +28,25 @@ const MAIN: &[&[u8]] = &[b"main", b"article"];
 
 /// The main text of an HTML document, whitespace collapsed, at most 256 KB.
 pub fn main_text(html: &[u8]) -> String {
+    read(html, None).main_text
+}
+
+/// What one pass over a captured page gives: its title, its main text, and its requisites.
+#[derive(Clone, Debug, Default)]
+pub struct PageText {
+    /// The `<title>`, whitespace collapsed.
+    pub title: Option<String>,
+    /// The main text (see [`main_text`]).
+    pub main_text: String,
+    /// Stylesheets, images and icons it references (when its URL was given).
+    pub requisites: Vec<url::Url>,
+}
+
+/// Reads a page once for its title, main text and (given its URL) requisites.
+pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
     let html = String::from_utf8_lossy(html);
+    let mut found = url.map(super::requisites::Found::new);
+    let mut title: Option<String> = None;
     let mut chrome = 0u32;
     let mut main = 0u32;
     let mut in_title = false;
@@ -36,6 +54,9 @@ pub fn main_text(html: &[u8]) -> String {
     for token in Tokenizer::new(html.as_ref()).flatten() {
         match token {
             Token::StartTag(t) => {
+                if let Some(found) = found.as_mut() {
+                    found.tag(&t);
+                }
                 let name = t.name.as_slice();
                 if CHROME.contains(&name) && !t.self_closing {
                     chrome += 1;
@@ -61,7 +82,12 @@ pub fn main_text(html: &[u8]) -> String {
                     in_title = false;
                 }
             }
-            Token::String(s) if chrome == 0 && !in_title => {
+            Token::String(s) if in_title => {
+                title
+                    .get_or_insert_with(String::new)
+                    .push_str(&String::from_utf8_lossy(&s));
+            }
+            Token::String(s) if chrome == 0 => {
                 let target = if main > 0 { &mut marked } else { &mut rest };
                 if target.len() < 256 * 1024 {
                     target.push(' ');
@@ -76,7 +102,13 @@ pub fn main_text(html: &[u8]) -> String {
     } else {
         marked
     };
-    crate::source::collapse_whitespace(text)
+    PageText {
+        title: title
+            .map(crate::source::collapse_whitespace)
+            .filter(|t| !t.is_empty()),
+        main_text: crate::source::collapse_whitespace(text),
+        requisites: found.map(|f| f.finish()).unwrap_or_default(),
+    }
 }
 
 fn shingles(text: &str) -> Vec<u64> {

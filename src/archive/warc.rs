@@ -77,6 +77,13 @@ impl Record {
     }
 }
 
+/// A record as one gzip member, ready to append.
+pub fn member(record: &Record) -> io::Result<Vec<u8>> {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+    gz.write_all(&record.to_bytes())?;
+    gz.finish()
+}
+
 /// Where a record landed: the file, the offset of its gzip member and the member's length.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placed {
@@ -160,10 +167,13 @@ impl WarcWriter {
 
     /// Writes one record as a gzip member; returns where it landed.
     pub fn write(&mut self, record: &Record) -> io::Result<Placed> {
-        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
-        gz.write_all(&record.to_bytes())?;
-        let member = gz.finish()?;
-        self.file.write_all(&member)?;
+        self.write_member(&member(record)?)
+    }
+
+    /// Appends a record already compressed by [`member`] (so compression can happen on
+    /// other threads); returns where it landed.
+    pub fn write_member(&mut self, member: &[u8]) -> io::Result<Placed> {
+        self.file.write_all(member)?;
         let placed = Placed {
             filename: self.name.clone(),
             offset: self.size,

@@ -424,6 +424,35 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The last full (non-revisit) capture of every URL, for deciding revisits.
+    pub fn last_full_snapshots(
+        &self,
+    ) -> Result<std::collections::HashMap<String, crate::archive::Prev>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT url, payload_digest, record_id, captured_at FROM snapshots
+                 WHERE revisit = 0 ORDER BY captured_at, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(crate::archive::Prev {
+                    url: r.get(0)?,
+                    payload_digest: r.get(1)?,
+                    record_id: r.get(2)?,
+                    captured_at: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let prev = row.map_err(|e| self.err(e))?;
+            out.insert(prev.url.clone(), prev);
+        }
+        Ok(out)
+    }
+
     /// Every snapshot, in no particular order (the index is built from them).
     pub fn snapshots(&self) -> Result<Vec<SnapshotRow>, Error> {
         let mut stmt = self
