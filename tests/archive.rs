@@ -56,6 +56,14 @@ fn web() -> SimWeb {
                 "<html><head><title>Compressed</title></head><body>Sent gzip-encoded.</body></html>",
             ),
         ),
+        ("www.gov.uk", "/chunked") => Behave::Chunked(
+            vec![("content-type", "text/html".into())],
+            vec![
+                b"<html><body><p>Sent in ".to_vec(),
+                b"three chunks".to_vec(),
+                b".</p></body></html>".to_vec(),
+            ],
+        ),
         ("www.gov.uk", "/old") => Behave::Redirect(301, "https://www.gov.uk/new".into()),
         ("www.gov.uk", "/new") => Behave::html("New home", "The page after its move."),
         ("www.gov.uk", "/report.pdf") => Behave::Raw(
@@ -507,4 +515,30 @@ fn wacz_validates_and_pywb_replays_the_original_bytes() {
         body.contains("<link rel=stylesheet href=/assets/site.css>"),
         "the original bytes, not rewritten: {body}"
     );
+}
+
+#[test]
+fn chunked_bodies_are_stored_dechunked_with_digests_over_the_payload() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    std::fs::write(dir.path().join("list.txt"), "https://www.gov.uk/chunked\n").unwrap();
+    let (out, err, code) = citekeep(&web, dir.path(), &["archive", "list.txt"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let recs = records(dir.path());
+    let r = recs.iter().find(|r| r.kind == "response").unwrap();
+    let payload = b"<html><body><p>Sent in three chunks.</p></body></html>";
+    let head =
+        String::from_utf8_lossy(&r.block[..r.block.len() - payload.len()]).to_ascii_lowercase();
+    assert!(
+        r.block.ends_with(payload),
+        "{}",
+        String::from_utf8_lossy(&r.block)
+    );
+    assert!(!head.contains("transfer-encoding"), "{head}");
+    assert_eq!(
+        r.field("WARC-Payload-Digest"),
+        Some(citekeep::archive::warc::sha1_digest(payload).as_str())
+    );
+    validate(dir.path());
 }

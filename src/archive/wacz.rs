@@ -61,7 +61,7 @@ pub fn export(dir: &Path, store: &Store, out: &Path) -> Result<Exported, Error> 
     let mut page_count = 0;
     for s in snapshots
         .iter()
-        .filter(|s| s.main_text.is_some() && (200..300).contains(&s.status))
+        .filter(|s| s.text_hash.is_some() && (200..300).contains(&s.status))
     {
         if seen.insert(s.url.clone()) {
             let ts = crate::clock::format(s.captured_at);

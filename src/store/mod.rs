@@ -121,7 +121,8 @@ pub struct SnapshotRow {
     pub title: Option<String>,
     /// A similarity hash of the page's main text, for HTML (`simhash:` and 16 hex digits).
     pub text_hash: Option<String>,
-    /// The page's main text, for HTML.
+    /// The page's main text, for HTML (written, but not read back with the row; see
+    /// [`Store::first_text`]).
     pub main_text: Option<String>,
     /// How much of the link's first archived text remains (0 to 1), when compared.
     pub similarity: Option<f64>,
@@ -129,8 +130,10 @@ pub struct SnapshotRow {
     pub warc_end: u64,
 }
 
+/// Snapshot columns as read back; the main text is left out (`NULL`): it can be large, and
+/// only [`Store::first_text`] needs it.
 const SNAPSHOT_COLUMNS: &str = "link_id, run_id, url, captured_at, filename, offset, length, status, \
-                                mime, payload_digest, record_id, revisit, title, text_hash, main_text, \
+                                mime, payload_digest, record_id, revisit, title, text_hash, NULL, \
                                 similarity, warc_end";
 
 fn snapshot_row(r: &rusqlite::Row) -> rusqlite::Result<SnapshotRow> {

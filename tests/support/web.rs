@@ -31,6 +31,8 @@ pub enum Behave {
     Page(u16, Vec<(&'static str, String)>, String),
     /// Answer with a status, headers and a body of bytes.
     Raw(u16, Vec<(&'static str, String)>, Vec<u8>),
+    /// Answer 200 with these headers and a body sent in chunks (`Transfer-Encoding: chunked`).
+    Chunked(Vec<(&'static str, String)>, Vec<Vec<u8>>),
     /// Redirect with a status to a location.
     Redirect(u16, String),
     /// Wait, then behave.
@@ -201,7 +203,15 @@ impl Drop for SimWeb {
     }
 }
 
-type Answer = Result<Response<Full<Bytes>>, std::io::Error>;
+type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
+type Answer = Result<Response<Body>, std::io::Error>;
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+    use http_body_util::BodyExt;
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
 
 /// The proxy side: CONNECT opens a TLS tunnel to the simulated host; anything else is an
 /// absolute-form request for a plain-HTTP host.
@@ -231,7 +241,7 @@ async fn proxy_request(state: Arc<State>, req: Request<Incoming>) -> Answer {
                 .serve_connection(TokioIo::new(stream), svc)
                 .await;
         });
-        return Ok(Response::new(Full::new(Bytes::new())));
+        return Ok(Response::new(full(Bytes::new())));
     }
     let host = req.uri().host().unwrap_or_default().to_string();
     origin_request(state, host, req).await
@@ -293,7 +303,20 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
                 for (k, v) in &headers {
                     r = r.header(*k, v.as_str());
                 }
-                Ok(r.body(Full::new(Bytes::from(body))).unwrap())
+                Ok(r.body(full(body)).unwrap())
+            }
+            Behave::Chunked(headers, chunks) => {
+                use http_body_util::BodyExt;
+                let mut r = Response::builder().status(200);
+                for (k, v) in &headers {
+                    r = r.header(*k, v.as_str());
+                }
+                let frames = chunks
+                    .into_iter()
+                    .map(|c| Ok::<_, std::io::Error>(hyper::body::Frame::data(Bytes::from(c))));
+                let body =
+                    http_body_util::StreamBody::new(futures_util::stream::iter(frames)).boxed();
+                Ok(r.body(body).unwrap())
             }
             Behave::Page(code, headers, body) => {
                 let body = if req.method() == Method::HEAD {
@@ -309,12 +332,12 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
     }
 }
 
-fn plain(code: u16, headers: &[(&str, &str)], body: &str) -> Response<Full<Bytes>> {
+fn plain(code: u16, headers: &[(&str, &str)], body: &str) -> Response<Body> {
     let mut r = Response::builder().status(code);
     for (k, v) in headers {
         r = r.header(*k, *v);
     }
-    r.body(Full::new(Bytes::from(body.to_string()))).unwrap()
+    r.body(full(body.to_string())).unwrap()
 }
 
 fn log(state: &State, method: &str, host: &str, path: &str, user_agent: &str) {
