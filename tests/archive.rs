@@ -542,3 +542,31 @@ fn chunked_bodies_are_stored_dechunked_with_digests_over_the_payload() {
     );
     validate(dir.path());
 }
+
+#[test]
+fn files_rotate_at_the_configured_size_and_all_stay_valid() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    // Every capture starts a new file once the current one passes 1,500 bytes.
+    let config = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!("{config}max_file_size = 1500\n"),
+    )
+    .unwrap();
+    let (out, err, code) = citekeep(&web, dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let files = warc_files(dir.path());
+    assert!(files.len() >= 4, "{files:?}");
+    for f in &files {
+        let recs = citekeep::archive::warc::read_all(f).unwrap();
+        assert_eq!(recs[0].1.kind, "warcinfo", "{f:?} starts with its warcinfo");
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("citekeep-") && name.ends_with(".warc.gz"),
+            "{name}"
+        );
+    }
+    validate(dir.path());
+}

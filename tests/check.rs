@@ -520,6 +520,39 @@ fn trial_seed_page() {
         stderr(&out),
         out.status.code()
     );
+    // Then the nightly job on the same history: what gets archived.
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir.path()).args(["run", "--all"]);
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    println!(
+        "{}{}exit code {:?}",
+        stdout(&out),
+        stderr(&out),
+        out.status.code()
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("archive/citekeep.db")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT url, status, mime, revisit FROM snapshots ORDER BY id")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| {
+            let revisit: bool = r.get(3)?;
+            Ok(format!(
+                "  {} {} {}{}",
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(0)?,
+                if revisit { " (revisit)" } else { "" }
+            ))
+        })
+        .unwrap();
+    println!("archived:");
+    for row in rows {
+        println!("{}", row.unwrap());
+    }
 }
 
 #[test]
