@@ -131,18 +131,6 @@ impl Archive {
         Ok(self.writer.as_mut().expect("a writer was just opened"))
     }
 
-    /// Stores one exchange: a full `response` record, or a `revisit` when `previous` (the
-    /// last full capture of the same URL) has the same payload digest; then its `request`.
-    pub fn store(
-        &mut self,
-        ex: &Exchange,
-        previous: Option<&Prev>,
-        now: i64,
-    ) -> Result<Stored, Error> {
-        let prepared = prepare(ex, previous, now).map_err(|e| io_err(&self.dir, e))?;
-        self.append(&prepared, now)
-    }
-
     /// Appends a prepared capture (response or revisit, then request).
     pub fn append(&mut self, p: &Prepared, now: i64) -> Result<Stored, Error> {
         let writer = self.writer(now)?;

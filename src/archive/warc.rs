@@ -131,7 +131,9 @@ impl WarcWriter {
         Ok(writer)
     }
 
-    /// Opens an existing file to append, after cutting off a partial trailing record.
+    /// Opens an existing file to append, after cutting off a partial trailing record (found
+    /// by reading the whole file; the archive instead cuts files back to what its database
+    /// recorded, see `Archive::open`).
     pub fn append(path: &Path) -> io::Result<WarcWriter> {
         let good = complete_length(path)?;
         let file = OpenOptions::new().write(true).open(path)?;
