@@ -580,3 +580,45 @@ fn markdown_output_escapes_what_it_echoes() {
     );
     assert!(!md.contains("<script>"), "{md}");
 }
+
+#[test]
+fn proxy_and_trusted_roots_from_the_config_alone() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    site(
+        dir.path(),
+        "[alive](https://www.gov.uk/alive) [plain](http://plain.example/page)\n",
+    );
+    config(
+        dir.path(),
+        &format!(
+            "proxy = \"{}\"\nca_certs = [{:?}]",
+            web.proxy,
+            web.ca_file.display().to_string()
+        ),
+    );
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir.path())
+        .args(["check", "--format", "json"]);
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+        "SSL_CERT_FILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().unwrap();
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
+    let links = by_url(&json);
+    assert_eq!(
+        links["https://www.gov.uk/alive"]["status"],
+        "alive",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(links["http://plain.example/page"]["status"], "alive");
+    assert_eq!(web.requests("www.gov.uk", "/alive").len(), 1);
+}
