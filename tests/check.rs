@@ -622,3 +622,19 @@ fn proxy_and_trusted_roots_from_the_config_alone() {
     assert_eq!(links["http://plain.example/page"]["status"], "alive");
     assert_eq!(web.requests("www.gov.uk", "/alive").len(), 1);
 }
+
+#[test]
+fn the_global_limit_is_tighter_than_the_per_host_one_when_set_so() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    // Slow pages: per host, two may be in flight; in all, only one.
+    let page: String = (0..6)
+        .map(|i| format!("- [p{i}](https://slow.example/global{i})\n"))
+        .collect();
+    site(dir.path(), &page);
+    config(dir.path(), "concurrency = 1\nsoft404_probe = false");
+    let (json, err, code) = run_check(&web, dir.path(), &["check", "--format", "json"], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json["summary"]["by_status"]["alive"], 6);
+    assert_eq!(web.max_total_in_flight(), 1);
+}

@@ -88,6 +88,7 @@ struct State {
     route: Box<Route>,
     seen: Mutex<Vec<Seen>>,
     in_flight: Mutex<HashMap<String, (usize, usize)>>,
+    total_in_flight: Mutex<(usize, usize)>,
     tls: Mutex<HashMap<String, Arc<ServerConfig>>>,
     ca: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
     leaf_key: rcgen::KeyPair,
@@ -122,6 +123,7 @@ impl SimWeb {
             route: Box::new(route),
             seen: Mutex::new(Vec::new()),
             in_flight: Mutex::new(HashMap::new()),
+            total_in_flight: Mutex::new((0, 0)),
             tls: Mutex::new(HashMap::new()),
             ca,
             leaf_key: rcgen::KeyPair::generate().unwrap(),
@@ -179,6 +181,11 @@ impl SimWeb {
             .unwrap()
             .get(host)
             .map_or(0, |&(_, max)| max)
+    }
+
+    /// The most requests that were in flight at once over all hosts.
+    pub fn max_total_in_flight(&self) -> usize {
+        self.state.total_in_flight.lock().unwrap().1
     }
 
     /// Environment for a citekeep process that should reach this web.
@@ -362,6 +369,9 @@ impl<'a> Flight<'a> {
         let entry = map.entry(host.to_string()).or_insert((0, 0));
         entry.0 += 1;
         entry.1 = entry.1.max(entry.0);
+        let mut total = state.total_in_flight.lock().unwrap();
+        total.0 += 1;
+        total.1 = total.1.max(total.0);
         Flight {
             state,
             host: host.to_string(),
@@ -374,6 +384,7 @@ impl Drop for Flight<'_> {
         if let Some(entry) = self.state.in_flight.lock().unwrap().get_mut(&self.host) {
             entry.0 -= 1;
         }
+        self.state.total_in_flight.lock().unwrap().0 -= 1;
     }
 }
 
