@@ -2,8 +2,9 @@
 
 mod cli;
 
+use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -11,7 +12,7 @@ use clap::Parser;
 use citekeep::archive::{ArchiveSummary, archive_links};
 use citekeep::check::Status;
 use citekeep::exit_codes::ExitCode;
-use citekeep::link::Site;
+use citekeep::link::{Site, host_of, link_key};
 use citekeep::output::{FileTally, ScanWriter, Tally, render};
 use citekeep::report;
 use citekeep::run::{CheckOptions, CheckRun, check_citations};
@@ -19,8 +20,7 @@ use citekeep::scan::{Citation, FileScan, ScanOptions, scan_all, scan_files};
 use citekeep::source::walk::{self, Filter};
 use citekeep::store::Store;
 use citekeep::{Error, config, lock};
-use cli::{Cli, Command, ScanArgs};
-use std::collections::HashSet;
+use cli::{ArchiveArgs, CheckArgs, Cli, Command, ExportArgs, RunArgs, ScanArgs};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -48,113 +48,133 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Archive(_) => Some(lock::acquire(&archive, "archive")?),
         Command::Export(_) => Some(lock::acquire(&archive, "export")?),
     };
+    let quiet = cli.quiet;
     match cli.command {
-        Command::Scan(args) => scan(&loaded, args, cli.quiet),
-        Command::Check(args) => {
-            let mut loaded = loaded;
-            if let Some(t) = args.timeout {
-                loaded.config.check.timeout = t;
-            }
-            let citations = citations(&loaded, args.inputs, args.base_url.as_deref(), cli.quiet)?;
-            let run = check_phase(&loaded, &archive, citations, true, "check", cli.quiet)?;
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            report::write_check(&mut out, &run, args.format)?;
-            out.flush()?;
-            Ok(exit_code(
-                &run,
-                run.links
-                    .iter()
-                    .any(|l| l.status.is_some_and(|s| s.is_failure())),
-            ))
-        }
-        Command::Run(args) => {
-            let mut loaded = loaded;
-            if let Some(t) = args.timeout {
-                loaded.config.check.timeout = t;
-            }
-            let citations = citations(&loaded, Vec::new(), None, cli.quiet)?;
-            let run = check_phase(&loaded, &archive, citations, args.all, "run", cli.quiet)?;
-            let mut line = report::summary_line(&run);
-            if !run.summary.network_down {
-                let live: HashSet<&str> = run
-                    .links
-                    .iter()
-                    .filter(|l| {
-                        l.checked && matches!(l.status, Some(Status::Alive | Status::Moved))
-                    })
-                    .map(|l| l.url.as_str())
-                    .collect();
-                let mut store = Store::open(&archive)?;
-                let links = store
-                    .links_to_archive()?
-                    .into_iter()
-                    .filter(|(_, url)| live.contains(url.as_str()))
-                    .collect();
-                let run_id = Some(run.summary.run);
-                let snap = archive_links(
-                    &mut store,
-                    links,
-                    &loaded.config,
-                    &loaded.dir,
-                    &archive,
-                    run_id,
-                )?;
-                line.push_str(&format!("; {}", archive_line(&snap)));
-            }
-            println!("citekeep run: {line}");
-            Ok(exit_code(&run, run.summary.newly_dead > 0))
-        }
-        Command::Export(args) => {
-            let store = Store::open_existing(&archive)?;
-            let done = citekeep::archive::wacz::export(&archive, &store, &args.wacz)?;
-            println!(
-                "citekeep export: {} ({} WARC files, {} pages, {} bytes)",
-                args.wacz.display(),
-                done.warcs,
-                done.pages,
-                done.bytes
-            );
-            Ok(ExitCode::Ok)
-        }
-        Command::Archive(args) => {
-            let mut store = Store::open(&archive)?;
-            let links = if args.inputs.is_empty() {
-                store.links_to_archive()?
-            } else {
-                let citations = citations(&loaded, args.inputs, None, cli.quiet)?;
-                let mut keys: Vec<String> = citations
-                    .iter()
-                    .filter(|c| !c.internal && c.invalid.is_none())
-                    .map(|c| citekeep::link::link_key(&c.url))
-                    .collect();
-                keys.sort();
-                keys.dedup();
-                let wanted: Vec<(&str, String)> = keys
-                    .iter()
-                    .map(|k| (k.as_str(), citekeep::link::host_of(k)))
-                    .collect();
-                store
-                    .links(&wanted, citekeep::clock::now())?
-                    .into_iter()
-                    .map(|l| (l.id, l.url))
-                    .collect()
-            };
-            let snap = archive_links(
-                &mut store,
-                links,
-                &loaded.config,
-                &loaded.dir,
-                &archive,
-                None,
-            )?;
-            println!("citekeep archive: {}", archive_line(&snap));
-            Ok(if snap.failed.is_empty() {
-                ExitCode::Ok
-            } else {
-                ExitCode::Error
-            })
-        }
+        Command::Scan(args) => scan(&loaded, args, quiet),
+        Command::Check(args) => check(loaded, &archive, args, quiet),
+        Command::Run(args) => nightly(loaded, &archive, args, quiet),
+        Command::Archive(args) => snapshot(&loaded, &archive, args, quiet),
+        Command::Export(args) => export(&archive, args),
     }
+}
+
+/// `check`: every external citation of the inputs, checked now, printed.
+fn check(
+    mut loaded: config::Loaded,
+    archive: &Path,
+    args: CheckArgs,
+    quiet: bool,
+) -> Result<ExitCode> {
+    if let Some(t) = args.timeout {
+        loaded.config.check.timeout = t;
+    }
+    let citations = citations(&loaded, args.inputs, args.base_url.as_deref(), quiet)?;
+    let run = check_phase(&loaded, archive, citations, true, "check", quiet)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    report::write_check(&mut out, &run, args.format)?;
+    out.flush()?;
+    let rot = run
+        .links
+        .iter()
+        .any(|l| l.status.is_some_and(|s| s.is_failure()));
+    Ok(exit_code(&run, rot))
+}
+
+/// `run`, the nightly job: scan the configured sources, check what is due, snapshot what was
+/// found alive, print one line.
+fn nightly(
+    mut loaded: config::Loaded,
+    archive: &Path,
+    args: RunArgs,
+    quiet: bool,
+) -> Result<ExitCode> {
+    if let Some(t) = args.timeout {
+        loaded.config.check.timeout = t;
+    }
+    let citations = citations(&loaded, Vec::new(), None, quiet)?;
+    let run = check_phase(&loaded, archive, citations, args.all, "run", quiet)?;
+    let mut line = report::summary_line(&run);
+    if !run.summary.network_down {
+        let live: HashSet<&str> = run
+            .links
+            .iter()
+            .filter(|l| l.checked && matches!(l.status, Some(Status::Alive | Status::Moved)))
+            .map(|l| l.url.as_str())
+            .collect();
+        let mut store = Store::open(archive)?;
+        let links = store
+            .links_to_archive()?
+            .into_iter()
+            .filter(|(_, url)| live.contains(url.as_str()))
+            .collect();
+        let snap = archive_links(
+            &mut store,
+            links,
+            &loaded.config,
+            &loaded.dir,
+            archive,
+            Some(run.summary.run),
+        )?;
+        line.push_str(&format!("; {}", archive_line(&snap)));
+    }
+    println!("citekeep run: {line}");
+    Ok(exit_code(&run, run.summary.newly_dead > 0))
+}
+
+/// `archive`: snapshot the links of the inputs, or every cited link last found alive.
+fn snapshot(
+    loaded: &config::Loaded,
+    archive: &Path,
+    args: ArchiveArgs,
+    quiet: bool,
+) -> Result<ExitCode> {
+    let mut store = Store::open(archive)?;
+    let links = if args.inputs.is_empty() {
+        store.links_to_archive()?
+    } else {
+        let citations = citations(loaded, args.inputs, None, quiet)?;
+        let mut keys: Vec<String> = citations
+            .iter()
+            .filter(|c| !c.internal && c.invalid.is_none())
+            .map(|c| link_key(&c.url))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let wanted: Vec<(&str, String)> = keys.iter().map(|k| (k.as_str(), host_of(k))).collect();
+        store
+            .links(&wanted, citekeep::clock::now())?
+            .into_iter()
+            .map(|l| (l.id, l.url))
+            .collect()
+    };
+    let snap = archive_links(
+        &mut store,
+        links,
+        &loaded.config,
+        &loaded.dir,
+        archive,
+        None,
+    )?;
+    println!("citekeep archive: {}", archive_line(&snap));
+    Ok(if snap.failed.is_empty() {
+        ExitCode::Ok
+    } else {
+        ExitCode::Error
+    })
+}
+
+/// `export --wacz FILE`.
+fn export(archive: &Path, args: ExportArgs) -> Result<ExitCode> {
+    let store = Store::open_existing(archive)?;
+    let done = citekeep::archive::wacz::export(archive, &store, &args.wacz)?;
+    println!(
+        "citekeep export: {} ({} WARC files, {} pages, {} bytes)",
+        args.wacz.display(),
+        done.warcs,
+        done.pages,
+        done.bytes
+    );
+    Ok(ExitCode::Ok)
 }
 
 /// One line on what an archiving pass did, failures listed on stderr.
@@ -248,7 +268,7 @@ fn citations(
 /// Runs the check phase with a progress bar on a terminal.
 fn check_phase(
     loaded: &config::Loaded,
-    archive: &std::path::Path,
+    archive: &Path,
     citations: Vec<Citation>,
     all: bool,
     command: &str,
