@@ -400,6 +400,23 @@ pub fn host_of(url: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The host of a URL the `url` crate has already normalized, read off the string (user
+/// info, port and path stripped; IPv6 hosts keep their brackets), without parsing.
+pub fn host_str(url: &str) -> Option<&str> {
+    let start = memchr::memmem::find(url.as_bytes(), b"://")? + 3;
+    let rest = &url.as_bytes()[start..];
+    let end = rest
+        .iter()
+        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let authority = &url[start..start + end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.starts_with('[') {
+        return host_port.find(']').map(|i| &host_port[..=i]);
+    }
+    Some(host_port.split_once(':').map_or(host_port, |(h, _)| h))
+}
+
 /// The registrable domain of a host (`www.reuters.com` → `reuters.com`), by the Public
 /// Suffix List, with a leading `www.` dropped (`www.gov.uk` → `gov.uk`); IPs stay as they are.
 pub fn registrable_domain(host: &str) -> &str {
@@ -588,6 +605,19 @@ mod tests {
             link_key("https://a-b.translate.goog/x/?_x_tr_sl=es&_x_tr_tl=en"),
             "https://a-b.translate.goog/x/?_x_tr_sl=es&_x_tr_tl=en"
         );
+    }
+
+    #[test]
+    fn hosts_read_off_normalized_urls() {
+        for url in [
+            "https://www.gov.uk/a?b#c",
+            "http://user:pw@example.com:8080/x",
+            "http://[::1]:8080/x",
+            "https://example.com",
+        ] {
+            let parsed = Url::parse(url).unwrap();
+            assert_eq!(host_str(parsed.as_str()), parsed.host_str(), "{url}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::link::registrable_domain;
+use crate::link::{host_str as host_of, registrable_domain};
 use crate::scan::{Citation, FileScan};
 
 /// Totals of a scan, printed after the citations.
@@ -96,22 +96,6 @@ impl FileTally {
 /// without keeping them.
 fn url_hash(url: &str) -> u64 {
     foldhash::fast::FixedState::with_seed(0).hash_one(url)
-}
-
-/// The host of a URL already normalized by the `url` crate (no parsing needed).
-fn host_of(url: &str) -> Option<&str> {
-    let start = memchr::memmem::find(url.as_bytes(), b"://")? + 3;
-    let rest = &url.as_bytes()[start..];
-    let end = rest
-        .iter()
-        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
-    let authority = &url[start..start + end];
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host_port.starts_with('[') {
-        return host_port.find(']').map(|i| &host_port[..=i]);
-    }
-    Some(host_port.split_once(':').map_or(host_port, |(h, _)| h))
 }
 
 /// Merges [`FileTally`]s, in file order, into a [`Summary`].

@@ -4,9 +4,6 @@
 //! random never-existing path next to the page (the probe, made once per host and parent
 //! folder per run).
 
-use std::collections::HashSet;
-use std::hash::BuildHasher;
-
 use html5gum::{Token, Tokenizer};
 
 /// What classification needs of an HTML page: its title, its visible text, and shingles of
@@ -106,26 +103,8 @@ impl Page {
     /// How alike two pages' texts are: Jaccard similarity of their word 3-shingles (0 to 1).
     /// (Shingles are computed here, not kept: most pages are never compared.)
     pub fn similarity(&self, other: &Page) -> f64 {
-        if self.text == other.text {
-            return 1.0;
-        }
-        let (a, b) = (shingles(&self.text), shingles(&other.text));
-        if a.is_empty() || b.is_empty() {
-            return 0.0;
-        }
-        let common = a.intersection(&b).count();
-        let all = a.len() + b.len() - common;
-        common as f64 / all.max(1) as f64
+        crate::archive::text::similarity(&self.text, &other.text)
     }
-}
-
-fn shingles(text: &str) -> HashSet<u64> {
-    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
-    let hasher = foldhash::fast::FixedState::with_seed(7);
-    if words.len() < 3 {
-        return words.iter().map(|w| hasher.hash_one(w)).collect();
-    }
-    words.windows(3).map(|w| hasher.hash_one(w)).collect()
 }
 
 /// The parent folder of a URL's path (`/a/b/c` and `/a/b/c/` → `/a/b/`), the scope of one
