@@ -58,6 +58,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// `--timeout` wins over `[check] timeout`.
+fn override_timeout(loaded: &mut config::Loaded, timeout: Option<f64>) {
+    if let Some(t) = timeout {
+        loaded.config.check.timeout = t;
+    }
+}
+
 /// `check`: every external citation of the inputs, checked now, printed.
 fn check(
     mut loaded: config::Loaded,
@@ -65,9 +72,7 @@ fn check(
     args: CheckArgs,
     quiet: bool,
 ) -> Result<ExitCode> {
-    if let Some(t) = args.timeout {
-        loaded.config.check.timeout = t;
-    }
+    override_timeout(&mut loaded, args.timeout);
     let citations = citations(&loaded, args.inputs, args.base_url.as_deref(), quiet)?;
     let run = check_phase(&loaded, archive, citations, true, "check", quiet)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -88,9 +93,7 @@ fn nightly(
     args: RunArgs,
     quiet: bool,
 ) -> Result<ExitCode> {
-    if let Some(t) = args.timeout {
-        loaded.config.check.timeout = t;
-    }
+    override_timeout(&mut loaded, args.timeout);
     let citations = citations(&loaded, Vec::new(), None, quiet)?;
     let run = check_phase(&loaded, archive, citations, args.all, "run", quiet)?;
     let mut line = report::summary_line(&run);

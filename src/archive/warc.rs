@@ -136,19 +136,8 @@ impl WarcWriter {
     /// recorded, see `Archive::open`).
     pub fn append(path: &Path) -> io::Result<WarcWriter> {
         let good = complete_length(path)?;
-        let file = OpenOptions::new().write(true).open(path)?;
-        file.set_len(good)?;
-        drop(file);
-        let file = OpenOptions::new().append(true).open(path)?;
-        Ok(WarcWriter {
-            file,
-            path: path.to_path_buf(),
-            name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            size: good,
-        })
+        OpenOptions::new().write(true).open(path)?.set_len(good)?;
+        WarcWriter::open_at_end(path)
     }
 
     /// Opens an existing file to append at its end, trusting that it ends on a record
