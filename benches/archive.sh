@@ -12,16 +12,12 @@ cd "$(dirname "$0")/.."
 pages=${1:-10000}
 runs=${RUNS:-3}
 port=${PORT:-18090}
-command -v nginx >/dev/null || { echo "nginx not found: apt-get install nginx" >&2; exit 2; }
-command -v wget >/dev/null || { echo "wget not found: apt-get install wget" >&2; exit 2; }
-
-cargo build --release --quiet
-citekeep=$PWD/target/release/citekeep
-work=$(mktemp -d)
-trap 'nginx -p "$work" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$work"' EXIT
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
+need wget "apt-get install wget"
 
 per_host=$(( (pages + 99) / 100 ))
-mkdir -p "$work/www/p" "$work/logs"
+mkdir -p "$work/www/p"
 # About 50 KB of varied HTML per page (so gzip and digests do real work).
 python3 - "$work/www/p" "$per_host" <<'PY'
 import random, sys
@@ -32,15 +28,7 @@ for k in range(n):
     paras = "".join("<p>" + " ".join(rng.choice(words) for _ in range(80)) + "</p>\n" for _ in range(90))
     open(f"{out}/{k}.html", "w").write(f"<!doctype html><html><head><title>Page {k}</title></head><body><main>{paras}</main></body></html>\n")
 PY
-{
-  echo "worker_processes 1; error_log $work/logs/error.log; pid $work/nginx.pid;"
-  echo "events { worker_connections 4096; }"
-  echo "http { access_log off; keepalive_requests 100000; default_type text/html; server {"
-  for h in $(seq 1 100); do echo "  listen 127.0.0.$h:$port;"; done
-  echo "  root $work/www; } }"
-} > "$work/nginx.conf"
-chmod -R a+rX "$work"
-nginx -p "$work" -c nginx.conf
+start_nginx "$port"
 
 list=$work/urls.txt
 for i in $(seq 0 $((pages - 1))); do echo "http://127.0.0.$(( i % 100 + 1 )):$port/p/$(( i / 100 )).html"; done > "$list"
@@ -54,12 +42,6 @@ soft404_probe = false
 dir = "archive"
 TOML
 
-measure() { # NAME CMD... -> appends "wall cpu maxrss_kb"
-  local name=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" > /dev/null 2> "$work/$name.err" || true
-  awk '{print $1, $2+$3, $4}' "$work/t" >> "$work/$name.times"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 for _ in $(seq "$runs"); do
   rm -rf "$work/wget" && mkdir -p "$work/wget"
@@ -70,9 +52,8 @@ for _ in $(seq "$runs"); do
   measure citekeep "$citekeep" --config "$work/citekeep.toml" -q archive "$list"
   citekeep_bytes=$(cat "$work"/archive/warc/*.warc.gz | wc -c)
 done
-ww=$(awk '{print $1}' "$work/wget.times" | median); cw=$(awk '{print $1}' "$work/citekeep.times" | median)
-wc_=$(awk '{print $2}' "$work/wget.times" | median); cc=$(awk '{print $2}' "$work/citekeep.times" | median)
-wm=$(awk '{print $3/1024}' "$work/wget.times" | sort -n | tail -1); cm=$(awk '{print $3/1024}' "$work/citekeep.times" | sort -n | tail -1)
+read -r ww wc_ wm < <(stats wget)
+read -r cw cc cm < <(stats citekeep)
 echo "| tool | pages | median wall (s) | pages/s | median CPU (s) | peak memory (MB) | WARC bytes/page |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '| wget --warc-file | %d | %.2f | %.0f | %.2f | %.0f | %.0f |\n' "$pages" "$ww" "$(echo "$pages/$ww" | bc -l)" "$wc_" "$wm" "$(echo "$wget_bytes/$pages" | bc -l)"

@@ -14,30 +14,18 @@ sizes=("${@:-10000 100000}")
 sizes=(${sizes[*]})
 runs=${RUNS:-3}
 port=${PORT:-18080}
-command -v nginx >/dev/null || { echo "nginx not found: apt-get install nginx" >&2; exit 2; }
-command -v lychee >/dev/null || { echo "lychee not found: cargo install lychee" >&2; exit 2; }
-
-cargo build --release --quiet
-citekeep=$PWD/target/release/citekeep
-work=$(mktemp -d)
-trap 'nginx -p "$work" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$work"' EXIT
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
+need lychee "cargo install lychee"
 
 # Pages: /p/0.html ... on every host; other paths are 404 (so soft-404 probes see a 404).
 max=0; for n in "${sizes[@]}"; do (( n > max )) && max=$n; done
 per_host=$(( (max + 99) / 100 ))
-mkdir -p "$work/www/p" "$work/logs"
+mkdir -p "$work/www/p"
 for k in $(seq 0 $((per_host - 1))); do
   printf '<!doctype html><html><head><title>Page %d</title></head><body><p>Page %d of the benchmark site, with some text to read.</p></body></html>\n' "$k" "$k" > "$work/www/p/$k.html"
 done
-{
-  echo "worker_processes 1; error_log $work/logs/error.log; pid $work/nginx.pid;"
-  echo "events { worker_connections 4096; }"
-  echo "http { access_log off; keepalive_requests 100000; server {"
-  for h in $(seq 1 100); do echo "  listen 127.0.0.$h:$port;"; done
-  echo "  root $work/www; } }"
-} > "$work/nginx.conf"
-chmod -R a+rX "$work"
-nginx -p "$work" -c nginx.conf
+start_nginx "$port"
 
 cat > "$work/citekeep.toml" <<TOML
 [check]
@@ -49,12 +37,6 @@ timeout = 20
 dir = "archive"
 TOML
 
-measure() { # NAME CMD... -> appends "wall user sys maxrss_kb"
-  local name=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" > "$work/$name.out" 2> "$work/$name.err" || true
-  cat "$work/t" >> "$work/$name.times"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "| URLs | tool | median wall (s) | URLs/s | median CPU (s) | peak memory (MB) |"
 echo "| ---: | --- | ---: | ---: | ---: | ---: |"
@@ -69,10 +51,7 @@ for n in "${sizes[@]}"; do
     measure citekeep "$citekeep" --config "$work/citekeep.toml" -q check "$list"
   done
   for tool in lychee citekeep; do
-    f=$work/$tool.times
-    wall=$(awk '{print $1}' "$f" | median)
-    cpu=$(awk '{print $2+$3}' "$f" | median)
-    mem=$(awk '{print $4/1024}' "$f" | sort -n | tail -1)
+    read -r wall cpu mem < <(stats "$tool")
     printf '| %s | %s | %.2f | %.0f | %.2f | %.0f |\n' "$n" "$tool" "$wall" "$(echo "$n / $wall" | bc -l)" "$cpu" "$mem"
     eval "${tool}_wall=$wall ${tool}_mem=$mem"
   done

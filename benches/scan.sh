@@ -13,15 +13,11 @@ cd "$(dirname "$0")/.."
 src=${1:-../shared/corpus}
 copies=${2:-40}
 runs=${RUNS:-5}
-command -v lychee >/dev/null || { echo "lychee not found: cargo install lychee" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "GNU time not found: apt-get install time" >&2; exit 2; }
 [ -d "$src" ] || { echo "no such folder: $src" >&2; exit 2; }
-
-cargo build --release --quiet
-citekeep=$PWD/target/release/citekeep
-
-work=$(mktemp -d)
-[ "${KEEP_TREE:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+# shellcheck source=benches/lib.sh
+KEEP_WORK=${KEEP_TREE:-0}
+. benches/lib.sh
+need lychee "cargo install lychee"
 tree=$work/tree
 mkdir -p "$tree"
 for i in $(seq "$copies"); do cp -r "$src" "$tree/copy$i"; done
@@ -29,12 +25,6 @@ files=$(find "$tree" -type f \( -name '*.md' -o -name '*.markdown' -o -name '*.h
 mb=$(du -sm "$tree" | cut -f1)
 echo "tree: $tree ($files source files, ${mb} MB); $runs runs each, alternating" >&2
 
-# One measured run: "wall user sys maxrss_kb" appended to $work/NAME.times.
-measure() {
-  local name=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" > "$work/$name.out" 2>/dev/null || true
-  cat "$work/t" >> "$work/$name.times"
-}
 # Warm the page cache once for both.
 lychee --dump "$tree" > /dev/null 2>&1 || true
 "$citekeep" scan "$tree" > /dev/null 2>&1 || true
@@ -43,16 +33,8 @@ for _ in $(seq "$runs"); do
   measure citekeep "$citekeep" scan "$tree"
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-stat() { # NAME -> "wall cpu peak_mb"
-  local f=$work/$1.times
-  printf '%s %s %s\n' \
-    "$(awk '{print $1}' "$f" | median)" \
-    "$(awk '{print $2+$3}' "$f" | median)" \
-    "$(awk '{print $4/1024}' "$f" | sort -n | tail -1)"
-}
-read -r lw lc lm < <(stat lychee)
-read -r cw cc cm < <(stat citekeep)
+read -r lw lc lm < <(stats lychee)
+read -r cw cc cm < <(stats citekeep)
 llinks=$(wc -l < "$work/lychee.out")
 clinks=$(grep -c '^[^ ].*:[0-9]*:[0-9]*  ' "$work/citekeep.out" || true)
 

@@ -158,11 +158,7 @@ pub fn check_citations(
 
     // Check; record real answers at once, hold network-level failures for the guard.
     let checker = Arc::new(Checker::new(&options.config.check, options.base)?);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))?;
+    let runtime = crate::check::runtime()?;
     let mut checks: HashMap<String, Check> = HashMap::new();
     let mut held: Vec<String> = Vec::new();
     // The store is written on its own thread, so commits never stall the checks.

@@ -414,11 +414,7 @@ pub fn archive_links(
         cfg.per_host,
         Duration::from_millis(cfg.host_interval),
     ));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))?;
+    let runtime = crate::check::runtime()?;
     let max_size = config.archive.max_size;
     let requisite_max = config.archive.requisite_max_size.min(max_size);
     let max_redirects = cfg.max_redirects;
@@ -598,50 +594,49 @@ fn record_capture(
             summary.responses += 1;
         }
         rows.push(SnapshotRow {
-            link_id,
-            run,
-            url: c.ex.url.clone(),
-            captured_at: now,
-            filename: stored.placed.filename,
-            offset: stored.placed.offset,
-            length: stored.placed.length,
-            status: c.ex.status,
-            mime: c.ex.mime.clone().unwrap_or_default(),
-            payload_digest: stored.payload_digest,
-            record_id: stored.record_id,
-            revisit: stored.revisit,
             title: if stored.revisit { None } else { c.title },
             text_hash: main
                 .as_deref()
                 .map(|t| format!("simhash:{:016x}", text::simhash(t))),
             main_text: main,
             similarity,
-            warc_end: stored.end,
+            ..snapshot_row(link_id, run, &c.ex, stored, now)
         });
     }
     for (ex, prepared) in requisites {
         let prepared = settle(rows, &ex, prepared)?;
         let stored = archive.append(&prepared, now)?;
         summary.requisites += 1;
-        rows.push(SnapshotRow {
-            link_id,
-            run,
-            url: ex.url.clone(),
-            captured_at: now,
-            filename: stored.placed.filename,
-            offset: stored.placed.offset,
-            length: stored.placed.length,
-            status: ex.status,
-            mime: ex.mime.clone().unwrap_or_default(),
-            payload_digest: stored.payload_digest,
-            record_id: stored.record_id,
-            revisit: stored.revisit,
-            warc_end: stored.end,
-            ..SnapshotRow::default()
-        });
+        rows.push(snapshot_row(link_id, run, &ex, stored, now));
     }
     summary.captured += 1;
     Ok(())
+}
+
+/// The row for a stored exchange, without the text fields only pages have.
+fn snapshot_row(
+    link_id: i64,
+    run: Option<i64>,
+    ex: &Exchange,
+    stored: Stored,
+    now: i64,
+) -> SnapshotRow {
+    SnapshotRow {
+        link_id,
+        run,
+        url: ex.url.clone(),
+        captured_at: now,
+        filename: stored.placed.filename,
+        offset: stored.placed.offset,
+        length: stored.placed.length,
+        status: ex.status,
+        mime: ex.mime.clone().unwrap_or_default(),
+        payload_digest: stored.payload_digest,
+        record_id: stored.record_id,
+        revisit: stored.revisit,
+        warc_end: stored.end,
+        ..SnapshotRow::default()
+    }
 }
 
 /// The main text first archived for a link: in the store, or earlier in this group.

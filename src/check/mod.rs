@@ -252,6 +252,16 @@ impl Checker {
     }
 }
 
+/// The async runtime checks and captures run on: one worker per core of this 2-core design
+/// (measured best against one or three).
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))
+}
+
 /// Checks `urls` (unique link identities) concurrently, calling `each` as results arrive.
 /// URLs are interleaved by host so one busy host does not hold the global slots.
 pub async fn check_all(checker: Arc<Checker>, urls: Vec<String>, mut each: impl FnMut(Check)) {
