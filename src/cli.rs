@@ -38,6 +38,41 @@ pub enum Command {
     Archive(ArchiveArgs),
     /// Export the archive for other tools
     Export(ExportArgs),
+    /// Report the latest run from the history: summary, what changed, citations to fix by
+    /// file, rot by domain
+    Report(ReportArgs),
+    /// Point dead citations at their archived copies (prints a diff; --write edits the files)
+    Fix(FixArgs),
+}
+
+/// `citekeep report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format [default: from the --output extension (.txt .json .md .html .xml), else
+    /// text]
+    #[arg(long, value_enum)]
+    pub format: Option<report::Format>,
+    /// Write the report to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Compare with this run id, or the last run on or before this date (2026-11-26) or
+    /// time [default: the previous run]
+    #[arg(long, value_name = "RUN|DATE")]
+    pub since: Option<report::Since>,
+}
+
+/// `citekeep fix`.
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Only these source files [default: every file of the last scan]
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Edit the files in place (otherwise print a unified diff)
+    #[arg(long)]
+    pub write: bool,
+    /// Also point moved citations to where they lead now
+    #[arg(long)]
+    pub moved: bool,
 }
 
 /// `citekeep check`.

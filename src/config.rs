@@ -23,6 +23,12 @@ pub struct Config {
     /// Where the history and the archive live.
     #[serde(default)]
     pub archive: ArchiveConfig,
+    /// `[report]`: what `run` writes and when it exits 1.
+    #[serde(default)]
+    pub report: ReportConfig,
+    /// `[fix]`: how `fix` rewrites dead citations.
+    #[serde(default)]
+    pub fix: FixConfig,
 }
 
 /// `[check]`: the client, politeness and scheduling of checks.
@@ -126,6 +132,63 @@ impl Default for ArchiveConfig {
             drift: 0.5,
         }
     }
+}
+
+/// When `run` exits 1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// A link became dead in this run.
+    #[default]
+    New,
+    /// Any cited link is dead.
+    Any,
+    /// Never (rot is only reported).
+    Never,
+}
+
+/// `[report]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// When `run` exits 1.
+    pub fail_on: FailOn,
+    /// Report files `run` writes, the format chosen by extension.
+    pub files: Vec<String>,
+    /// Where an archived copy is read: a template with `{timestamp}` and `{url}`.
+    pub replay_url: String,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            fail_on: FailOn::New,
+            files: Vec::new(),
+            replay_url: "http://127.0.0.1:8080/web/{timestamp}/{url}".to_string(),
+        }
+    }
+}
+
+/// How `fix` points a dead citation at its archived copy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixStyle {
+    /// The citation's URL becomes the copy's URL (HTML keeps the original in Robust Links
+    /// attributes).
+    #[default]
+    Replace,
+    /// The URL stays; an "(archived copy)" link follows it.
+    Append,
+}
+
+/// `[fix]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FixConfig {
+    /// Replace the URL or append a link to the copy.
+    pub style: FixStyle,
+    /// The copy's URL template (`{timestamp}`, `{url}`); empty means `[report] replay_url`.
+    pub copy_url: String,
 }
 
 /// `[site]`: the sources to scan and the site's own address.

@@ -2,8 +2,9 @@
 //! they rot, and reports what rotted.
 //!
 //! The pipeline (see `DESIGN.md` in the project notes): [`source`] extracts links with their
-//! places, [`link`] judges them, [`scan`] drives extraction over many files, and
-//! [`output`] prints the result.
+//! places, [`link`] judges them, [`scan`] drives extraction over many files and [`output`]
+//! prints it; [`check`] and [`run`] check the links and record them in the [`store`];
+//! [`archive`] snapshots them; [`report`] renders the history and [`fix`] repairs sources.
 
 pub mod archive;
 pub mod check;
@@ -11,6 +12,7 @@ pub mod clock;
 pub mod config;
 mod error;
 pub mod exit_codes;
+pub mod fix;
 pub mod link;
 pub mod lock;
 pub mod output;

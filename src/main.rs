@@ -11,6 +11,7 @@ use clap::Parser;
 
 use citekeep::archive::{ArchiveSummary, archive_links};
 use citekeep::check::Status;
+use citekeep::config::FailOn;
 use citekeep::exit_codes::ExitCode;
 use citekeep::link::{Site, host_of, link_key};
 use citekeep::output::{FileTally, ScanWriter, Tally, render};
@@ -18,9 +19,11 @@ use citekeep::report;
 use citekeep::run::{CheckOptions, CheckRun, check_citations};
 use citekeep::scan::{Citation, FileScan, ScanOptions, scan_all, scan_files};
 use citekeep::source::walk::{self, Filter};
-use citekeep::store::Store;
+use citekeep::store::{FileDigest, Store};
 use citekeep::{Error, config, lock};
-use cli::{ArchiveArgs, CheckArgs, Cli, Command, ExportArgs, RunArgs, ScanArgs};
+use cli::{
+    ArchiveArgs, CheckArgs, Cli, Command, ExportArgs, FixArgs, ReportArgs, RunArgs, ScanArgs,
+};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -47,6 +50,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(_) => Some(lock::acquire(&archive, "run")?),
         Command::Archive(_) => Some(lock::acquire(&archive, "archive")?),
         Command::Export(_) => Some(lock::acquire(&archive, "export")?),
+        Command::Report(_) | Command::Fix(_) => None,
     };
     let quiet = cli.quiet;
     match cli.command {
@@ -55,6 +59,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => nightly(loaded, &archive, args, quiet),
         Command::Archive(args) => snapshot(&loaded, &archive, args, quiet),
         Command::Export(args) => export(&archive, args),
+        Command::Report(args) => report_cmd(&loaded, &archive, args),
+        Command::Fix(args) => fix(&loaded, &archive, args),
     }
 }
 
@@ -121,7 +127,172 @@ fn nightly(
         line.push_str(&format!("; {}", archive_line(&snap)));
     }
     println!("citekeep run: {line}");
-    Ok(exit_code(&run, run.summary.newly_dead > 0))
+    let written = write_report_files(&loaded, archive);
+    let rot = match loaded.config.report.fail_on {
+        FailOn::New => run.summary.newly_dead > 0,
+        FailOn::Any => run.summary.by_verdict.get("dead").is_some_and(|&n| n > 0),
+        FailOn::Never => false,
+    };
+    let code = exit_code(&run, rot);
+    Ok(if written { code } else { ExitCode::Error })
+}
+
+fn report_options(loaded: &config::Loaded, since: Option<report::Since>) -> report::Options {
+    report::Options {
+        since: since.unwrap_or_default(),
+        replay_url: loaded.config.report.replay_url.clone(),
+        drift: loaded.config.archive.drift,
+    }
+}
+
+/// Writes the report files `[report] files` names; false (after saying why on stderr) when
+/// one could not be written.
+fn write_report_files(loaded: &config::Loaded, archive: &Path) -> bool {
+    if loaded.config.report.files.is_empty() {
+        return true;
+    }
+    let built = Store::open_existing(archive)
+        .and_then(|store| report::build(&store, &report_options(loaded, None)));
+    let report = match built {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("citekeep: error: cannot make the reports: {e}");
+            return false;
+        }
+    };
+    let mut ok = true;
+    for file in &loaded.config.report.files {
+        let path = loaded.resolve(file);
+        let Some(format) = report::Format::from_path(&path) else {
+            eprintln!(
+                "citekeep: error: {}: a report file must end in .txt, .json, .md, .html or .xml",
+                path.display()
+            );
+            ok = false;
+            continue;
+        };
+        if let Err(e) = write_atomically(&path, |out| report::write(out, &report, format, false)) {
+            eprintln!("citekeep: error: {}: {e:#}", path.display());
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// Writes a file through a temporary file and a rename, so readers never see half of it.
+fn write_atomically(
+    path: &Path,
+    render: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<()>,
+) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let result = (|| -> io::Result<()> {
+        let mut out = io::BufWriter::new(std::fs::File::create(&tmp)?);
+        render(&mut out)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.context("writing the report")
+}
+
+/// `report`: the latest run from the history, in the format asked for.
+fn report_cmd(loaded: &config::Loaded, archive: &Path, args: ReportArgs) -> Result<ExitCode> {
+    let store = Store::open_existing(archive)?;
+    let report = report::build(&store, &report_options(loaded, args.since))?;
+    let format = args
+        .format
+        .or_else(|| args.output.as_deref().and_then(report::Format::from_path))
+        .unwrap_or(report::Format::Text);
+    match &args.output {
+        Some(path) => {
+            write_atomically(path, |out| report::write(out, &report, format, false))?;
+        }
+        None => {
+            let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            report::write(&mut out, &report, format, color)?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// `fix`: dead citations pointed at their archived copies, as a diff or in place.
+fn fix(loaded: &config::Loaded, archive: &Path, args: FixArgs) -> Result<ExitCode> {
+    let store = Store::open_existing(archive)?;
+    let cfg = &loaded.config;
+    let options = citekeep::fix::Options {
+        style: cfg.fix.style,
+        copy_url: if cfg.fix.copy_url.is_empty() {
+            cfg.report.replay_url.clone()
+        } else {
+            cfg.fix.copy_url.clone()
+        },
+        moved: args.moved,
+        only: args.files,
+    };
+    let plan = citekeep::fix::plan(&store, &options)?;
+    for note in &plan.skipped {
+        eprintln!("citekeep: note: {note}");
+    }
+    let mut failed = !plan.errors.is_empty();
+    for e in &plan.errors {
+        eprintln!("citekeep: error: {e}");
+    }
+    let edits: usize = plan.files.iter().map(|f| f.notes.len()).sum();
+    if args.write {
+        let mut written = 0;
+        for file in &plan.files {
+            match citekeep::fix::write(file) {
+                Ok(()) => {
+                    written += 1;
+                    for n in &file.notes {
+                        eprintln!("{}:{n}", file.file);
+                    }
+                }
+                Err(e) => {
+                    eprintln!("citekeep: error: {e}");
+                    failed = true;
+                }
+            }
+        }
+        println!(
+            "citekeep fix: {written} file{} written ({edits} citation{} fixed){}",
+            if written == 1 { "" } else { "s" },
+            if edits == 1 { "" } else { "s" },
+            if written > 0 {
+                "; run `citekeep check` or `citekeep run` to record the new state"
+            } else {
+                ""
+            }
+        );
+    } else {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        for file in &plan.files {
+            write!(out, "{}", citekeep::fix::diff(file))?;
+        }
+        out.flush()?;
+        eprintln!(
+            "citekeep fix: {edits} citation{} in {} file{} to fix; `citekeep fix --write` edits them",
+            if edits == 1 { "" } else { "s" },
+            plan.files.len(),
+            if plan.files.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(if failed {
+        ExitCode::Error
+    } else {
+        ExitCode::Ok
+    })
 }
 
 /// `archive`: snapshot the links of the inputs, or every cited link last found alive.
@@ -135,7 +306,7 @@ fn snapshot(
     let links = if args.inputs.is_empty() {
         store.links_to_archive()?
     } else {
-        let citations = citations(loaded, args.inputs, None, quiet)?;
+        let (citations, _) = citations(loaded, args.inputs, None, quiet)?;
         let mut keys: Vec<String> = citations
             .iter()
             .filter(|c| !c.internal && c.invalid.is_none())
@@ -225,14 +396,14 @@ fn exit_code(run: &CheckRun, rot: bool) -> ExitCode {
     }
 }
 
-/// Every citation of `inputs` (or the configured sources), for checking. Unreadable files
-/// are reported and skipped.
+/// Every citation of `inputs` (or the configured sources), for checking, with the digests
+/// of the files read. Unreadable files are reported and skipped.
 fn citations(
     loaded: &config::Loaded,
     inputs: Vec<PathBuf>,
     base_url: Option<&str>,
     quiet: bool,
-) -> Result<Vec<Citation>> {
+) -> Result<(Vec<Citation>, Vec<FileDigest>)> {
     let site_cfg = &loaded.config.site;
     let inputs = if inputs.is_empty() {
         loaded.sources()
@@ -245,6 +416,7 @@ fn citations(
     let options = ScanOptions {
         site: Site::new(base_url.or(site_cfg.base_url.as_deref()), &site_cfg.aliases)?,
         keep_internal: false,
+        digest: true,
     };
     let filter = Filter::new(&site_cfg.include, &site_cfg.exclude)?;
     let (files, walk_errors) = walk::collect(&inputs, &filter);
@@ -265,14 +437,18 @@ fn citations(
             );
         }
     }
-    Ok(scans.into_iter().flat_map(|s| s.citations).collect())
+    let digests = scans.iter().filter_map(|s| s.digest.clone()).collect();
+    Ok((
+        scans.into_iter().flat_map(|s| s.citations).collect(),
+        digests,
+    ))
 }
 
 /// Runs the check phase with a progress bar on a terminal.
 fn check_phase(
     loaded: &config::Loaded,
     archive: &Path,
-    citations: Vec<Citation>,
+    citations: (Vec<Citation>, Vec<FileDigest>),
     all: bool,
     command: &str,
     quiet: bool,
@@ -295,7 +471,8 @@ fn check_phase(
         bar
     });
     let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    let run = check_citations(citations, &options, |done, total, check| {
+    let (citations, files) = citations;
+    let run = check_citations(citations, files, &options, |done, total, check| {
         if let Some(bar) = &bar {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
@@ -324,6 +501,7 @@ fn scan(loaded: &config::Loaded, args: ScanArgs, quiet: bool) -> Result<ExitCode
     let options = ScanOptions {
         site: Site::new(base_url, &site_cfg.aliases)?,
         keep_internal: args.internal,
+        digest: false,
     };
     let filter = Filter::new(&site_cfg.include, &site_cfg.exclude)?;
     let (files, walk_errors) = walk::collect(&inputs, &filter);

@@ -15,7 +15,7 @@ use crate::clock;
 use crate::config::Config;
 use crate::link::{host_of, link_key};
 use crate::scan::Citation;
-use crate::store::{CheckRow, LinkState, Store};
+use crate::store::{CheckRow, FileDigest, LinkState, Store};
 
 /// Where a link is cited.
 #[derive(Clone, Debug, Serialize)]
@@ -68,6 +68,8 @@ pub struct CheckSummary {
     pub by_status: BTreeMap<String, usize>,
     /// Links by verdict.
     pub by_verdict: BTreeMap<String, usize>,
+    /// Every cited link by its latest status, checked in this run or before.
+    pub links_by_status: BTreeMap<String, usize>,
     /// Links whose verdict became `dead` in this run.
     pub newly_dead: usize,
     /// Whether our own network was down (no strikes were recorded).
@@ -99,10 +101,12 @@ pub struct CheckOptions<'a> {
     pub command: &'a str,
 }
 
-/// Checks the links of `citations` and records the results; `progress` is told of each
-/// check as it completes (done, total, check).
+/// Checks the links of `citations` and records the results, with the citations and the
+/// digests of the `files` they came from; `progress` is told of each check as it completes
+/// (done, total, check). Invalid citations are recorded too (as links never requested).
 pub fn check_citations(
     citations: Vec<Citation>,
+    files: Vec<FileDigest>,
     options: &CheckOptions,
     mut progress: impl FnMut(usize, usize, &Check),
 ) -> Result<CheckRun, Error> {
@@ -133,7 +137,11 @@ pub fn check_citations(
         places.entry(key.clone()).or_default().push(place);
         by_link.push((key, c));
     }
-    let wanted: Vec<(&str, String)> = places.keys().map(|k| (k.as_str(), host_of(k))).collect();
+    let wanted: Vec<(&str, String)> = places
+        .keys()
+        .map(|k| (k.as_str(), host_of(k)))
+        .chain(invalid.keys().map(|k| (k.as_str(), String::new())))
+        .collect();
     let mut states: HashMap<String, LinkState> = store
         .links(&wanted, now)?
         .into_iter()
@@ -144,9 +152,15 @@ pub fn check_citations(
     // The writer thread records the citations while the checks begin.
     let cited: Vec<(i64, Citation)> = citations
         .into_iter()
-        .filter(|c| !c.internal && c.invalid.is_none())
-        .zip(ids)
-        .map(|(c, id)| (id, c))
+        .filter(|c| !c.internal)
+        .scan(ids.into_iter(), |ids, c| {
+            let id = match c.invalid {
+                None => ids.next(),
+                Some(_) => Some(states[&c.url].id),
+            };
+            Some(id.map(|id| (id, c)))
+        })
+        .flatten()
         .collect();
 
     let due: Vec<String> = places
@@ -162,8 +176,11 @@ pub fn check_citations(
     let mut checks: HashMap<String, Check> = HashMap::new();
     let mut held: Vec<String> = Vec::new();
     // The store is written on its own thread, so commits never stall the checks.
-    let (batches, writer) = spawn_writer(store, run, cited);
+    let (batches, writer) = spawn_writer(store, run, cited, files);
     let mut recorder = Recorder::new(run, options, batches);
+    for (url, (reason, _)) in &invalid {
+        recorder.add(&mut states, &Check::invalid(url, reason), true);
+    }
     let mut done = 0;
     runtime.block_on(check_all(checker, due, |check| {
         done += 1;
@@ -245,6 +262,12 @@ pub fn check_citations(
             *summary.by_status.entry(s.as_str().to_string()).or_default() += 1;
         }
         *summary.by_verdict.entry(l.verdict.clone()).or_default() += 1;
+        if let Some(s) = l.status {
+            *summary
+                .links_by_status
+                .entry(s.as_str().to_string())
+                .or_default() += 1;
+        }
     }
     summary.newly_dead = newly_dead;
     let summary_json = serde_json::to_string(&summary).unwrap_or_default();
@@ -311,6 +334,7 @@ impl<'a> Recorder<'a> {
             elapsed_ms: check.elapsed_ms,
             attempts: check.attempts,
             strike,
+            verdict: next.verdict.clone(),
         };
         states.insert(check.url.clone(), next.clone());
         self.pending.push((next, row));
@@ -339,13 +363,14 @@ fn spawn_writer(
     mut store: Store,
     run: i64,
     cited: Vec<(i64, Citation)>,
+    files: Vec<FileDigest>,
 ) -> (
     std::sync::mpsc::Sender<Vec<(LinkState, CheckRow)>>,
     std::thread::JoinHandle<Result<Store, Error>>,
 ) {
     let (tx, rx) = std::sync::mpsc::channel::<Vec<(LinkState, CheckRow)>>();
     let writer = std::thread::spawn(move || {
-        store.replace_citations(run, &cited)?;
+        store.replace_citations(run, &cited, &files)?;
         drop(cited);
         for batch in rx {
             store.record_checks(&batch)?;

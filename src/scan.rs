@@ -19,6 +19,7 @@ use crate::link::{Judged, Site, judge};
 use crate::source::span::LineIndex;
 use crate::source::walk::SourceFile;
 use crate::source::{self, Format, Kind, Section};
+use crate::store::FileDigest;
 
 /// One place a URL is cited.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -70,6 +71,8 @@ pub struct FileScan {
     pub ignored: usize,
     /// Things the reader should know (lossy decoding, skipped binary file).
     pub warnings: Vec<String>,
+    /// The file's size and SHA-256 as read, when asked for.
+    pub digest: Option<FileDigest>,
 }
 
 /// How to scan: the site (for internal links) and whether internal links are listed.
@@ -79,6 +82,8 @@ pub struct ScanOptions {
     pub site: Site,
     /// List internal links as citations too (marked `internal`).
     pub keep_internal: bool,
+    /// Compute each file's digest (recorded so `fix` can tell a file changed since).
+    pub digest: bool,
 }
 
 /// Reads and scans one file.
@@ -89,6 +94,11 @@ pub fn scan_file(file: &SourceFile, options: &ScanOptions) -> Result<FileScan, E
     })?;
     let mut scan = FileScan {
         path: file.path.clone(),
+        digest: options.digest.then(|| FileDigest {
+            path: file.path.display().to_string(),
+            size: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+        }),
         ..FileScan::default()
     };
     let head = &bytes[..bytes.len().min(8192)];
@@ -112,6 +122,12 @@ pub fn scan_file(file: &SourceFile, options: &ScanOptions) -> Result<FileScan, E
     };
     scan_text(text, file.format, &file.path, options, &mut scan);
     Ok(scan)
+}
+
+/// The SHA-256 of `bytes` in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(bytes))
 }
 
 /// Extracts and judges the links of `text`, appending to `scan`.

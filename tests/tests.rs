@@ -3,5 +3,6 @@
 
 mod archive;
 mod check;
+mod report;
 mod scan;
 mod support;

@@ -48,6 +48,22 @@ pub struct Check {
     pub attempts: u32,
 }
 
+impl Check {
+    /// The result for a URL that is malformed and never requested.
+    pub fn invalid(url: &str, reason: &str) -> Check {
+        Check {
+            url: url.to_string(),
+            status: Status::Invalid,
+            http_status: None,
+            final_url: None,
+            redirects: Vec::new(),
+            detail: reason.to_string(),
+            elapsed_ms: 0,
+            attempts: 0,
+        }
+    }
+}
+
 /// Checks links: one client, one set of politeness gates and one probe cache per run.
 pub struct Checker {
     client: reqwest::Client,

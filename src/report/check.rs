@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::escape::{md, md_url};
 use crate::run::{CheckRun, LinkReport};
 
 /// Output formats of `check`.
@@ -102,22 +103,6 @@ pub fn summary_line(run: &CheckRun) -> String {
     line
 }
 
-/// Escapes text for a Markdown table cell (no HTML, no Markdown syntax, no pipes).
-fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '!' | '(' | ')' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn markdown(out: &mut impl Write, run: &CheckRun) -> io::Result<()> {
     writeln!(out, "## Link check\n\n{}\n", md(&summary_line(run)))?;
     for (name, links) in groups(run) {
@@ -136,8 +121,8 @@ fn markdown(out: &mut impl Write, run: &CheckRun) -> io::Result<()> {
                 .collect();
             writeln!(
                 out,
-                "| <{}> | {} | {} | {} |",
-                l.url.replace('>', "%3E").replace('|', "%7C"),
+                "| {} | {} | {} | {} |",
+                md_url(&l.url),
                 md(&l.detail),
                 md(&l.verdict),
                 places.join("<br>")

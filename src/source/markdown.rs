@@ -422,6 +422,7 @@ mod syntax_tests {
         let options = ScanOptions {
             site: Site::new(Some("https://pauseai.info"), &[]).unwrap(),
             keep_internal: false,
+            digest: false,
         };
         let mut scan = FileScan::default();
         scan_text(md, Format::Markdown, Path::new("t.md"), &options, &mut scan);

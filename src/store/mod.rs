@@ -6,7 +6,10 @@
 //! rather than sqlx: writes come from one thread, a synchronous API keeps them simple and
 //! fast, and the bundled SQLite brings FTS5 for the archive browser's search.
 
+mod history;
 mod schema;
+
+pub use history::{CitedRow, FileDigest, LinkAsOf, RunRow};
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +70,8 @@ pub struct CheckRow {
     pub attempts: u32,
     /// Whether it counted as a strike.
     pub strike: bool,
+    /// The link's verdict after this check.
+    pub verdict: String,
 }
 
 const LINK_SELECT: &str = "SELECT id, url, host, first_seen, first_failing, last_alive, strikes, \
@@ -289,8 +294,8 @@ impl Store {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO checks (run_id, link_id, checked_at, status, http_status, final_url,
-                                         redirects, detail, elapsed_ms, attempts, strike)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                         redirects, detail, elapsed_ms, attempts, strike, verdict)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(|e| db(e, &path))?;
             let mut update = tx
@@ -313,7 +318,8 @@ impl Store {
                         check.detail,
                         check.elapsed_ms as i64,
                         check.attempts,
-                        check.strike
+                        check.strike,
+                        check.verdict
                     ])
                     .map_err(|e| db(e, &path))?;
                 update
@@ -334,16 +340,29 @@ impl Store {
     }
 
     /// Replaces the recorded citations (the latest scan's places) with `citations`:
-    /// (link id, citation) pairs.
+    /// (link id, citation) pairs, and the scanned files' digests with `files`.
     pub fn replace_citations(
         &mut self,
         run: i64,
         citations: &[(i64, crate::scan::Citation)],
+        files: &[FileDigest],
     ) -> Result<(), Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
-        tx.execute("DELETE FROM citations", [])
+        tx.execute_batch("DELETE FROM citations; DELETE FROM files;")
             .map_err(|e| db(e, &path))?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO files (path, run_id, size, sha256) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(|e| db(e, &path))?;
+            for f in files {
+                insert
+                    .execute(params![f.path, run, f.size as i64, f.sha256])
+                    .map_err(|e| db(e, &path))?;
+            }
+        }
         {
             let mut insert = tx
                 .prepare_cached(
@@ -525,7 +544,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT run_id, checked_at, status, http_status, final_url, redirects, detail,
-                        elapsed_ms, attempts, strike
+                        elapsed_ms, attempts, strike, coalesce(verdict, '')
                  FROM checks WHERE link_id = ?1 ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
@@ -542,6 +561,7 @@ impl Store {
                     elapsed_ms: r.get::<_, i64>(7)? as u64,
                     attempts: r.get(8)?,
                     strike: r.get(9)?,
+                    verdict: r.get(10)?,
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -84,6 +84,15 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX snapshots_link ON snapshots (link_id);
      CREATE INDEX snapshots_url ON snapshots (url);
      CREATE INDEX snapshots_file ON snapshots (filename);",
+    // 3: each check's resulting verdict (reports compare runs), and the scanned files'
+    // digests (`fix` refuses a file changed since).
+    "ALTER TABLE checks ADD COLUMN verdict TEXT;
+     CREATE TABLE files (
+         path TEXT PRIMARY KEY,
+         run_id INTEGER NOT NULL REFERENCES runs (id),
+         size INTEGER NOT NULL,
+         sha256 TEXT NOT NULL
+     );",
 ];
 
 /// Brings the database up to the newest schema.

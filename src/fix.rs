@@ -1,0 +1,598 @@
+//! `fix`: rewriting dead citations in the sources to point at their archived copies (and,
+//! when asked, moved ones to where they lead now).
+//!
+//! Edits are byte spans recorded by the last scan, so everything outside them stays byte
+//! for byte; a file whose digest differs from the one recorded at that scan is refused, as
+//! its spans may no longer be where they were. What an edit writes depends on the syntax
+//! around the span (read from the file, not assumed from the citation's kind):
+//!
+//! | place | replace | append |
+//! | --- | --- | --- |
+//! | `[text](url)`, `![alt](url)` | url → copy | ` ([archived copy](copy))` after `)` |
+//! | `<url>` autolink, bare url | `<copy>` | ` ([archived copy](copy))` after it |
+//! | `[ref]: url` definition | url → copy | url → copy (a definition holds one URL) |
+//! | HTML attribute | value → copy, `data-originalurl`, `data-versiondate` | `data-versionurl`, `data-versiondate` (Robust Links) |
+//! | line of a `.txt` list | url → copy | url → copy |
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+use crate::archive::cdxj::timestamp;
+use crate::config::FixStyle;
+use crate::report::model::replay_url;
+use crate::scan::sha256_hex;
+use crate::source::Format;
+use crate::store::{CitedRow, Store};
+
+/// What `fix` does.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Replace URLs, or append links to the copies.
+    pub style: FixStyle,
+    /// The copy URL template (`{timestamp}`, `{url}`).
+    pub copy_url: String,
+    /// Also point moved citations to where they lead now.
+    pub moved: bool,
+    /// Only these files (as scanned), or every file when empty.
+    pub only: Vec<PathBuf>,
+}
+
+/// One edit: bytes `start..end` become `text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// First byte replaced.
+    pub start: usize,
+    /// One past the last byte replaced (equal to `start` for an insertion).
+    pub end: usize,
+    /// What goes there.
+    pub text: String,
+}
+
+/// The edits of one file, with its contents as read.
+#[derive(Clone, Debug)]
+pub struct FilePlan {
+    /// The file as scanned.
+    pub file: String,
+    /// Its contents when planned.
+    pub original: String,
+    /// Edits in order, not overlapping.
+    pub edits: Vec<Edit>,
+    /// What each edit does, for people (`line:col url -> what`).
+    pub notes: Vec<String>,
+}
+
+impl FilePlan {
+    /// The contents with the edits applied.
+    pub fn fixed(&self) -> String {
+        apply(&self.original, &self.edits)
+    }
+}
+
+/// What `fix` found: the files to edit, and what it could not do.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Files with edits.
+    pub files: Vec<FilePlan>,
+    /// Files refused or unreadable, with the reason (nothing is written to them).
+    pub errors: Vec<String>,
+    /// Dead citations left as they are (no archived copy), for people.
+    pub skipped: Vec<String>,
+}
+
+/// Applies non-overlapping, ordered edits to `text`.
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut out =
+        String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
+    let mut at = 0;
+    for e in edits {
+        out.push_str(&text[at..e.start]);
+        out.push_str(&e.text);
+        at = e.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// What a citation's URL is to become.
+enum Target {
+    /// The archived copy at this URL, captured on this date (YYYY-MM-DD).
+    Copy { url: String, date: String },
+    /// The URL the link moved to.
+    Moved(String),
+}
+
+/// Plans the edits from the history: dead citations with an archived copy (and moved ones
+/// when asked), file by file, refusing files changed since they were scanned.
+pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
+    let cited = store.cited()?;
+    let good = store.newest_good_snapshots()?;
+    let files = store.files()?;
+    let moved_to: HashMap<i64, String> = if options.moved {
+        let latest = store.runs()?.last().map(|r| r.id).unwrap_or(0);
+        store
+            .as_of(latest)?
+            .into_iter()
+            .filter(|(_, c)| c.status == "moved")
+            .filter_map(|(id, c)| c.final_url.map(|u| (id, u)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let only: Vec<String> = options
+        .only
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+
+    let mut plan = Plan::default();
+    let mut by_file: BTreeMap<&str, Vec<(&CitedRow, Target)>> = BTreeMap::new();
+    for c in &cited {
+        if !only.is_empty() && !only.iter().any(|o| same_file(o, &c.file)) {
+            continue;
+        }
+        let target = if c.verdict == "dead" {
+            match good.get(&c.link_id) {
+                Some(s) => Target::Copy {
+                    url: replay_url(&options.copy_url, &timestamp(s.captured_at), &s.url),
+                    date: crate::clock::format(s.captured_at)[..10].to_string(),
+                },
+                None => {
+                    plan.skipped.push(format!(
+                        "{}:{}:{}: {} is dead but has no archived copy; left as it is",
+                        c.file, c.line, c.column, c.url
+                    ));
+                    continue;
+                }
+            }
+        } else if let Some(to) = moved_to.get(&c.link_id) {
+            Target::Moved(to.clone())
+        } else {
+            continue;
+        };
+        by_file.entry(&c.file).or_default().push((c, target));
+    }
+
+    for (file, targets) in by_file {
+        match plan_file(file, &targets, files.get(file), options.style) {
+            Ok(Some(p)) => plan.files.push(p),
+            Ok(None) => {}
+            Err(e) => plan.errors.push(e),
+        }
+    }
+    Ok(plan)
+}
+
+fn same_file(asked: &str, scanned: &str) -> bool {
+    let norm = |s: &str| s.trim_start_matches("./").to_string();
+    norm(asked) == norm(scanned)
+        || std::fs::canonicalize(asked)
+            .ok()
+            .zip(std::fs::canonicalize(scanned).ok())
+            .is_some_and(|(a, b)| a == b)
+}
+
+fn plan_file(
+    file: &str,
+    targets: &[(&CitedRow, Target)],
+    recorded: Option<&crate::store::FileDigest>,
+    style: FixStyle,
+) -> Result<Option<FilePlan>, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{file}: cannot read: {e}"))?;
+    let Some(recorded) = recorded else {
+        return Err(format!(
+            "{file}: not in the last scan's record; run `citekeep check` or `citekeep run` first"
+        ));
+    };
+    if recorded.size != bytes.len() as u64 || recorded.sha256 != sha256_hex(&bytes) {
+        return Err(format!(
+            "{file}: changed since it was scanned; refusing to edit it (its citations may have \
+             moved). Run `citekeep check` or `citekeep run` again, then `citekeep fix`"
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{file}: not valid UTF-8; fix edits only UTF-8 files"))?;
+    let format = Format::from_path(Path::new(file)).unwrap_or(Format::Text);
+
+    let mut edits: Vec<(Edit, String)> = Vec::new();
+    let mut done: Vec<(usize, usize)> = Vec::new();
+    for (c, target) in targets {
+        let (start, end) = c.span;
+        // A definition cited by several references is one span: edit it once.
+        if done.contains(&(start, end)) {
+            continue;
+        }
+        done.push((start, end));
+        if end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+            || start > end
+        {
+            return Err(format!(
+                "{file}:{}:{}: the recorded place is outside the file; run `citekeep check` again",
+                c.line, c.column
+            ));
+        }
+        let place = place_of(&text, start, end, format);
+        let mut new = edit_for(&text, start, end, place, target, style, &c.url);
+        let what = match target {
+            Target::Copy { url, .. } => format!("archived copy {url}"),
+            Target::Moved(to) => format!("moved to {to}"),
+        };
+        for e in new.drain(..) {
+            edits.push((e, format!("{}:{} {} -> {what}", c.line, c.column, c.url)));
+        }
+    }
+    edits.sort_by_key(|(e, _)| (e.start, e.end));
+    // Drop an edit that would overlap the one before (never expected; kept safe).
+    let mut kept: Vec<(Edit, String)> = Vec::new();
+    for (e, note) in edits {
+        if kept.last().is_some_and(|(k, _)| e.start < k.end) {
+            continue;
+        }
+        kept.push((e, note));
+    }
+    if kept.is_empty() {
+        return Ok(None);
+    }
+    let mut notes: Vec<String> = kept.iter().map(|(_, n)| n.clone()).collect();
+    notes.dedup();
+    Ok(Some(FilePlan {
+        file: file.to_string(),
+        original: text,
+        edits: kept.into_iter().map(|(e, _)| e).collect(),
+        notes,
+    }))
+}
+
+/// The syntax around a URL span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// A Markdown inline destination; `angle` when written `<...>`.
+    Inline { angle: bool },
+    /// A Markdown reference definition's destination.
+    Definition { angle: bool },
+    /// A Markdown autolink `<...>`.
+    Autolink,
+    /// A URL in prose.
+    Bare,
+    /// A line of a plain-text URL list.
+    ListLine,
+    /// An HTML attribute value, with its quote if quoted.
+    Attribute { quote: Option<u8> },
+}
+
+fn place_of(text: &str, start: usize, end: usize, format: Format) -> Place {
+    let b = text.as_bytes();
+    let before = &b[..start];
+    let after = &b[end..];
+    let trimmed = |s: &[u8]| -> usize {
+        s.iter()
+            .rposition(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+            .map_or(0, |i| i + 1)
+    };
+    if let Some(&q @ (b'"' | b'\'')) = before.last() {
+        let pre = &before[..before.len() - 1];
+        if pre[..trimmed(pre)].ends_with(b"=") {
+            return Place::Attribute { quote: Some(q) };
+        }
+    }
+    if format == Format::Html {
+        return Place::Attribute { quote: None };
+    }
+    if format == Format::Text {
+        return Place::ListLine;
+    }
+    let angle = before.last() == Some(&b'<') && after.first() == Some(&b'>');
+    let lead = if angle { &before[..start - 1] } else { before };
+    let lead = &lead[..trimmed(lead)];
+    if lead.ends_with(b"](") {
+        return Place::Inline { angle };
+    }
+    if lead.ends_with(b"]:") {
+        return Place::Definition { angle };
+    }
+    if lead.ends_with(b"=") {
+        return Place::Attribute { quote: None };
+    }
+    if angle {
+        return Place::Autolink;
+    }
+    Place::Bare
+}
+
+/// A URL fit for a Markdown link destination: balanced parentheses kept, anything that
+/// would end it early percent-encoded.
+fn md_destination(url: &str) -> String {
+    let mut depth = 0i32;
+    let balanced = url.chars().all(|c| {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        depth >= 0
+    }) && depth == 0;
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '(' if !balanced => out.push_str("%28"),
+            ')' if !balanced => out.push_str("%29"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn attr_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Where an inline link's `(...)` closes, after its destination ended at `from`.
+fn inline_close(b: &[u8], mut i: usize) -> Option<usize> {
+    let skip_ws = |i: &mut usize| {
+        while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\n' | b'\r') {
+            *i += 1;
+        }
+    };
+    skip_ws(&mut i);
+    if let Some(&open @ (b'"' | b'\'' | b'(')) = b.get(i) {
+        let close = if open == b'(' { b')' } else { open };
+        i += 1;
+        while i < b.len() && b[i] != close {
+            i += if b[i] == b'\\' { 2 } else { 1 };
+        }
+        i += 1;
+        skip_ws(&mut i);
+    }
+    (b.get(i) == Some(&b')')).then_some(i + 1)
+}
+
+const APPENDED: &str = " ([archived copy](";
+
+fn edit_for(
+    text: &str,
+    start: usize,
+    end: usize,
+    place: Place,
+    target: &Target,
+    style: FixStyle,
+    original: &str,
+) -> Vec<Edit> {
+    let b = text.as_bytes();
+    let replace = |new: String| {
+        vec![Edit {
+            start,
+            end,
+            text: new,
+        }]
+    };
+    let insert = |at: usize, new: String| {
+        if text[at..].starts_with(APPENDED) {
+            Vec::new() // fixed before
+        } else {
+            vec![Edit {
+                start: at,
+                end: at,
+                text: new,
+            }]
+        }
+    };
+    let (url, date) = match target {
+        Target::Moved(to) => {
+            return match place {
+                Place::Attribute { quote } => {
+                    let v = attr_escape(to);
+                    replace(if quote.is_some() {
+                        v
+                    } else {
+                        format!("\"{v}\"")
+                    })
+                }
+                Place::Inline { angle: true } | Place::Definition { angle: true } => {
+                    replace(md_destination(to))
+                }
+                Place::Bare => replace(format!("<{}>", md_destination(to))),
+                _ => replace(md_destination(to)),
+            };
+        }
+        Target::Copy { url, date } => (url, date),
+    };
+    let appended = format!("{APPENDED}{}))", md_destination(url));
+    match (place, style) {
+        (Place::Attribute { quote }, _) => {
+            // Robust Links: https://robustlinks.mementoweb.org/spec/
+            let tag_rest = &text[end..];
+            let tag_end = tag_rest.find('>').unwrap_or(tag_rest.len());
+            if tag_rest[..tag_end].contains("data-version") {
+                return Vec::new(); // fixed before
+            }
+            let after_value = end + usize::from(quote.is_some());
+            let mut edits = Vec::new();
+            let attrs = match style {
+                FixStyle::Replace => {
+                    let v = attr_escape(url);
+                    edits.push(Edit {
+                        start,
+                        end,
+                        text: if quote.is_some() {
+                            v
+                        } else {
+                            format!("\"{v}\"")
+                        },
+                    });
+                    format!(
+                        " data-originalurl=\"{}\" data-versiondate=\"{date}\"",
+                        attr_escape(original)
+                    )
+                }
+                FixStyle::Append => format!(
+                    " data-versionurl=\"{}\" data-versiondate=\"{date}\"",
+                    attr_escape(url)
+                ),
+            };
+            edits.push(Edit {
+                start: after_value,
+                end: after_value,
+                text: attrs,
+            });
+            edits
+        }
+        (Place::ListLine, _) | (Place::Definition { .. }, _) => replace(md_destination(url)),
+        (Place::Inline { .. }, FixStyle::Replace) => replace(md_destination(url)),
+        (Place::Inline { angle }, FixStyle::Append) => {
+            match inline_close(b, end + usize::from(angle)) {
+                Some(at) => insert(at, appended),
+                None => replace(md_destination(url)),
+            }
+        }
+        (Place::Autolink, FixStyle::Replace) => replace(md_destination(url)),
+        (Place::Autolink, FixStyle::Append) => insert(end + 1, appended),
+        (Place::Bare, FixStyle::Replace) => replace(format!("<{}>", md_destination(url))),
+        (Place::Bare, FixStyle::Append) => insert(end, appended),
+    }
+}
+
+/// A unified diff of a plan's file, `a/` and `b/` prefixed like git's.
+pub fn diff(plan: &FilePlan) -> String {
+    let fixed = plan.fixed();
+    similar::TextDiff::from_lines(&plan.original, &fixed)
+        .unified_diff()
+        .context_radius(2)
+        .header(&format!("a/{}", plan.file), &format!("b/{}", plan.file))
+        .to_string()
+}
+
+/// Writes a planned file in place, refusing if it changed since it was planned; the new
+/// contents replace the old in one rename, keeping the file's permissions.
+pub fn write(plan: &FilePlan) -> Result<(), Error> {
+    let path = Path::new(&plan.file);
+    let io = |e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let now = std::fs::read(path).map_err(io)?;
+    if now != plan.original.as_bytes() {
+        return Err(Error::Store(format!(
+            "{}: changed while fix was running; not written",
+            plan.file
+        )));
+    }
+    let perms = std::fs::metadata(path).map_err(io)?.permissions();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.citekeep-fix"));
+    let result = (|| {
+        std::fs::write(&tmp, plan.fixed())?;
+        std::fs::set_permissions(&tmp, perms)?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fix(text: &str, url: &str, format: Format, style: FixStyle) -> String {
+        let start = text.find(url).unwrap();
+        let end = start + url.len();
+        let place = place_of(text, start, end, format);
+        let target = Target::Copy {
+            url: "https://copy.example/web/20261127000000/".to_string() + url,
+            date: "2026-11-27".to_string(),
+        };
+        apply(
+            text,
+            &edit_for(text, start, end, place, &target, style, url),
+        )
+    }
+
+    const C: &str = "https://copy.example/web/20261127000000/";
+
+    #[test]
+    fn each_markdown_place_replaced() {
+        let u = "https://a.org/x";
+        let r = |t: &str| fix(t, u, Format::Markdown, FixStyle::Replace);
+        assert_eq!(r("[t](https://a.org/x)"), format!("[t]({C}{u})"));
+        assert_eq!(
+            r("[t](https://a.org/x \"T\")"),
+            format!("[t]({C}{u} \"T\")")
+        );
+        assert_eq!(r("[t](<https://a.org/x>)"), format!("[t](<{C}{u}>)"));
+        assert_eq!(r("![i](https://a.org/x)"), format!("![i]({C}{u})"));
+        assert_eq!(
+            r("[r]: https://a.org/x \"T\""),
+            format!("[r]: {C}{u} \"T\"")
+        );
+        assert_eq!(r("see <https://a.org/x>."), format!("see <{C}{u}>."));
+        assert_eq!(r("see https://a.org/x."), format!("see <{C}{u}>."));
+        assert_eq!(
+            r("<a href=\"https://a.org/x\">t</a>"),
+            format!(
+                "<a href=\"{C}{u}\" data-originalurl=\"{u}\" data-versiondate=\"2026-11-27\">t</a>"
+            )
+        );
+    }
+
+    #[test]
+    fn each_markdown_place_appended() {
+        let u = "https://a.org/x";
+        let a = |t: &str| fix(t, u, Format::Markdown, FixStyle::Append);
+        let link = format!(" ([archived copy]({C}{u}))");
+        assert_eq!(
+            a("[t](https://a.org/x) next"),
+            format!("[t]({u}){link} next")
+        );
+        assert_eq!(
+            a("[t](https://a.org/x 'T (x)')."),
+            format!("[t]({u} 'T (x)'){link}.")
+        );
+        assert_eq!(a("[t](<https://a.org/x>)"), format!("[t](<{u}>){link}"));
+        assert_eq!(a("see <https://a.org/x>."), format!("see <{u}>{link}."));
+        assert_eq!(a("see https://a.org/x."), format!("see {u}{link}."));
+        // A definition holds one URL: it points to the copy whatever the style.
+        assert_eq!(a("[r]: https://a.org/x"), format!("[r]: {C}{u}"));
+        assert_eq!(
+            a("<a href='https://a.org/x'>t</a>"),
+            format!(
+                "<a href='{u}' data-versionurl=\"{C}{u}\" data-versiondate=\"2026-11-27\">t</a>"
+            )
+        );
+        // Fixed once is fixed.
+        let once = a("[t](https://a.org/x) next");
+        assert_eq!(a(&once), once);
+    }
+
+    #[test]
+    fn html_files_get_robust_links_and_escaping() {
+        let u = "https://a.org/x?a=1&b=2";
+        let t = "<p><a href=\"https://a.org/x?a=1&b=2\">t</a></p>";
+        let out = fix(t, u, Format::Html, FixStyle::Replace);
+        assert_eq!(
+            out,
+            format!(
+                "<p><a href=\"{C}https://a.org/x?a=1&amp;b=2\" data-originalurl=\"https://a.org/x?a=1&amp;b=2\" data-versiondate=\"2026-11-27\">t</a></p>"
+            )
+        );
+    }
+
+    #[test]
+    fn unbalanced_parentheses_are_encoded() {
+        assert_eq!(md_destination("https://a.org/a_(b)"), "https://a.org/a_(b)");
+        assert_eq!(md_destination("https://a.org/a)b"), "https://a.org/a%29b");
+    }
+}

@@ -1,0 +1,209 @@
+//! The rot report as one self-contained HTML page: inline CSS and SVG charts, no script,
+//! nothing fetched, readable when printed. Every echoed text is escaped.
+
+use std::io::{self, Write};
+
+use super::escape::html as h;
+use super::model::{Changes, Report};
+use super::svg;
+use super::{capitalize, counts, date, plural, since_words, state_words};
+
+const STYLE: &str = "
+:root { color-scheme: light; }
+body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto;
+       max-width: 60rem; padding: 0 1rem; color: #1b1b1b; }
+h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-top: 2rem;
+     border-bottom: 1px solid #ddd; padding-bottom: .2rem; } h3 { font-size: 1rem; }
+.sub { color: #555; margin-top: 0; }
+.cards { display: flex; flex-wrap: wrap; gap: .6rem; margin: 1rem 0; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: .5rem .8rem; min-width: 7rem; }
+.card b { display: block; font-size: 1.4rem; }
+.warn { background: #fdecea; border: 1px solid #c62828; padding: .5rem .8rem; border-radius: 6px; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: 14px; }
+th, td { text-align: left; vertical-align: top; padding: .3rem .45rem; border-bottom: 1px solid #eee; }
+th { background: #f6f6f6; } td.num { text-align: right; white-space: nowrap; }
+.url { word-break: break-all; font-family: ui-monospace, monospace; font-size: 13px; }
+.badge { display: inline-block; border-radius: 3px; padding: 0 .35rem; color: #fff;
+         font-size: 12px; white-space: nowrap; }
+svg text { font: 11px system-ui, sans-serif; fill: #333; } svg .ax { stroke: #999; }
+@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; }
+               tr, svg { break-inside: avoid; } a { color: inherit; } }
+";
+
+fn badge(status: &str) -> String {
+    let colour = svg::PALETTE
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or("#9e9e9e", |(_, c)| c);
+    format!(
+        r#"<span class="badge" style="background:{colour}">{}</span>"#,
+        h(&status.replace('_', " "))
+    )
+}
+
+fn link(url: &str) -> String {
+    format!(r#"<a class="url" href="{0}">{0}</a>"#, h(url))
+}
+
+pub(super) fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
+    let s = &r.summary;
+    writeln!(
+        out,
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>citekeep report: run {}</title>
+<style>{STYLE}</style></head><body>
+<h1>Citation rot report</h1>
+<p class="sub">Run {} ({}) at {}, {}. Made {}.</p>"#,
+        r.run.id,
+        r.run.id,
+        h(&r.run.command),
+        h(&r.run.started_at),
+        h(&since_words(r)),
+        h(&r.generated_at)
+    )?;
+    if r.run.network_down {
+        writeln!(
+            out,
+            r#"<p class="warn">Our own network was down in this run: no strikes were recorded.</p>"#
+        )?;
+    }
+    let cards = [
+        (s.links.to_string(), "links"),
+        (s.citations.to_string(), "citations"),
+        (s.files.to_string(), "files"),
+        (s.rotten.to_string(), "dead"),
+        (s.newly_rotten.to_string(), "newly rotten"),
+        (s.recovered.to_string(), "recovered"),
+        (s.newly_blocked.to_string(), "newly blocked"),
+        (s.newly_moved.to_string(), "newly moved"),
+        (s.drifted.to_string(), "drifted"),
+    ];
+    writeln!(out, r#"<div class="cards">"#)?;
+    for (n, label) in cards {
+        writeln!(out, r#"<div class="card"><b>{n}</b>{label}</div>"#)?;
+    }
+    writeln!(out, "</div>")?;
+    writeln!(
+        out,
+        "<p>By status: {}.<br>By verdict: {}.</p>",
+        h(&counts(&s.by_status)),
+        h(&counts(&s.by_verdict))
+    )?;
+
+    if !r.history.is_empty() {
+        writeln!(out, "<h2>Links by status over time</h2>")?;
+        writeln!(out, "{}", svg::history(&r.history))?;
+    }
+    if r.domains
+        .iter()
+        .any(|d| d.by_status.keys().any(|k| k != "alive"))
+    {
+        writeln!(out, "<h2>Rot by domain</h2>")?;
+        writeln!(out, "{}", svg::rot_by_domain(&r.domains, 15))?;
+    }
+
+    writeln!(out, "<h2>What changed {}</h2>", h(&since_words(r)))?;
+    if r.changes.is_empty() {
+        writeln!(out, "<p>Nothing.</p>")?;
+    }
+    for (name, list) in r.changes.groups().iter().filter(|g| !g.1.is_empty()) {
+        writeln!(out, "<h3>{} ({})</h3>", capitalize(name), list.len())?;
+        writeln!(
+            out,
+            "<table><tr><th>link</th><th>then</th><th>now</th><th>detail</th><th>cited at</th></tr>"
+        )?;
+        for ch in list.iter() {
+            let moved = Changes::moved_to(ch)
+                .map(|u| format!("<br>→ {}", link(u)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "<tr><td>{}{moved}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
+                link(&ch.url),
+                h(ch.verdict_before.as_deref().unwrap_or("new")),
+                badge(&ch.status),
+                h(&ch.verdict),
+                h(&ch.detail),
+                h(&ch.cited_at.join(", "))
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+
+    let to_fix: usize = r.files.iter().map(|f| f.problems.len()).sum();
+    writeln!(
+        out,
+        "<h2>To look at, by source file ({})</h2>",
+        plural(to_fix, "citation", "citations")
+    )?;
+    if to_fix == 0 {
+        writeln!(out, "<p>Nothing: every cited link answered.</p>")?;
+    }
+    for f in r.files.iter().filter(|f| !f.problems.is_empty()) {
+        writeln!(
+            out,
+            "<h3>{} <small>({} of {})</small></h3>",
+            h(&f.file),
+            f.problems.len(),
+            plural(f.citations, "citation", "citations")
+        )?;
+        writeln!(
+            out,
+            "<table><tr><th>line</th><th>link text and section</th><th>link</th><th>state</th><th>archived copy</th></tr>"
+        )?;
+        for p in &f.problems {
+            let section = p
+                .section
+                .as_ref()
+                .map(|s| format!("<br><small>§ {}</small>", h(s)))
+                .unwrap_or_default();
+            let moved = match &p.final_url {
+                Some(u) if p.status == "moved" => format!("<br>now at {}", link(u)),
+                _ => String::new(),
+            };
+            let copy = p.copy.as_ref().map_or_else(
+                || "none".to_string(),
+                |c| format!(r#"<a href="{}">{}</a>"#, h(&c.url), h(date(&c.captured_at))),
+            );
+            writeln!(
+                out,
+                r#"<tr><td class="num">{}:{}</td><td>{}{section}</td><td>{}{moved}</td><td>{} {}</td><td>{copy}</td></tr>"#,
+                p.line,
+                p.column,
+                h(&p.text),
+                link(&p.url),
+                badge(if p.verdict == "dead" {
+                    "gone"
+                } else {
+                    &p.status
+                }),
+                h(&state_words(p)),
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+
+    writeln!(out, "<h2>By domain</h2>")?;
+    writeln!(
+        out,
+        "<table><tr><th>domain</th><th>links</th><th>by status</th></tr>"
+    )?;
+    for d in &r.domains {
+        let badges: Vec<String> = d
+            .by_status
+            .iter()
+            .map(|(k, v)| format!("{} {v}", badge(k)))
+            .collect();
+        writeln!(
+            out,
+            r#"<tr><td>{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+            h(&d.domain),
+            d.links,
+            badges.join(" ")
+        )?;
+    }
+    writeln!(out, "</table>\n</body></html>")
+}

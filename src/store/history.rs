@@ -1,0 +1,242 @@
+//! Reading the history back for reports and `fix`: the runs, the current citations with
+//! their links, each link's state as of a run, the newest good snapshots, the scanned files.
+
+use std::collections::HashMap;
+
+use rusqlite::params;
+
+use super::{SNAPSHOT_COLUMNS, SnapshotRow, Store, snapshot_row};
+use crate::Error;
+
+/// One run of `check` or `run`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRow {
+    /// Its id.
+    pub id: i64,
+    /// `check` or `run`.
+    pub command: String,
+    /// Unix seconds when it began.
+    pub started_at: i64,
+    /// Unix seconds when it ended, if it did.
+    pub finished_at: Option<i64>,
+    /// Whether our own network was down (no strikes were recorded).
+    pub network_down: bool,
+    /// Its totals as JSON ([`crate::run::CheckSummary`]), if it ended.
+    pub summary: Option<String>,
+}
+
+/// A citation of the latest scan with its link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CitedRow {
+    /// The link's id.
+    pub link_id: i64,
+    /// The link's identity.
+    pub url: String,
+    /// The link's host.
+    pub host: String,
+    /// The source file.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column in characters.
+    pub column: u32,
+    /// Byte range of the destination in the file.
+    pub span: (usize, usize),
+    /// The link text.
+    pub text: String,
+    /// The syntax it was written in (`inline`, `reference`...).
+    pub kind: String,
+    /// The nearest heading's text and id.
+    pub section: Option<(String, String)>,
+    /// The destination as written.
+    pub written: String,
+    /// The link's current verdict.
+    pub verdict: String,
+    /// Failing checks in the current streak.
+    pub strikes: u32,
+    /// When the current failing streak began.
+    pub first_failing: Option<i64>,
+    /// When the link was first cited.
+    pub first_seen: i64,
+}
+
+/// A link's latest check up to some run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkAsOf {
+    /// The run of that check.
+    pub run: i64,
+    /// Unix seconds of the check.
+    pub checked_at: i64,
+    /// Its status.
+    pub status: String,
+    /// The last HTTP status.
+    pub http_status: Option<u16>,
+    /// Where redirects ended.
+    pub final_url: Option<String>,
+    /// What happened, in words.
+    pub detail: String,
+    /// The verdict after it (absent in histories from before verdicts were kept per check).
+    pub verdict: Option<String>,
+}
+
+/// A scanned file's size and SHA-256, as it was when its citations were recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileDigest {
+    /// The file's path as scanned.
+    pub path: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+}
+
+impl Store {
+    /// Every finished run, oldest first.
+    pub fn runs(&self) -> Result<Vec<RunRow>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, command, started_at, finished_at, network_down, summary FROM runs
+                 WHERE finished_at IS NOT NULL ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RunRow {
+                    id: r.get(0)?,
+                    command: r.get(1)?,
+                    started_at: r.get(2)?,
+                    finished_at: r.get(3)?,
+                    network_down: r.get(4)?,
+                    summary: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The citations of the latest scan with their links, in file and line order.
+    pub fn cited(&self) -> Result<Vec<CitedRow>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT l.id, l.url, l.host, c.file, c.line, c.col, c.span_start, c.span_end, c.text,
+                        c.kind, c.section_text, c.section_id, c.written, l.verdict, l.strikes,
+                        l.first_failing, l.first_seen
+                 FROM citations c JOIN links l ON l.id = c.link_id
+                 ORDER BY c.file, c.line, c.col, c.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let section_text: Option<String> = r.get(10)?;
+                let section_id: Option<String> = r.get(11)?;
+                Ok(CitedRow {
+                    link_id: r.get(0)?,
+                    url: r.get(1)?,
+                    host: r.get(2)?,
+                    file: r.get(3)?,
+                    line: r.get(4)?,
+                    column: r.get(5)?,
+                    span: (r.get::<_, i64>(6)? as usize, r.get::<_, i64>(7)? as usize),
+                    text: r.get(8)?,
+                    kind: r.get(9)?,
+                    section: section_text.map(|t| (t, section_id.unwrap_or_default())),
+                    written: r.get(12)?,
+                    verdict: r.get(13)?,
+                    strikes: r.get(14)?,
+                    first_failing: r.get(15)?,
+                    first_seen: r.get(16)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Each link's latest check in runs up to and including `run`, by link id.
+    pub fn as_of(&self, run: i64) -> Result<HashMap<i64, LinkAsOf>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT link_id, run_id, checked_at, status, http_status, final_url, detail, verdict
+                 FROM checks WHERE id IN (SELECT max(id) FROM checks WHERE run_id <= ?1
+                                          GROUP BY link_id)",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    LinkAsOf {
+                        run: r.get(1)?,
+                        checked_at: r.get(2)?,
+                        status: r.get(3)?,
+                        http_status: r.get(4)?,
+                        final_url: r.get(5)?,
+                        detail: r.get(6)?,
+                        verdict: r.get(7)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Each link's newest snapshot with a 2xx status (the copy to link instead), by link id.
+    pub fn newest_good_snapshots(&self) -> Result<HashMap<i64, SnapshotRow>, Error> {
+        self.last_snapshots("status BETWEEN 200 AND 299", "ASC")
+    }
+
+    /// Each link's first snapshot with a 2xx status (what was cited, before any drift).
+    pub fn first_good_snapshots(&self) -> Result<HashMap<i64, SnapshotRow>, Error> {
+        self.last_snapshots("status BETWEEN 200 AND 299", "DESC")
+    }
+
+    /// Each link's newest snapshot compared with its first text (for drift), by link id.
+    pub fn newest_compared_snapshots(&self) -> Result<HashMap<i64, SnapshotRow>, Error> {
+        self.last_snapshots("similarity IS NOT NULL", "ASC")
+    }
+
+    /// Per link, the last row matching `filter` in `order` of capture time.
+    fn last_snapshots(
+        &self,
+        filter: &str,
+        order: &str,
+    ) -> Result<HashMap<i64, SnapshotRow>, Error> {
+        let sql = format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE {filter}
+             ORDER BY captured_at {order}, id {order}"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], snapshot_row).map_err(|e| self.err(e))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let row = row.map_err(|e| self.err(e))?;
+            out.insert(row.link_id, row);
+        }
+        Ok(out)
+    }
+
+    /// The scanned files' digests, by path.
+    pub fn files(&self) -> Result<HashMap<String, FileDigest>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT path, size, sha256 FROM files")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(FileDigest {
+                    path: r.get(0)?,
+                    size: r.get::<_, i64>(1)? as u64,
+                    sha256: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let row = row.map_err(|e| self.err(e))?;
+            out.insert(row.path.clone(), row);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,545 @@
+//! `report`, the reports `run` writes, its exit codes, and `fix`, on a history of several
+//! nightly runs days apart (simulated with `CITEKEEP_NOW`) through the simulated web:
+//! links that die, recover, move, get blocked and drift.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+
+use crate::support::web::{Behave, SimWeb};
+use crate::support::{stderr, stdout};
+
+/// The fixture site: one Markdown page with every kind of citation, one HTML page.
+const SOURCES_MD: &str = "\
+---
+title: Sources
+---
+# Sources
+
+## Summits {#summits}
+
+The [Bletchley declaration](https://www.gov.uk/bletchley \"Declaration\") was signed.
+A [report that dies][r], cited twice: [the same report][r].
+See <https://news.example/story> and https://blog.example/post.
+![Chart of attendance](https://img.example/chart.png)
+
+[r]: https://www.gov.uk/report
+
+## Press {#press}
+
+[Reuters on the summit](https://www.reuters.com/a) and [again](https://www.reuters.com/b).
+[A page that moves](https://old.example/page), [an essay that drifts](https://drift.example/essay).
+[A flaky server](https://flaky.example/x) and [\\<script\\>alert(1)\\</script\\> \\*x\\*](https://evil.example/a?q=%3Cb%3E).
+";
+
+const PAGE_HTML: &str = "<!doctype html>
+<html><body><h1 id=\"top\">Background</h1>
+<p>The <a href=\"https://www.gov.uk/report\">same report, from HTML</a>.</p>
+</body></html>
+";
+
+/// Unix seconds of day `d` of the history, 03:00 UTC.
+fn day(d: i64) -> String {
+    (1_795_662_000 + d * 86_400).to_string()
+}
+
+/// What each URL does on day `d`.
+fn behave(d: i64, host: &str, path: &str) -> Behave {
+    let page = |title: &str, text: &str| Behave::html(title, text);
+    let essay = "Frontier models should be paused until they can be shown safe, the essay \
+                 argues, citing the summit declarations and the open letters of researchers.";
+    match (host, path) {
+        (_, p) if p.contains("citekeep-probe") => Behave::status(404, &[], "not found"),
+        ("www.gov.uk", "/bletchley") => page(
+            "The Bletchley Declaration",
+            "Countries agreed on the risks of frontier AI at Bletchley Park.",
+        ),
+        ("www.gov.uk", "/report") if d == 0 => page(
+            "Interim report on AI safety",
+            "The interim report on the safety of advanced AI, published for the summit.",
+        ),
+        ("www.gov.uk", "/report") => Behave::status(404, &[], "<title>Page not found</title>"),
+        ("news.example", "/story") if d == 1 => Behave::status(500, &[], "oops"),
+        ("news.example", "/story") => page("Story", "A story about the summit and its guests."),
+        ("blog.example", "/post") => page("Post", "A blog post that stays where it is."),
+        ("img.example", "/chart.png") => Behave::Raw(
+            200,
+            vec![("content-type", "image/png".into())],
+            b"\x89PNG\r\n\x1a\nchart".to_vec(),
+        ),
+        ("www.reuters.com", _) if d == 0 => page("Reuters", "An article about the summit."),
+        ("www.reuters.com", _) => Behave::status(
+            401,
+            &[("x-datadome", "protected")],
+            "Please enable JS and disable any ad blocker",
+        ),
+        ("old.example", "/page") if d >= 2 => {
+            Behave::Redirect(301, "https://new.example/page".into())
+        }
+        ("old.example", "/page") | ("new.example", "/page") => {
+            page("A page", "A page that will move to a new domain next week.")
+        }
+        ("drift.example", "/essay") if d >= 4 => page(
+            "Essay",
+            "This domain is for sale. Contact the broker for offers on this premium name.",
+        ),
+        ("drift.example", "/essay") => page("Essay", essay),
+        ("flaky.example", "/x") if (1..=2).contains(&d) => {
+            Behave::status(503, &[], "Service Unavailable")
+        }
+        ("flaky.example", "/x") => page("Flaky", "Up again, as usual after maintenance."),
+        ("evil.example", _) if d >= 4 => Behave::status(404, &[], "<script>alert(2)</script>"),
+        ("evil.example", _) => page("Evil", "<script>alert(2)</script>"),
+        _ => Behave::status(404, &[], "not found"),
+    }
+}
+
+fn config(dir: &Path, extra: &str) {
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[site]\nsources = [\"site\"]\nbase_url = \"https://pauseai.info\"\n\n\
+             [check]\ntimeout = 2\nconnect_timeout = 2\nretries = 0\nhost_interval = 10\n\
+             contact = \"mailto:test@example.org\"\n\n\
+             [report]\nfiles = [\"archive/reports/latest.html\", \"archive/reports/latest.json\"]\n\
+             replay_url = \"https://archive.example.org/web/{{timestamp}}/{{url}}\"\n{extra}\n"
+        ),
+    )
+    .unwrap();
+}
+
+fn citekeep(web: Option<&SimWeb>, dir: &Path, args: &[&str], now: Option<&str>) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir).args(args);
+    if let Some(web) = web {
+        for (k, v) in web.env() {
+            cmd.env(k, v);
+        }
+    }
+    match now {
+        Some(now) => cmd.env("CITEKEEP_NOW", now),
+        None => cmd.env_remove("CITEKEEP_NOW"),
+    };
+    cmd.env_remove("NO_COLOR");
+    cmd.output().unwrap()
+}
+
+/// The history: nightly `run --all` on days 0, 1, 2, 4 and 5, with each run's exit code.
+struct History {
+    dir: tempfile::TempDir,
+    codes: Vec<(i64, i32, String)>,
+}
+
+fn history() -> &'static History {
+    static HISTORY: OnceLock<History> = OnceLock::new();
+    HISTORY.get_or_init(|| {
+        let today = Arc::new(AtomicI64::new(0));
+        let seen_day = today.clone();
+        let web =
+            SimWeb::start(move |host, path, _| behave(seen_day.load(Ordering::SeqCst), host, path));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("site")).unwrap();
+        std::fs::write(dir.path().join("site/sources.md"), SOURCES_MD).unwrap();
+        std::fs::write(dir.path().join("site/page.html"), PAGE_HTML).unwrap();
+        config(dir.path(), "");
+        let mut codes = Vec::new();
+        for d in [0, 1, 2, 4, 5] {
+            today.store(d, Ordering::SeqCst);
+            let out = citekeep(Some(&web), dir.path(), &["run", "--all"], Some(&day(d)));
+            codes.push((
+                d,
+                out.status.code().unwrap_or(-1),
+                stdout(&out) + &stderr(&out),
+            ));
+        }
+        History { dir, codes }
+    })
+}
+
+/// A copy of the history's folder, for tests that change it.
+fn copy_of_history() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else if entry.file_name() != "citekeep.lock" {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let h = history();
+    let dir = tempfile::tempdir().unwrap();
+    copy(h.dir.path(), dir.path());
+    dir
+}
+
+fn report(format: &str, extra: &[&str]) -> String {
+    let mut args = vec!["report", "--format", format];
+    args.extend(extra);
+    let out = citekeep(None, history().dir.path(), &args, None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out)
+}
+
+/// Snapshot settings: the time a report was made (the one wall-clock time in it; the runs'
+/// times are simulated) redacted.
+fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(r#""generated_at": "[^"]+""#, r#""generated_at": "[made]""#);
+    s.add_filter(r"Made [0-9T:.Z-]+\.", "Made [made].");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+#[test]
+fn nightly_exit_codes_follow_fail_on() {
+    let h = history();
+    let codes: Vec<(i64, i32)> = h.codes.iter().map(|(d, c, _)| (*d, *c)).collect();
+    // Day 4: the report is dead (3 strikes over 3 days): rot, exit 1. Other days: nothing
+    // newly dead, exit 0 (fail_on = "new").
+    assert_eq!(
+        codes,
+        [(0, 0), (1, 0), (2, 0), (4, 1), (5, 0)],
+        "{:#?}",
+        h.codes
+    );
+    for (_, _, out) in &h.codes {
+        let lines: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with("citekeep run:"))
+            .collect();
+        assert_eq!(lines.len(), 1, "one summary line: {out}");
+    }
+    // The reports `[report] files` names were written by the last run.
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(h.dir.path().join("archive/reports/latest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["run"]["id"], 5);
+    let html = std::fs::read_to_string(h.dir.path().join("archive/reports/latest.html")).unwrap();
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+
+    // fail_on = "any": a dead link is still cited, so the next run exits 1; "never": 0.
+    for (fail_on, want) in [("any", 1), ("never", 0)] {
+        let dir = copy_of_history();
+        config(dir.path(), &format!("fail_on = \"{fail_on}\"\n"));
+        let web = SimWeb::start(|host, path, _| behave(6, host, path));
+        let out = citekeep(Some(&web), dir.path(), &["run"], Some(&day(6)));
+        assert_eq!(out.status.code(), Some(want), "{fail_on}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn report_json_says_what_changed() {
+    let json: Value = serde_json::from_str(&report("json", &[])).unwrap();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["run"]["id"], 5);
+    assert_eq!(json["compared_to"]["id"], 4);
+    let s = &json["summary"];
+    assert_eq!(s["links"], 11, "{s}");
+    assert_eq!(s["rotten"], 1, "{s}");
+    assert_eq!(s["by_status"]["blocked"], 2, "{s}");
+    let urls = |json: &Value, key: &str| -> Vec<String> {
+        json["changes"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["url"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Against run 4 (day 4): the evil page failed twice, nothing else changed.
+    assert_eq!(urls(&json, "newly_rotten"), Vec::<String>::new());
+    // Against run 1 (day 0, all alive): the report died, reuters put up a bot wall, the
+    // page moved.
+    let json: Value = serde_json::from_str(&report("json", &["--since", "1"])).unwrap();
+    assert_eq!(json["compared_to"]["id"], 1);
+    assert_eq!(urls(&json, "newly_rotten"), ["https://www.gov.uk/report"]);
+    assert_eq!(
+        urls(&json, "newly_blocked"),
+        ["https://www.reuters.com/a", "https://www.reuters.com/b"]
+    );
+    assert_eq!(urls(&json, "newly_moved"), ["https://old.example/page"]);
+    assert_eq!(urls(&json, "recovered"), Vec::<String>::new());
+    // Against run 2 (day 1): the flaky server and the story failed then, answer now; the
+    // page moved on day 2; reuters was blocked already.
+    let json: Value = serde_json::from_str(&report("json", &["--since", "2"])).unwrap();
+    assert_eq!(json["compared_to"]["id"], 2);
+    assert_eq!(urls(&json, "newly_rotten"), ["https://www.gov.uk/report"]);
+    assert_eq!(
+        urls(&json, "recovered"),
+        ["https://flaky.example/x", "https://news.example/story"]
+    );
+    assert_eq!(urls(&json, "newly_blocked"), Vec::<String>::new());
+    assert_eq!(urls(&json, "newly_moved"), ["https://old.example/page"]);
+    // By date: the last run on or before day 1's date is run 2.
+    let json: Value = serde_json::from_str(&report("json", &["--since", "2026-11-27"])).unwrap();
+    assert_eq!(json["compared_to"]["id"], 2);
+    // The dead report, cited three times, with its archived copy from day 0.
+    let problems: Vec<&Value> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["problems"].as_array().unwrap())
+        .filter(|p| p["url"] == "https://www.gov.uk/report")
+        .collect();
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+    for p in problems {
+        assert_eq!(p["verdict"], "dead");
+        assert_eq!(p["strikes"], 4);
+        assert_eq!(p["failing_since"], "2026-11-27T03:00:00Z");
+        assert_eq!(
+            p["copy"]["url"],
+            "https://archive.example.org/web/20261126030000/https://www.gov.uk/report"
+        );
+    }
+}
+
+#[test]
+fn report_formats_match_their_snapshots() {
+    let settings = snapshot_settings();
+    settings.bind(|| {
+        // The latest run against the one before, where little changed...
+        insta::assert_snapshot!("report_text", report("text", &[]));
+        // ...and against day 1, where everything did: each format.
+        let since = ["--since", "2"];
+        insta::assert_snapshot!("report_since_text", report("text", &since));
+        insta::assert_snapshot!("report_since_markdown", report("markdown", &since));
+        insta::assert_snapshot!("report_since_json", report("json", &since));
+        insta::assert_snapshot!("report_since_html", report("html", &since));
+        insta::assert_snapshot!("report_since_junit", report("junit", &since));
+    });
+}
+
+#[test]
+fn reports_escape_what_they_echo() {
+    // The link text is literally `<script>alert(1)</script> *x*`.
+    let html = report("html", &[]);
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; *x*"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+    let md = report("markdown", &[]);
+    assert!(!md.contains("<script>"), "{md}");
+    let junit = report("junit", &[]);
+    assert!(!junit.contains("<script>"), "{junit}");
+    // A strict XML parse: well-formed whatever was echoed.
+    let parsed = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(junit.as_bytes())?;
+            child.wait()
+        })
+        .unwrap();
+    assert!(parsed.success(), "JUnit XML is not well-formed:\n{junit}");
+}
+
+#[test]
+fn report_to_a_file_and_a_missing_store() {
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), "");
+    let out = citekeep(None, dir.path(), &["report"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no history yet"), "{}", stderr(&out));
+    // An empty store (created, no run finished) is a clear message too.
+    std::fs::create_dir_all(dir.path().join("archive")).unwrap();
+    rusqlite::Connection::open(dir.path().join("archive/citekeep.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE x (y)")
+        .unwrap();
+    let out = citekeep(None, dir.path(), &["report"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no finished run"), "{}", stderr(&out));
+
+    let target = dir.path().join("out/report.md");
+    let out = citekeep(
+        None,
+        history().dir.path(),
+        &["report", "--output", target.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = std::fs::read_to_string(&target).unwrap();
+    assert!(md.starts_with("## citekeep report: run 5"), "{md}");
+}
+
+/// Chromium renders the HTML report: a screenshot is written and the page shows the rows.
+#[test]
+fn html_report_renders_in_chromium() {
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("Chromium is installed (.ci/run installs Debian's chromium)");
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, report("html", &["--since", "2"])).unwrap();
+    let shot = screenshot_path();
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--hide-scrollbars",
+    ];
+    let url = format!("file://{}", page.display());
+    let out = std::process::Command::new(chromium)
+        .args(args)
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=1100,2600")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let png = std::fs::read(&shot)
+        .unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "{} bytes",
+        png.len()
+    );
+    // The DOM as Chromium parsed it holds the rows an editor needs.
+    let out = std::process::Command::new(chromium)
+        .args(args)
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile2").display()
+        ))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("<h3>site/sources.md"), "{dom}");
+    assert!(
+        dom.contains(r#"<td class="num">9:3</td><td>report that dies"#),
+        "{dom}"
+    );
+    assert!(dom.contains("reuters.com"), "{dom}");
+    assert_eq!(dom.matches("<svg").count(), 2, "two charts");
+    assert!(!dom.contains("<script"), "nothing echoed runs");
+}
+
+/// Where the screenshot goes: `target/report-screenshot.png`, kept for people to look at.
+fn screenshot_path() -> PathBuf {
+    crate::support::root().join("target/report-screenshot.png")
+}
+
+#[test]
+fn fix_points_dead_citations_at_their_copies() {
+    let dir = copy_of_history();
+    let md = dir.path().join("site/sources.md");
+    let html = dir.path().join("site/page.html");
+    // The diff, by default; nothing written.
+    let out = citekeep(None, dir.path(), &["fix"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let diff = stdout(&out);
+    let copy = "https://archive.example.org/web/20261126030000/https://www.gov.uk/report";
+    assert!(
+        diff.contains("--- a/site/page.html\n+++ b/site/page.html"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains(&format!("-[r]: https://www.gov.uk/report\n+[r]: {copy}")),
+        "{diff}"
+    );
+    assert_eq!(std::fs::read_to_string(&md).unwrap(), SOURCES_MD);
+
+    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2 files written (2 citations fixed)"),
+        "{}",
+        stdout(&out)
+    );
+    // Byte for byte the same outside the edited spans.
+    assert_eq!(
+        std::fs::read_to_string(&md).unwrap(),
+        SOURCES_MD.replace("[r]: https://www.gov.uk/report", &format!("[r]: {copy}"))
+    );
+    assert_eq!(
+        std::fs::read_to_string(&html).unwrap(),
+        PAGE_HTML.replace(
+            "<a href=\"https://www.gov.uk/report\">",
+            &format!(
+                "<a href=\"{copy}\" data-originalurl=\"https://www.gov.uk/report\" data-versiondate=\"2026-11-26\">"
+            )
+        )
+    );
+    // Now the files differ from the last scan: a second fix refuses them.
+    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("site/sources.md: changed since it was scanned"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn fix_moved_and_append_style() {
+    let dir = copy_of_history();
+    config(dir.path(), "\n[fix]\nstyle = \"append\"\n");
+    let md = dir.path().join("site/sources.md");
+    let out = citekeep(
+        None,
+        dir.path(),
+        &["fix", "--write", "--moved", "site/sources.md"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let copy = "https://archive.example.org/web/20261126030000/https://www.gov.uk/report";
+    assert_eq!(
+        std::fs::read_to_string(&md).unwrap(),
+        SOURCES_MD
+            .replace("[r]: https://www.gov.uk/report", &format!("[r]: {copy}"))
+            .replace("https://old.example/page", "https://new.example/page")
+    );
+    // page.html was not asked for.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("site/page.html")).unwrap(),
+        PAGE_HTML
+    );
+}
+
+#[test]
+fn fix_refuses_a_file_changed_since_the_scan() {
+    let dir = copy_of_history();
+    let md = dir.path().join("site/sources.md");
+    let edited = format!("An editor's new first line.\n{SOURCES_MD}");
+    std::fs::write(&md, &edited).unwrap();
+    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("site/sources.md: changed since it was scanned"),
+        "{err}"
+    );
+    // The editor's change is kept; the other file is still fixed.
+    assert_eq!(std::fs::read_to_string(&md).unwrap(), edited);
+    assert!(
+        std::fs::read_to_string(dir.path().join("site/page.html"))
+            .unwrap()
+            .contains("data-originalurl")
+    );
+}
