@@ -543,3 +543,134 @@ fn fix_refuses_a_file_changed_since_the_scan() {
             .contains("data-originalurl")
     );
 }
+
+/// Every kind of citation, dead after one failed check, fixed in both styles.
+#[test]
+fn fix_every_citation_kind() {
+    const MD: &str = "\
+# Kinds
+
+Inline [a](https://dead.example/inline) and titled [b](https://dead.example/titled \"T\").
+Angle [c](<https://dead.example/angle>), reference [d][ref], collapsed [ref][].
+Autolink <https://dead.example/auto>, bare https://dead.example/bare.
+![image](https://dead.example/image.png)
+A footnote.[^1]
+<a href=\"https://dead.example/html\">raw</a> <blockquote cite='https://dead.example/cite'>q</blockquote>
+
+[ref]: https://dead.example/ref
+[^1]: See https://dead.example/footnote for more.
+";
+    const HTML: &str = "<p><a href=\"https://dead.example/page?a=1&amp;b=2\">page</a></p>\n";
+    const TXT: &str = "https://dead.example/list\n";
+    let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let up = alive.clone();
+    let web = SimWeb::start(move |_, path, _| {
+        if up.load(Ordering::SeqCst) && !path.contains("citekeep-probe") {
+            Behave::html("Page", &format!("The page at {path}, as it was cited."))
+        } else {
+            Behave::status(404, &[], "not found")
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(dir.path().join("site/kinds.md"), MD).unwrap();
+    std::fs::write(dir.path().join("site/page.html"), HTML).unwrap();
+    std::fs::write(dir.path().join("site/list.txt"), TXT).unwrap();
+    config(dir.path(), "\n[verdict]\nstrikes = 1\ndays = 0\n");
+    let out = citekeep(Some(&web), dir.path(), &["run"], Some(&day(0)));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    alive.store(false, Ordering::SeqCst);
+    let out = citekeep(Some(&web), dir.path(), &["run", "--all"], Some(&day(1)));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "all newly dead: {}",
+        stderr(&out)
+    );
+
+    let c = |path: &str| {
+        format!("https://archive.example.org/web/20261126030000/https://dead.example/{path}")
+    };
+    let link = |path: &str| format!(" ([archived copy]({}))", c(path));
+    let original = |path: &str| format!("https://dead.example/{path}");
+    let read = |name: &str| std::fs::read_to_string(dir.path().join("site").join(name)).unwrap();
+
+    // Append: each URL stays, with a link to its copy after it; a definition and a URL list
+    // hold one URL, so they point to the copy; HTML gets Robust Links attributes.
+    let saved = copy_dir(dir.path());
+    config(
+        dir.path(),
+        "\n[verdict]\nstrikes = 1\ndays = 0\n[fix]\nstyle = \"append\"\n",
+    );
+    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let robust = |path: &str, quote: char| {
+        format!(
+            "{quote} data-versionurl=\"{}\" data-versiondate=\"2026-11-26\"",
+            c(path)
+        )
+    };
+    let expected = MD
+        .replace(
+            "(https://dead.example/inline)",
+            &format!("({}){}", original("inline"), link("inline")),
+        )
+        .replace("\"T\")", &format!("\"T\"){}", link("titled")))
+        .replace("angle>)", &format!("angle>){}", link("angle")))
+        .replace("auto>", &format!("auto>{}", link("auto")))
+        .replace("bare.", &format!("bare{}.", link("bare")))
+        .replace("image.png)", &format!("image.png){}", link("image.png")))
+        .replace("html\"", &format!("html{}", robust("html", '"')))
+        .replace("cite'", &format!("cite{}", robust("cite", '\'')))
+        .replace("]: https://dead.example/ref", &format!("]: {}", c("ref")))
+        .replace("footnote for", &format!("footnote{} for", link("footnote")));
+    assert_eq!(read("kinds.md"), expected);
+    assert_eq!(read("list.txt"), format!("{}\n", c("list")));
+    assert_eq!(
+        read("page.html"),
+        HTML.replace(
+            "b=2\"",
+            "b=2\" data-versionurl=\"https://archive.example.org/web/20261126030000/https://dead.example/page?a=1&amp;b=2\" data-versiondate=\"2026-11-26\""
+        )
+    );
+
+    // Replace: each URL becomes its copy's; a bare one becomes an autolink; HTML keeps the
+    // original in data-originalurl.
+    restore(&saved);
+    config(dir.path(), "\n[verdict]\nstrikes = 1\ndays = 0\n");
+    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let expected = "\
+# Kinds
+
+Inline [a](C/inline) and titled [b](C/titled \"T\").
+Angle [c](<C/angle>), reference [d][ref], collapsed [ref][].
+Autolink <C/auto>, bare <C/bare>.
+![image](C/image.png)
+A footnote.[^1]
+<a href=\"C/html\" data-originalurl=\"https://dead.example/html\" data-versiondate=\"2026-11-26\">raw</a> <blockquote cite='C/cite' data-originalurl=\"https://dead.example/cite\" data-versiondate=\"2026-11-26\">q</blockquote>
+
+[ref]: C/ref
+[^1]: See <C/footnote> for more.
+"
+    .replace("C/", &c(""));
+    assert_eq!(read("kinds.md"), expected);
+}
+
+/// The files of `dir`'s site folder, to restore later.
+fn copy_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    std::fs::read_dir(dir.join("site"))
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect()
+}
+
+fn restore(saved: &[(PathBuf, Vec<u8>)]) {
+    for (p, bytes) in saved {
+        std::fs::write(p, bytes).unwrap();
+    }
+}
