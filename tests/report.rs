@@ -674,3 +674,121 @@ fn restore(saved: &[(PathBuf, Vec<u8>)]) {
         std::fs::write(p, bytes).unwrap();
     }
 }
+
+/// Not a test of the project: the seed page of `../shared` (when present) as a new user
+/// would try it, nightly runs days apart through a simulated web where two cited pages
+/// vanish after the first night; then `report` and `fix`, printed for a person to read.
+/// Run with `cargo test --test tests trial_seed_page -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn trial_seed_page() {
+    let seed = crate::support::root().join("../shared/seeds/summit-nl.md");
+    let Ok(page) = std::fs::read_to_string(&seed) else {
+        eprintln!("no {}: nothing to try", seed.display());
+        return;
+    };
+    let today = Arc::new(AtomicI64::new(0));
+    let seen_day = today.clone();
+    let web = SimWeb::start(move |host, path, _| {
+        let d = seen_day.load(Ordering::SeqCst);
+        let html = |t: &str| {
+            Behave::html(
+                t,
+                &format!("The article {t} in full, as published on {host}."),
+            )
+        };
+        let probe = path.contains("citekeep-probe");
+        match host {
+            _ if probe => Behave::status(404, &[], "<title>Not found</title>"),
+            "www.gov.uk" if path.starts_with("/government/news/uk-and-republic-of-korea") => {
+                Behave::Redirect(
+                    301,
+                    format!(
+                        "https://webarchive.nationalarchives.gov.uk/ukgwa/20240601000000/https://www.gov.uk{path}"
+                    ),
+                )
+            }
+            // The Seoul statement is withdrawn after the first night.
+            "www.gov.uk" if path.contains("seoul-ministerial-statement") && d >= 1 => {
+                Behave::status(
+                    410,
+                    &[],
+                    "<title>This page has been withdrawn - GOV.UK</title>",
+                )
+            }
+            "www.gov.uk" | "webarchive.nationalarchives.gov.uk" => html("GOV.UK page"),
+            "www.bracknellnews.co.uk" if path != "/" => {
+                Behave::Redirect(301, "https://www.bracknellnews.co.uk/".into())
+            }
+            "www.bracknellnews.co.uk" => html("Bracknell News"),
+            "www.reuters.com" => Behave::status(401, &[("x-datadome", "protected")], "captcha"),
+            "www.politico.eu" => {
+                Behave::status(403, &[("cf-mitigated", "challenge")], "Just a moment...")
+            }
+            "www.commerce.gov" => Behave::status(
+                404,
+                &[],
+                "<title>Page Not Found | U.S. Department of Commerce</title>",
+            ),
+            // The post is deleted after the first night.
+            "x.com" if d >= 1 => Behave::status(404, &[], "<title>Page not found / X</title>"),
+            "x.com" => html("Yi Zeng on X"),
+            "www.aisi.gov.uk" if path.starts_with("/work/conference") => Behave::Redirect(
+                301,
+                "/events/conference-on-frontier-ai-safety-frameworks".into(),
+            ),
+            "www.aisi.gov.uk" if path == "/events/conference-on-frontier-ai-safety-frameworks" => {
+                html("AISI conference")
+            }
+            "legrandcontinent-eu.translate.goog" => Behave::status(503, &[], "Service Unavailable"),
+            "thezvi.substack.com" => html("The Paris AI Anti-Safety Summit"),
+            "aiforgood.itu.int" => Behave::Hang,
+            _ => Behave::status(404, &[], "<title>Not found</title>"),
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(dir.path().join("site/summit-nl.md"), &page).unwrap();
+    config(dir.path(), "");
+    let show = |what: &str, out: &Output| {
+        println!(
+            "$ {what}\n{}{}(exit {:?})\n",
+            stdout(out),
+            stderr(out),
+            out.status.code()
+        );
+    };
+    // Two nightly runs a day apart, then what an editor would read and do.
+    for d in [0, 1] {
+        today.store(d, Ordering::SeqCst);
+        show(
+            &format!("citekeep run   # day {d}"),
+            &citekeep(Some(&web), dir.path(), &["run"], Some(&day(d))),
+        );
+    }
+    show(
+        "citekeep report",
+        &citekeep(None, dir.path(), &["report"], Some(&day(1))),
+    );
+    show(
+        "citekeep fix",
+        &citekeep(None, dir.path(), &["fix"], Some(&day(1))),
+    );
+    // A week of nights: each page is rechecked on its day, the failures are confirmed, and
+    // fix has copies to point to.
+    for d in 3..=8 {
+        today.store(d, Ordering::SeqCst);
+        show(
+            &format!("citekeep run   # day {d}"),
+            &citekeep(Some(&web), dir.path(), &["run"], Some(&day(d))),
+        );
+    }
+    show(
+        "citekeep report",
+        &citekeep(None, dir.path(), &["report"], Some(&day(8))),
+    );
+    show(
+        "citekeep fix",
+        &citekeep(None, dir.path(), &["fix"], Some(&day(8))),
+    );
+}

@@ -155,7 +155,7 @@ pub(super) fn write(out: &mut impl Write, r: &Report, color: bool) -> io::Result
                 .as_ref()
                 .map(|s| format!(" in § {}", clean(s)))
                 .unwrap_or_default();
-            writeln!(out, "            {:?}{section}", clean(&p.text))?;
+            writeln!(out, "            “{}”{section}", clean(&p.text))?;
             writeln!(out, "            {}", clean(&p.url))?;
             if let (Some(u), "moved") = (&p.final_url, p.status.as_str()) {
                 writeln!(out, "            now at {}", clean(u))?;
@@ -193,4 +193,16 @@ pub(super) fn write(out: &mut impl Write, r: &Report, color: bool) -> io::Result
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_when_asked() {
+        assert_eq!(Paint(true).status("dead", "x"), "\x1b[31mx\x1b[0m");
+        assert_eq!(Paint(false).status("dead", "x"), "x");
+        assert_eq!(clean("a\x1b[2Jb\n"), "a [2Jb ");
+    }
 }
