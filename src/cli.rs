@@ -43,6 +43,17 @@ pub enum Command {
     Report(ReportArgs),
     /// Point dead citations at their archived copies (prints a diff; --write edits the files)
     Fix(FixArgs),
+    /// Browse the archive: sources, link timelines, search, rot, and replay of archived copies
+    Serve(ServeArgs),
+}
+
+/// `citekeep serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (a non-loopback address shares the archive with the
+    /// network)
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
 }
 
 /// `citekeep report`.

@@ -135,7 +135,10 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
             match good.get(&c.link_id) {
                 Some(s) => Target::Copy {
                     url: replay_url(&options.copy_url, &timestamp(s.captured_at), &s.url),
-                    date: crate::clock::format(s.captured_at)[..10].to_string(),
+                    date: crate::clock::format(s.captured_at)
+                        .chars()
+                        .take(10)
+                        .collect(),
                 },
                 None => {
                     plan.skipped.push(format!(

@@ -4,7 +4,8 @@
 //! The pipeline (see `DESIGN.md` in the project notes): [`source`] extracts links with their
 //! places, [`link`] judges them, [`scan`] drives extraction over many files and [`output`]
 //! prints it; [`check`] and [`run`] check the links and record them in the [`store`];
-//! [`archive`] snapshots them; [`report`] renders the history and [`fix`] repairs sources.
+//! [`archive`] snapshots them; [`report`] renders the history, [`fix`] repairs sources and
+//! [`serve`] lets people browse and replay the archive.
 
 pub mod archive;
 pub mod check;
@@ -19,6 +20,7 @@ pub mod output;
 pub mod report;
 pub mod run;
 pub mod scan;
+pub mod serve;
 pub mod source;
 pub mod store;
 

@@ -23,6 +23,7 @@ use citekeep::store::{FileDigest, Store};
 use citekeep::{Error, config, lock};
 use cli::{
     ArchiveArgs, CheckArgs, Cli, Command, ExportArgs, FixArgs, ReportArgs, RunArgs, ScanArgs,
+    ServeArgs,
 };
 
 fn main() -> std::process::ExitCode {
@@ -50,7 +51,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(_) => Some(lock::acquire(&archive, "run")?),
         Command::Archive(_) => Some(lock::acquire(&archive, "archive")?),
         Command::Export(_) => Some(lock::acquire(&archive, "export")?),
-        Command::Report(_) | Command::Fix(_) => None,
+        Command::Report(_) | Command::Fix(_) | Command::Serve(_) => None,
     };
     let quiet = cli.quiet;
     match cli.command {
@@ -61,6 +62,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(args) => export(&archive, args),
         Command::Report(args) => report_cmd(&loaded, &archive, args),
         Command::Fix(args) => fix(&loaded, &archive, args),
+        Command::Serve(args) => serve(&loaded, &archive, args),
     }
 }
 
@@ -223,6 +225,22 @@ fn report_cmd(loaded: &config::Loaded, archive: &Path, args: ReportArgs) -> Resu
             out.flush()?;
         }
     }
+    Ok(ExitCode::Ok)
+}
+
+/// `serve`: the archive browser, until interrupted.
+fn serve(loaded: &config::Loaded, archive: &Path, args: ServeArgs) -> Result<ExitCode> {
+    if !archive.join(citekeep::store::FILE_NAME).is_file() {
+        bail!(
+            "{}: no archive here yet (run `citekeep run` first, or pass --archive DIR)",
+            archive.display()
+        );
+    }
+    citekeep::serve::serve(citekeep::serve::Options {
+        archive: archive.to_path_buf(),
+        listen: args.listen,
+        drift: loaded.config.archive.drift,
+    })?;
     Ok(ExitCode::Ok)
 }
 

@@ -31,25 +31,26 @@ pub struct Exchange {
 impl Exchange {
     /// The body with its content encoding (gzip, deflate) undone, for reading text.
     pub fn decoded_body(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        let ok = match self
-            .encoding
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("gzip" | "x-gzip") => flate2::read::MultiGzDecoder::new(&self.body[..])
-                .take(64 << 20)
-                .read_to_end(&mut out)
-                .is_ok(),
-            Some("deflate") => flate2::read::ZlibDecoder::new(&self.body[..])
-                .take(64 << 20)
-                .read_to_end(&mut out)
-                .is_ok(),
-            _ => return self.body.clone(),
-        };
-        if ok { out } else { Vec::new() }
+        decode_body(self.encoding.as_deref(), &self.body)
     }
+}
+
+/// `body` with its content encoding (gzip, deflate; at most 64 MB out) undone; empty when
+/// it does not decode, the body itself for no or an unknown encoding.
+pub fn decode_body(encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let ok = match encoding.map(str::to_ascii_lowercase).as_deref() {
+        Some("gzip" | "x-gzip") => flate2::read::MultiGzDecoder::new(body)
+            .take(64 << 20)
+            .read_to_end(&mut out)
+            .is_ok(),
+        Some("deflate") => flate2::read::ZlibDecoder::new(body)
+            .take(64 << 20)
+            .read_to_end(&mut out)
+            .is_ok(),
+        _ => return body.to_vec(),
+    };
+    if ok { out } else { Vec::new() }
 }
 
 /// Fetches `url` and its redirects (at most `max_redirects`), one exchange per hop.

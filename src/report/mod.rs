@@ -8,7 +8,7 @@ mod html;
 mod junit;
 mod markdown;
 pub mod model;
-mod svg;
+pub mod svg;
 mod text;
 
 use std::io::{self, Write};

@@ -6,9 +6,11 @@
 //! rather than sqlx: writes come from one thread, a synchronous API keeps them simple and
 //! fast, and the bundled SQLite brings FTS5 for the archive browser's search.
 
+mod browse;
 mod history;
 mod schema;
 
+pub use browse::{CitationHit, PageHit, Place, SourceCitation};
 pub use history::{CitedRow, FileDigest, LinkAsOf, RunRow};
 
 use std::path::{Path, PathBuf};
@@ -142,24 +144,29 @@ const SNAPSHOT_COLUMNS: &str = "link_id, run_id, url, captured_at, filename, off
                                 similarity, warc_end";
 
 fn snapshot_row(r: &rusqlite::Row) -> rusqlite::Result<SnapshotRow> {
+    snapshot_row_at(r, 0)
+}
+
+/// A snapshot row whose [`SNAPSHOT_COLUMNS`] start at column `at`.
+fn snapshot_row_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<SnapshotRow> {
     Ok(SnapshotRow {
-        link_id: r.get(0)?,
-        run: r.get(1)?,
-        url: r.get(2)?,
-        captured_at: r.get(3)?,
-        filename: r.get(4)?,
-        offset: r.get::<_, i64>(5)? as u64,
-        length: r.get::<_, i64>(6)? as u64,
-        status: r.get(7)?,
-        mime: r.get(8)?,
-        payload_digest: r.get(9)?,
-        record_id: r.get(10)?,
-        revisit: r.get(11)?,
-        title: r.get(12)?,
-        text_hash: r.get(13)?,
-        main_text: r.get(14)?,
-        similarity: r.get(15)?,
-        warc_end: r.get::<_, i64>(16)? as u64,
+        link_id: r.get(at)?,
+        run: r.get(at + 1)?,
+        url: r.get(at + 2)?,
+        captured_at: r.get(at + 3)?,
+        filename: r.get(at + 4)?,
+        offset: r.get::<_, i64>(at + 5)? as u64,
+        length: r.get::<_, i64>(at + 6)? as u64,
+        status: r.get(at + 7)?,
+        mime: r.get(at + 8)?,
+        payload_digest: r.get(at + 9)?,
+        record_id: r.get(at + 10)?,
+        revisit: r.get(at + 11)?,
+        title: r.get(at + 12)?,
+        text_hash: r.get(at + 13)?,
+        main_text: r.get(at + 14)?,
+        similarity: r.get(at + 15)?,
+        warc_end: r.get::<_, i64>(at + 16)? as u64,
     })
 }
 
@@ -189,6 +196,20 @@ impl Store {
         )
         .map_err(|e| db(e, &path))?;
         schema::migrate(&conn).map_err(|e| db(e, &path))?;
+        Ok(Store { conn, path })
+    }
+
+    /// Opens an existing, migrated database for reading only (the archive browser reads
+    /// while a run writes).
+    pub fn open_read_only(dir: &Path) -> Result<Store, Error> {
+        let path = dir.join(FILE_NAME);
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| db(e, &path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| db(e, &path))?;
         Ok(Store { conn, path })
     }
 

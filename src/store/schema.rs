@@ -93,6 +93,18 @@ const MIGRATIONS: &[&str] = &[
          size INTEGER NOT NULL,
          sha256 TEXT NOT NULL
      );",
+    // 4: full-text search over the archived pages (the archive browser's search).
+    "CREATE VIRTUAL TABLE snapshots_fts USING fts5(
+         url, title, main_text, content = 'snapshots', content_rowid = 'id'
+     );
+     CREATE TRIGGER snapshots_fts_insert AFTER INSERT ON snapshots
+     WHEN new.revisit = 0 AND (new.title IS NOT NULL OR new.main_text IS NOT NULL) BEGIN
+         INSERT INTO snapshots_fts (rowid, url, title, main_text)
+         VALUES (new.id, new.url, new.title, new.main_text);
+     END;
+     INSERT INTO snapshots_fts (rowid, url, title, main_text)
+         SELECT id, url, title, main_text FROM snapshots
+         WHERE revisit = 0 AND (title IS NOT NULL OR main_text IS NOT NULL);",
 ];
 
 /// Brings the database up to the newest schema.

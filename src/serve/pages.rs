@@ -1,0 +1,498 @@
+//! The archive browser's pages, rendered on the server (no script): home, a source, a
+//! link's timeline, search, and the rot overview. Everything echoed is escaped.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::App;
+use crate::archive::cdxj::timestamp;
+use crate::clock;
+use crate::report::{self, svg::PALETTE};
+
+pub(crate) use crate::report::escape::html as h;
+
+/// A page in the browser's layout.
+pub(crate) struct Page {
+    /// The document title.
+    pub(crate) title: String,
+    /// The main content (HTML, already escaped where needed).
+    pub(crate) body: String,
+    /// Whether the content spans the window (replay) rather than a reading column.
+    pub(crate) full_width: bool,
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        Html(format!(
+            r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><link rel="stylesheet" href="/style.css"></head>
+<body class="{class}"><header class="top"><a class="home" href="/">citekeep archive</a>
+<form action="/search" role="search"><input type="search" name="q" placeholder="Search links, titles, archived text" aria-label="Search"> <button>Search</button></form>
+<a href="/rot">Rot overview</a></header>
+<main>{body}</main></body></html>"#,
+            title = h(&self.title),
+            class = if self.full_width { "wide" } else { "column" },
+            body = self.body,
+        ))
+        .into_response()
+    }
+}
+
+/// An error page with its status.
+pub(crate) fn error(status: StatusCode, title: &str, text: &str) -> (StatusCode, Page) {
+    (
+        status,
+        Page {
+            title: title.to_string(),
+            body: format!("<h1>{}</h1><p>{}</p>", h(title), h(text)),
+            full_width: false,
+        },
+    )
+}
+
+/// A coloured status badge.
+pub(crate) fn badge(status: &str) -> String {
+    let colour = PALETTE
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or("#9e9e9e", |(_, c)| c);
+    format!(
+        r#"<span class="badge" style="background:{colour}">{}</span>"#,
+        h(&status.replace('_', " "))
+    )
+}
+
+fn badges(counts: &BTreeMap<String, usize>) -> String {
+    counts
+        .iter()
+        .map(|(k, v)| format!("{} {v}", badge(k)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The date (YYYY-MM-DD) of Unix seconds.
+fn day(secs: i64) -> String {
+    clock::format(secs).chars().take(10).collect()
+}
+
+/// A replay address of `url` captured at `secs`.
+fn replay(url: &str, secs: i64) -> String {
+    format!("/web/{}/{}", timestamp(secs), url)
+}
+
+fn failed(e: crate::Error) -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The history could not be read",
+        &e.to_string(),
+    )
+    .into_response()
+}
+
+const STYLE: &str = "
+body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0; color: #1b1b1b; }
+header.top { display: flex; gap: 1rem; align-items: center; padding: .5rem 1rem;
+             background: #1f3a5f; color: #fff; flex-wrap: wrap; }
+header.top a { color: #fff; } header.top .home { font-weight: 600; text-decoration: none; }
+header.top form { flex: 1; display: flex; gap: .3rem; max-width: 36rem; }
+header.top input { flex: 1; padding: .25rem .4rem; }
+body.column main { max-width: 62rem; margin: 1rem auto; padding: 0 1rem; }
+body.wide main { display: flex; flex-direction: column; height: calc(100vh - 2.6rem); }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 1.6rem; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; margin: .4rem 0 1rem; }
+th, td { text-align: left; vertical-align: top; padding: .3rem .45rem; border-bottom: 1px solid #eee; }
+th { background: #f6f6f6; } td.num { text-align: right; white-space: nowrap; }
+.url { word-break: break-all; font-family: ui-monospace, monospace; font-size: 13px; }
+.badge { display: inline-block; border-radius: 3px; padding: 0 .35rem; color: #fff;
+         font-size: 12px; white-space: nowrap; }
+.muted { color: #666; } mark { background: #ffe58a; }
+.banner { background: #fff8e1; border-bottom: 2px solid #f0c36d; padding: .3rem 1rem; font-size: 14px; }
+.banner p { margin: .2rem 0; } .banner .captures { max-height: 3.2em; overflow: auto; }
+iframe.replay { flex: 1; border: 0; width: 100%; }
+del { background: #fdecea; } ins { background: #e6f4ea; text-decoration: none; }
+.diff { white-space: pre-wrap; border: 1px solid #ddd; padding: .6rem; max-height: 30rem; overflow: auto; }
+";
+
+/// `/style.css`.
+pub(crate) async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
+/// `/`: the sources with counts by status, the last run, the search box.
+pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
+    let captures = app.index.get().len();
+    let data = app.db.with(|s| Ok((s.sources()?, s.runs()?.pop()))).await;
+    let (sources, last) = match data {
+        Ok(d) => d,
+        Err(e) => return failed(e),
+    };
+    let mut body = String::from("<h1>Citations and their archived copies</h1>");
+    match &last {
+        Some(r) => body.push_str(&format!(
+            "<p>Last run: {} {} at {}{}. The archive holds {captures} captures.</p>",
+            h(&r.command),
+            r.id,
+            h(&clock::format(r.started_at)),
+            if r.network_down {
+                " (our network was down: no strikes recorded)"
+            } else {
+                ""
+            }
+        )),
+        None => body.push_str("<p>No run yet: run <code>citekeep run</code> first.</p>"),
+    }
+    body.push_str(
+        r#"<form action="/search" role="search"><input type="search" name="q" size="40" aria-label="Search the archive" placeholder="Search links, titles, archived text"> <button>Search</button></form>"#,
+    );
+    let mut total: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, counts) in &sources {
+        for (k, v) in counts {
+            *total.entry(k.clone()).or_default() += v;
+        }
+    }
+    body.push_str(&format!(
+        "<h2>Sources ({})</h2><p>Citations by status: {} · <a href=\"/rot\">rot overview</a></p>",
+        sources.len(),
+        badges(&total)
+    ));
+    body.push_str("<table><tr><th>source</th><th>citations</th><th>by status</th></tr>");
+    for (file, counts) in &sources {
+        body.push_str(&format!(
+            r#"<tr><td><a href="/source?file={}">{}</a></td><td class="num">{}</td><td>{}</td></tr>"#,
+            h(&urlencode(file)),
+            h(file),
+            counts.values().sum::<usize>(),
+            badges(counts)
+        ));
+    }
+    body.push_str("</table>");
+    Page {
+        title: "citekeep archive".to_string(),
+        body,
+        full_width: false,
+    }
+    .into_response()
+}
+
+fn urlencode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// The query of `/source`.
+#[derive(Deserialize)]
+pub(crate) struct SourceQuery {
+    file: String,
+}
+
+/// `/source?file=...`: a source's citations in order.
+pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQuery>) -> Response {
+    let file = q.file.clone();
+    let rows = match app.db.with(move |s| s.citations_in(&file)).await {
+        Ok(r) => r,
+        Err(e) => return failed(e),
+    };
+    if rows.is_empty() {
+        return error(
+            StatusCode::NOT_FOUND,
+            "No such source",
+            &format!("The last scan found no citations in {}.", q.file),
+        )
+        .into_response();
+    }
+    let mut body = format!("<h1>{}</h1><p>{} citations.</p>", h(&q.file), rows.len());
+    let mut section: Option<&str> = None;
+    let mut open = false;
+    for c in &rows {
+        if !open || c.section.as_deref() != section {
+            if open {
+                body.push_str("</table>");
+            }
+            section = c.section.as_deref();
+            body.push_str(&format!(
+                "<h2>{}</h2><table><tr><th>line</th><th>link text</th><th>link</th><th>status</th><th>archived copies</th></tr>",
+                h(section.unwrap_or("(before the first heading)"))
+            ));
+            open = true;
+        }
+        let copies = match &c.copy {
+            Some((url, at)) => format!(
+                r#"<a href="{}">{}</a> <span class="muted">({} captures)</span>"#,
+                h(&replay(url, *at)),
+                h(&day(*at)),
+                c.captures
+            ),
+            None => "none".to_string(),
+        };
+        body.push_str(&format!(
+            r#"<tr><td class="num">{}:{}</td><td>{}</td><td><a class="url" href="/link/{}">{}</a></td><td>{} {}</td><td>{copies}</td></tr>"#,
+            c.line,
+            c.column,
+            h(&c.text),
+            c.link_id,
+            h(&c.url),
+            badge(c.status.as_deref().unwrap_or("not_checked")),
+            h(&c.verdict),
+        ));
+    }
+    body.push_str("</table>");
+    Page {
+        title: q.file,
+        body,
+        full_width: false,
+    }
+    .into_response()
+}
+
+/// `/link/{id}`: a link's timeline of checks and snapshots, with a text diff when its page
+/// drifted.
+pub(crate) async fn link(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Response {
+    let data = app
+        .db
+        .with(move |s| {
+            let Some(link) = s.link_by_id(id)? else {
+                return Ok(None);
+            };
+            let places = s.places_of(id)?;
+            let checks = s.checks_of(id)?;
+            let snaps = s.snapshots_of(id)?;
+            // The first and the newest distinct texts, for the diff.
+            let texts: Vec<(i64, i64)> = snaps
+                .iter()
+                .filter(|(_, r)| r.text_hash.is_some() && !r.revisit)
+                .map(|(sid, r)| (*sid, r.captured_at))
+                .collect();
+            let diff = match (texts.first(), texts.last()) {
+                (Some(a), Some(b)) if a.0 != b.0 => {
+                    match (s.snapshot_text(a.0)?, s.snapshot_text(b.0)?) {
+                        (Some(ta), Some(tb)) if ta != tb => Some((a.1, ta, b.1, tb)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            Ok(Some((link, places, checks, snaps, diff)))
+        })
+        .await;
+    let (link, places, checks, snaps, diff) = match data {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            return error(StatusCode::NOT_FOUND, "No such link", &id.to_string()).into_response();
+        }
+        Err(e) => return failed(e),
+    };
+    let mut body = format!(
+        r#"<h1 class="url">{}</h1><p>{} {} · first cited {}{}</p>"#,
+        h(&link.url),
+        badge(link.last_status.as_deref().unwrap_or("not_checked")),
+        h(&link.verdict),
+        h(&day(link.first_seen)),
+        link.first_failing
+            .map(|t| format!(
+                " · failing since {} ({} failed checks)",
+                h(&day(t)),
+                link.strikes
+            ))
+            .unwrap_or_default()
+    );
+    body.push_str("<h2>Cited in</h2><ul>");
+    for p in &places {
+        body.push_str(&format!(
+            r#"<li><a href="/source?file={}">{}</a>:{}:{} “{}”</li>"#,
+            h(&urlencode(&p.file)),
+            h(&p.file),
+            p.line,
+            p.column,
+            h(&p.text)
+        ));
+    }
+    body.push_str("</ul><h2>Timeline</h2>");
+    // Checks and snapshots merged by time, newest first.
+    let mut events: Vec<(i64, u8, String)> = Vec::new();
+    for c in &checks {
+        events.push((
+            c.checked_at,
+            0,
+            format!(
+                "<td>check</td><td>{} {}</td><td>{}</td>",
+                badge(&c.status),
+                h(&c.verdict),
+                h(&c.detail)
+            ),
+        ));
+    }
+    for (_, s) in &snaps {
+        let what = if s.revisit { "unchanged" } else { "captured" };
+        let similarity = s
+            .similarity
+            .map(|v| format!(" · {:.0}% of the first text remains", v * 100.0))
+            .unwrap_or_default();
+        events.push((
+            s.captured_at,
+            1,
+            format!(
+                r#"<td>snapshot</td><td>{what} ({} {})</td><td><a href="{}">{}</a>{}{similarity}</td>"#,
+                s.status,
+                h(&s.mime),
+                h(&replay(&s.url, s.captured_at)),
+                h(s.title.as_deref().unwrap_or(&s.url)),
+                if s.url == link.url {
+                    String::new()
+                } else {
+                    format!(r#" <span class="muted url">{}</span>"#, h(&s.url))
+                }
+            ),
+        ));
+    }
+    events.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    body.push_str("<table><tr><th>time</th><th>event</th><th>result</th><th>detail</th></tr>");
+    for (t, _, row) in &events {
+        body.push_str(&format!(
+            "<tr><td class=\"num\">{}</td>{row}</tr>",
+            h(&clock::format(*t))
+        ));
+    }
+    body.push_str("</table>");
+    if let Some((ta, a, tb, b)) = diff {
+        body.push_str(&format!(
+            "<h2>How the text changed</h2><p>From the first capture ({}) to the newest ({}): \
+             <del>removed</del>, <ins>added</ins>.</p><div class=\"diff\">{}</div>",
+            h(&day(ta)),
+            h(&day(tb)),
+            word_diff(&a, &b)
+        ));
+    }
+    Page {
+        title: link.url.clone(),
+        body,
+        full_width: false,
+    }
+    .into_response()
+}
+
+/// A word-level diff of two texts as HTML (`<del>`, `<ins>`), escaped.
+fn word_diff(a: &str, b: &str) -> String {
+    let limit = |s: &str| -> String { s.chars().take(20_000).collect() };
+    let (a, b) = (limit(a), limit(b));
+    let diff = similar::TextDiff::from_words(&a, &b);
+    let mut out = String::new();
+    for change in diff.iter_all_changes() {
+        let text = h(change.value());
+        match change.tag() {
+            similar::ChangeTag::Equal => out.push_str(&text),
+            similar::ChangeTag::Delete => out.push_str(&format!("<del>{text}</del>")),
+            similar::ChangeTag::Insert => out.push_str(&format!("<ins>{text}</ins>")),
+        }
+    }
+    out
+}
+
+/// The query of `/search`.
+#[derive(Deserialize)]
+pub(crate) struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `/search?q=...`: cited links by URL and link text, archived pages by URL, title and text.
+pub(crate) async fn search(State(app): State<Arc<App>>, Query(q): Query<SearchQuery>) -> Response {
+    let query = q.q.trim().to_string();
+    let moved = query.clone();
+    let hits = app
+        .db
+        .with(move |s| Ok((s.search_citations(&moved, 50)?, s.search_pages(&moved, 50)?)))
+        .await;
+    let (cited, pages) = match hits {
+        Ok(h) => h,
+        Err(e) => return failed(e),
+    };
+    let mut body = format!(
+        r#"<h1>Search</h1><form action="/search" role="search"><input type="search" name="q" size="40" value="{}" aria-label="Search the archive"> <button>Search</button></form>"#,
+        h(&query)
+    );
+    if !query.is_empty() {
+        body.push_str(&format!("<h2>Cited links ({})</h2>", cited.len()));
+        if cited.is_empty() {
+            body.push_str("<p>None.</p>");
+        } else {
+            body.push_str(
+                "<table><tr><th>link</th><th>link text</th><th>cited in</th><th>status</th></tr>",
+            );
+            for c in &cited {
+                body.push_str(&format!(
+                    r#"<tr><td><a class="url" href="/link/{}">{}</a></td><td>{}</td><td>{}:{}</td><td>{}</td></tr>"#,
+                    c.link_id,
+                    h(&c.url),
+                    h(&c.place.text),
+                    h(&c.place.file),
+                    c.place.line,
+                    badge(c.status.as_deref().unwrap_or("not_checked"))
+                ));
+            }
+            body.push_str("</table>");
+        }
+        body.push_str(&format!("<h2>Archived pages ({})</h2>", pages.len()));
+        if pages.is_empty() {
+            body.push_str("<p>None.</p>");
+        }
+        for p in &pages {
+            let snippet = h(&p.snippet)
+                .replace('\u{1}', "<mark>")
+                .replace('\u{2}', "</mark>");
+            body.push_str(&format!(
+                r#"<p class="hit"><a href="{}">{}</a> <span class="muted">{} · captured {}</span><br>{snippet}</p>"#,
+                h(&replay(&p.url, p.captured_at)),
+                h(p.title.as_deref().unwrap_or(&p.url)),
+                h(&p.url),
+                h(&day(p.captured_at)),
+            ));
+        }
+    }
+    Page {
+        title: format!("Search: {query}"),
+        body,
+        full_width: false,
+    }
+    .into_response()
+}
+
+/// `/rot`: the rot report of the latest run, live, its copies linked into this browser.
+pub(crate) async fn rot(State(app): State<Arc<App>>) -> Response {
+    let drift = app.drift;
+    let built = app
+        .db
+        .with(move |s| {
+            report::build(
+                s,
+                &report::Options {
+                    since: report::Since::Previous,
+                    replay_url: "/web/{timestamp}/{url}".to_string(),
+                    drift,
+                },
+            )
+        })
+        .await;
+    match built {
+        Ok(r) => {
+            let mut out = Vec::new();
+            match report::write(&mut out, &r, report::Format::Html, false) {
+                Ok(()) => Html(out).into_response(),
+                Err(e) => failed(crate::Error::Store(e.to_string())),
+            }
+        }
+        Err(e) => error(StatusCode::NOT_FOUND, "No report yet", &e.to_string()).into_response(),
+    }
+}

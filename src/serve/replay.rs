@@ -1,0 +1,490 @@
+//! Replay, in the Wayback Machine's URL scheme, with Memento (RFC 7089):
+//!
+//! - `/web/<timestamp>/<url>`: the banner page (UI) framing the archived copy; a partial or
+//!   inexact timestamp redirects to the nearest capture;
+//! - `/web/<timestamp>if_/<url>`: the copy rewritten for the frame (links and requisites into
+//!   the archive, scripts removed), under a sandbox policy;
+//! - `/web/<timestamp>id_/<url>`: the original bytes and headers, under a sandbox policy;
+//! - `/web/<url>`: the TimeGate (`Accept-Datetime`, 302 to the nearest memento);
+//! - `/timemap/link/<url>`: the TimeMap.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use super::App;
+use super::index::{Capture, nearest, parse_timestamp};
+use super::memento::{Urls, http_date, parse_http_date};
+use super::pages::{self, Page, h};
+use super::rewrite;
+use crate::archive::capture::decode_body;
+use crate::archive::warc;
+use crate::link::link_key;
+
+/// The policy of every archived response: an opaque origin (no access to the UI's cookies,
+/// storage or DOM), no script, nothing loaded from outside the archive.
+const SANDBOX: &str = "sandbox allow-popups allow-popups-to-escape-sandbox \
+    allow-top-navigation-by-user-activation; default-src 'self' data: blob:; \
+    script-src 'none'; object-src 'none'; form-action 'none'";
+
+/// The sandbox of the frame the banner page shows the copy in.
+const FRAME_SANDBOX: &str =
+    "allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation";
+
+/// What a `/web/` path asks for.
+#[derive(Debug, PartialEq, Eq)]
+struct Request {
+    /// The timestamp as written (1 to 14 digits), or none for the TimeGate.
+    timestamp: Option<String>,
+    /// The modifier: "", "if_", "id_" (others are read as "if_").
+    modifier: String,
+    /// The original URL.
+    url: String,
+}
+
+/// Splits what follows `/web/` (path and query).
+fn parse(rest: &str) -> Option<Request> {
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let (timestamp, modifier, url) = if (1..=14).contains(&digits) {
+        let after = &rest[digits..];
+        let (modifier, url) = match after.split_once('/') {
+            Some((m, url)) if m.is_empty() || is_modifier(m) => (m, url),
+            _ => return None,
+        };
+        (Some(rest[..digits].to_string()), modifier.to_string(), url)
+    } else {
+        (None, String::new(), rest)
+    };
+    let url = original_url(url)?;
+    Some(Request {
+        timestamp,
+        modifier,
+        url,
+    })
+}
+
+fn is_modifier(m: &str) -> bool {
+    m.len() == 3 && m.ends_with('_') && m[..2].bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// The original URL from a replay path: `https:/x` (a collapsed slash) repaired, a missing
+/// scheme taken as http.
+fn original_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    if url.is_empty() || url.contains(['\r', '\n']) {
+        return None;
+    }
+    for scheme in ["https:", "http:"] {
+        if let Some(rest) = url.strip_prefix(scheme) {
+            let rest = rest.trim_start_matches('/');
+            return Some(format!("{scheme}//{rest}"));
+        }
+    }
+    if url.contains("://") {
+        return None; // another scheme: never archived
+    }
+    Some(format!("http://{url}"))
+}
+
+/// `http://host:port` as the browser named this server (for absolute Memento links).
+fn base(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+fn redirect(location: &str, extra: &[(HeaderName, String)]) -> Response {
+    let mut r = (StatusCode::FOUND, ()).into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    for (k, v) in extra {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            r.headers_mut().insert(k.clone(), v);
+        }
+    }
+    r
+}
+
+/// `/web/...`.
+pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
+    let raw = uri.path_and_query().map_or("", |p| p.as_str());
+    let Some(req) = raw.strip_prefix("/web/").and_then(parse) else {
+        return pages::error(
+            StatusCode::BAD_REQUEST,
+            "Not a replay address",
+            "Replay addresses look like /web/20261126030000/https://example.org/page.",
+        )
+        .into_response();
+    };
+    let base = base(&headers);
+    let index = app.index.get();
+    let urls = Urls {
+        base: &base,
+        original: &req.url,
+    };
+    let captures = index.captures(&req.url);
+    if captures.is_empty() {
+        return not_archived(&req.url);
+    }
+    let Some(ts) = &req.timestamp else {
+        return timegate(&headers, &urls, captures);
+    };
+    let Some(time) = parse_timestamp(ts) else {
+        return pages::error(StatusCode::BAD_REQUEST, "Bad timestamp", ts).into_response();
+    };
+    let Some(capture) = index.nearest(&req.url, time) else {
+        return not_archived(&req.url);
+    };
+    if &capture.timestamp != ts {
+        return redirect(
+            &format!("/web/{}{}/{}", capture.timestamp, req.modifier, req.url),
+            &[],
+        );
+    }
+    let memento = [
+        (
+            HeaderName::from_static("memento-datetime"),
+            http_date(capture.time),
+        ),
+        (header::LINK, urls.link_header()),
+    ];
+    let Some(payload) = index.payload_of(capture) else {
+        return pages::error(
+            StatusCode::NOT_FOUND,
+            "Capture missing",
+            "This revisit refers to a capture the index does not list.",
+        )
+        .into_response();
+    };
+    let path = app.archive.join("warc").join(&payload.filename);
+    let offset = payload.offset;
+    let record = tokio::task::spawn_blocking(move || warc::read_at(&path, offset)).await;
+    let archived = match record {
+        Ok(Ok(record)) => match Archived::from_block(&record.block) {
+            Some(a) => a,
+            None => {
+                return pages::error(StatusCode::BAD_GATEWAY, "Unreadable capture", "")
+                    .into_response();
+            }
+        },
+        _ => {
+            return pages::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Unreadable capture",
+                "The WARC record could not be read.",
+            )
+            .into_response();
+        }
+    };
+    // A captured redirect replays as a redirect into the archive.
+    let location = archived.header("location").and_then(|l| {
+        let base = url::Url::parse(&capture.url).ok()?;
+        base.join(l).ok().map(|u| u.to_string())
+    });
+    if let Some(location) = location.filter(|_| (300..400).contains(&archived.status)) {
+        return redirect(
+            &format!("/web/{}{}/{location}", capture.timestamp, req.modifier),
+            &memento,
+        );
+    }
+    match req.modifier.as_str() {
+        "" => {
+            let key = link_key(&req.url);
+            let state = app
+                .db
+                .with(move |s| s.link_state(&key))
+                .await
+                .ok()
+                .flatten();
+            let mut r = banner(capture, captures, state.as_ref()).into_response();
+            add(&mut r, &memento);
+            r
+        }
+        "id_" => archived.raw(&memento),
+        _ => archived.rewritten(capture, &memento),
+    }
+}
+
+/// The TimeGate: the memento nearest `Accept-Datetime`, or the newest.
+fn timegate(headers: &HeaderMap, urls: &Urls, captures: &[Capture]) -> Response {
+    let chosen = match headers.get("accept-datetime") {
+        None => captures.last(),
+        Some(v) => {
+            let Some(t) = v.to_str().ok().and_then(parse_http_date) else {
+                let mut r = pages::error(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Accept-Datetime",
+                    "Accept-Datetime must be an HTTP date, such as Thu, 26 Nov 2026 03:00:00 GMT.",
+                )
+                .into_response();
+                r.headers_mut()
+                    .insert(header::VARY, HeaderValue::from_static("accept-datetime"));
+                return r;
+            };
+            nearest(captures, t)
+        }
+    };
+    let Some(c) = chosen else {
+        return not_archived(urls.original);
+    };
+    let link = format!(
+        "<{}>; rel=\"original\", <{}>; rel=\"timemap\"; type=\"application/link-format\"",
+        urls.original.replace('>', "%3E"),
+        urls.timemap()
+    );
+    redirect(
+        &urls.memento(&c.timestamp),
+        &[
+            (header::VARY, "accept-datetime".to_string()),
+            (header::LINK, link),
+        ],
+    )
+}
+
+/// `/timemap/link/<url>`.
+pub(crate) async fn timemap(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
+    let raw = uri.path_and_query().map_or("", |p| p.as_str());
+    let Some(url) = raw.strip_prefix("/timemap/link/").and_then(original_url) else {
+        return pages::error(StatusCode::BAD_REQUEST, "No URL", "").into_response();
+    };
+    let index = app.index.get();
+    let captures: Vec<&Capture> = index.captures(&url).iter().collect();
+    if captures.is_empty() {
+        return not_archived(&url);
+    }
+    let base = base(&headers);
+    let urls = Urls {
+        base: &base,
+        original: &url,
+    };
+    (
+        [(header::CONTENT_TYPE, "application/link-format")],
+        urls.timemap_body(&captures),
+    )
+        .into_response()
+}
+
+fn not_archived(url: &str) -> Response {
+    pages::error(
+        StatusCode::NOT_FOUND,
+        "Not in the archive",
+        &format!("The archive holds no capture of {url}. Replay never fetches from the live web."),
+    )
+    .into_response()
+}
+
+fn add(r: &mut Response, headers: &[(HeaderName, String)]) {
+    for (k, v) in headers {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            r.headers_mut().insert(k.clone(), v);
+        }
+    }
+}
+
+/// An archived HTTP response: status, headers and body as sent.
+struct Archived {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// Archived headers never replayed: hop-by-hop ones, and those that would act on the
+/// archive browser's origin (cookies, HSTS, site data) or clash with ours.
+const DROPPED: &[&str] = &[
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "content-length",
+    "set-cookie",
+    "set-cookie2",
+    "strict-transport-security",
+    "public-key-pins",
+    "clear-site-data",
+    "refresh",
+    "content-security-policy",
+    "content-security-policy-report-only",
+    "x-frame-options",
+    "alt-svc",
+    "location",
+    "link",
+    "memento-datetime",
+    "vary",
+];
+
+impl Archived {
+    /// Splits a response record's block into status, headers and body.
+    fn from_block(block: &[u8]) -> Option<Archived> {
+        let end = memchr::memmem::find(block, b"\r\n\r\n")?;
+        let head = std::str::from_utf8(&block[..end]).ok()?;
+        let mut lines = head.split("\r\n");
+        let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Some(Archived {
+            status,
+            headers,
+            body: block[end + 4..].to_vec(),
+        })
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn kept_headers(&self) -> impl Iterator<Item = &(String, String)> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| !DROPPED.contains(&k.as_str()))
+    }
+
+    /// The original bytes and headers (content encoding and all), sandboxed.
+    fn raw(self, memento: &[(HeaderName, String)]) -> Response {
+        let mut r = Response::new(axum::body::Body::empty());
+        *r.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        for (k, v) in self.kept_headers() {
+            if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v)) {
+                r.headers_mut().append(k, v);
+            }
+        }
+        sandbox(&mut r, memento);
+        *r.body_mut() = axum::body::Body::from(self.body);
+        r
+    }
+
+    /// The copy rewritten for replay in the frame: decoded, HTML and CSS rewritten.
+    fn rewritten(self, capture: &Capture, memento: &[(HeaderName, String)]) -> Response {
+        let content_type = self
+            .header("content-type")
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        let mime = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let body = decode_body(self.header("content-encoding"), &self.body);
+        let target = rewrite::Target {
+            timestamp: &capture.timestamp,
+        };
+        let body = match mime.as_str() {
+            "text/html" | "application/xhtml+xml" => rewrite::html(&body, &capture.url, &target),
+            "text/css" => {
+                rewrite::css(&String::from_utf8_lossy(&body), &capture.url, &target).into_bytes()
+            }
+            _ => body,
+        };
+        let mut r = Response::new(axum::body::Body::from(body));
+        *r.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        if let Ok(v) = HeaderValue::from_str(&content_type) {
+            r.headers_mut().insert(header::CONTENT_TYPE, v);
+        }
+        sandbox(&mut r, memento);
+        r
+    }
+}
+
+fn sandbox(r: &mut Response, memento: &[(HeaderName, String)]) {
+    r.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(SANDBOX),
+    );
+    add(r, memento);
+}
+
+/// The banner page: what this is, when it was captured, the link's status now, the other
+/// captures, and the copy in a sandboxed frame.
+fn banner(capture: &Capture, all: &[Capture], state: Option<&crate::store::LinkState>) -> Page {
+    let when = crate::clock::format(capture.time);
+    let status = match state {
+        Some(s) => format!(
+            "{} {}",
+            pages::badge(s.last_status.as_deref().unwrap_or("not_checked")),
+            h(&s.verdict)
+        ),
+        None => "not a cited link (a redirect or a page requisite)".to_string(),
+    };
+    let link_page = state
+        .map(|s| format!(r#" · <a href="/link/{}">history</a>"#, s.id))
+        .unwrap_or_default();
+    let mut others = String::new();
+    for c in all {
+        if c.timestamp == capture.timestamp {
+            others.push_str(&format!("<b>{}</b> ", h(&c.timestamp)));
+        } else {
+            others.push_str(&format!(
+                r#"<a href="/web/{}/{}">{}</a> "#,
+                h(&c.timestamp),
+                h(&c.url),
+                h(&c.timestamp)
+            ));
+        }
+    }
+    let body = format!(
+        r#"<div class="banner" role="banner">
+<p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
+<p>Captured <time datetime="{when}">{when}</time> · link now: {status}{link_page} · <a href="/web/{ts}id_/{url}">original bytes</a> · <a href="/timemap/link/{url}">all captures</a></p>
+<p class="captures">Captures: {others}</p>
+</div>
+<iframe class="replay" sandbox="{FRAME_SANDBOX}" src="/web/{ts}if_/{url}" title="Archived copy of {url}"></iframe>"#,
+        url = h(&capture.url),
+        ts = h(&capture.timestamp),
+    );
+    Page {
+        title: format!("Archived: {}", capture.url),
+        body,
+        full_width: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_paths() {
+        let p = |s: &str| parse(s);
+        assert_eq!(
+            p("20261126030000/https://www.gov.uk/a?b=1"),
+            Some(Request {
+                timestamp: Some("20261126030000".into()),
+                modifier: String::new(),
+                url: "https://www.gov.uk/a?b=1".into()
+            })
+        );
+        assert_eq!(p("2026id_/https:/x.org/").unwrap().modifier, "id_");
+        assert_eq!(p("2026id_/https:/x.org/").unwrap().url, "https://x.org/");
+        assert_eq!(p("https://x.org/a").unwrap().timestamp, None);
+        assert_eq!(p("x.org/a").unwrap().url, "http://x.org/a");
+        assert_eq!(p("2026zz/https://x.org/"), None);
+        assert_eq!(p("ftp://x.org/"), None);
+        assert_eq!(p("2026/"), None);
+    }
+
+    #[test]
+    fn archived_headers_that_act_on_our_origin_are_dropped() {
+        let a = Archived::from_block(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie: s=1\r\nStrict-Transport-Security: max-age=1\r\nX-Kept: yes\r\n\r\n<p>hi</p>",
+        )
+        .unwrap();
+        let r = a.raw(&[]);
+        assert!(r.headers().get("set-cookie").is_none());
+        assert!(r.headers().get("strict-transport-security").is_none());
+        assert_eq!(r.headers()["x-kept"], "yes");
+        assert_eq!(r.headers()[header::CONTENT_SECURITY_POLICY], SANDBOX);
+    }
+}

@@ -1,0 +1,289 @@
+//! Queries of the archive browser: sources with their counts, one source's citations, one
+//! link's timeline, and search over link texts, URLs and the archived pages' text.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{LINK_SELECT, SNAPSHOT_COLUMNS, SnapshotRow, Store, link_row, snapshot_row_at};
+use crate::Error;
+use crate::store::LinkState;
+
+/// A source file and its citations counted by status.
+pub type SourceCounts = (String, BTreeMap<String, usize>);
+
+/// A citation as a source page lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceCitation {
+    /// The link's id.
+    pub link_id: i64,
+    /// The link.
+    pub url: String,
+    /// 1-based line and column.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// The link text.
+    pub text: String,
+    /// The nearest heading's text.
+    pub section: Option<String>,
+    /// The link's latest status, if checked.
+    pub status: Option<String>,
+    /// The link's verdict.
+    pub verdict: String,
+    /// Its newest capture with a 2xx status: URL and Unix seconds.
+    pub copy: Option<(String, i64)>,
+    /// How many captures of it the archive holds.
+    pub captures: u32,
+}
+
+/// A place a link is cited.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Place {
+    /// The source file.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// The link text.
+    pub text: String,
+}
+
+/// An archived page matching a search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageHit {
+    /// The link it belongs to.
+    pub link_id: i64,
+    /// The URL captured.
+    pub url: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// Unix seconds of the capture.
+    pub captured_at: i64,
+    /// Matching text, with matches between `\u{1}` and `\u{2}`.
+    pub snippet: String,
+}
+
+/// A cited link matching a search by URL or link text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CitationHit {
+    /// The link's id.
+    pub link_id: i64,
+    /// The link.
+    pub url: String,
+    /// Where it is cited (the first place).
+    pub place: Place,
+    /// The link's latest status.
+    pub status: Option<String>,
+}
+
+/// Search words as an FTS5 query: each word a quoted phrase, all required.
+fn fts_query(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split_whitespace()
+        .take(12)
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+impl Store {
+    /// Each source file of the last scan with its citations counted by their link's latest
+    /// status (`not_checked` when never checked).
+    pub fn sources(&self) -> Result<Vec<SourceCounts>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT c.file, coalesce(l.last_status, 'not_checked'), count(*)
+                 FROM citations c JOIN links l ON l.id = c.link_id
+                 GROUP BY c.file, 2 ORDER BY c.file",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out: Vec<SourceCounts> = Vec::new();
+        for row in rows {
+            let (file, status, n) = row.map_err(|e| self.err(e))?;
+            if out.last().is_none_or(|(f, _)| *f != file) {
+                out.push((file.clone(), BTreeMap::new()));
+            }
+            if let Some((_, counts)) = out.last_mut() {
+                counts.insert(status, n as usize);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The citations of one source file, in order.
+    pub fn citations_in(&self, file: &str) -> Result<Vec<SourceCitation>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT l.id, l.url, c.line, c.col, c.text, c.section_text, l.last_status, l.verdict,
+                        (SELECT s.url || ' ' || s.captured_at FROM snapshots s
+                         WHERE s.link_id = l.id AND s.status BETWEEN 200 AND 299
+                         ORDER BY s.captured_at DESC, s.id DESC LIMIT 1),
+                        (SELECT count(*) FROM snapshots s WHERE s.link_id = l.id)
+                 FROM citations c JOIN links l ON l.id = c.link_id
+                 WHERE c.file = ?1 ORDER BY c.line, c.col, c.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![file], |r| {
+                let copy: Option<String> = r.get(8)?;
+                Ok(SourceCitation {
+                    link_id: r.get(0)?,
+                    url: r.get(1)?,
+                    line: r.get(2)?,
+                    column: r.get(3)?,
+                    text: r.get(4)?,
+                    section: r.get(5)?,
+                    status: r.get(6)?,
+                    verdict: r.get(7)?,
+                    copy: copy.and_then(|c| {
+                        let (url, at) = c.rsplit_once(' ')?;
+                        Some((url.to_string(), at.parse().ok()?))
+                    }),
+                    captures: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The link with this id.
+    pub fn link_by_id(&self, id: i64) -> Result<Option<LinkState>, Error> {
+        let sql = LINK_SELECT.replace("WHERE url = ?1", "WHERE id = ?1");
+        self.conn
+            .query_row(&sql, params![id], link_row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Where a link is cited.
+    pub fn places_of(&self, link_id: i64) -> Result<Vec<Place>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT file, line, col, text FROM citations WHERE link_id = ?1
+                 ORDER BY file, line, col",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![link_id], |r| {
+                Ok(Place {
+                    file: r.get(0)?,
+                    line: r.get(1)?,
+                    column: r.get(2)?,
+                    text: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Every snapshot of a link with its row id, oldest first.
+    pub fn snapshots_of(&self, link_id: i64) -> Result<Vec<(i64, SnapshotRow)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT id, {SNAPSHOT_COLUMNS} FROM snapshots WHERE link_id = ?1
+                 ORDER BY captured_at, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![link_id], |r| {
+                Ok((r.get(0)?, snapshot_row_at(r, 1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The main text kept with a snapshot.
+    pub fn snapshot_text(&self, snapshot_id: i64) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row(
+                "SELECT main_text FROM snapshots WHERE id = ?1",
+                params![snapshot_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Archived pages whose URL, title or text match `q`, best first.
+    pub fn search_pages(&self, q: &str, limit: usize) -> Result<Vec<PageHit>, Error> {
+        let Some(query) = fts_query(q) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.link_id, s.url, s.title, s.captured_at,
+                        snippet(snapshots_fts, 2, char(1), char(2), '…', 16)
+                 FROM snapshots_fts JOIN snapshots s ON s.id = snapshots_fts.rowid
+                 WHERE snapshots_fts MATCH ?1 ORDER BY rank LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![query, limit as i64], |r| {
+                Ok(PageHit {
+                    link_id: r.get(0)?,
+                    url: r.get(1)?,
+                    title: r.get(2)?,
+                    captured_at: r.get(3)?,
+                    snippet: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Cited links whose URL or link text contains `q` (case-insensitive for ASCII).
+    pub fn search_citations(&self, q: &str, limit: usize) -> Result<Vec<CitationHit>, Error> {
+        let q = q.trim();
+        if q.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pattern = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT l.id, l.url, c.file, c.line, c.col, c.text, l.last_status
+                 FROM citations c JOIN links l ON l.id = c.link_id
+                 WHERE c.text LIKE ?1 ESCAPE '\\' OR l.url LIKE ?1 ESCAPE '\\'
+                 GROUP BY l.id ORDER BY c.file, c.line LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![pattern, limit as i64], |r| {
+                Ok(CitationHit {
+                    link_id: r.get(0)?,
+                    url: r.get(1)?,
+                    place: Place {
+                        file: r.get(2)?,
+                        line: r.get(3)?,
+                        column: r.get(4)?,
+                        text: r.get(5)?,
+                    },
+                    status: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
