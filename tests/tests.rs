@@ -5,4 +5,5 @@ mod archive;
 mod check;
 mod report;
 mod scan;
+mod serve;
 mod support;

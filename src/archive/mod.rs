@@ -607,7 +607,10 @@ fn record_capture(
         let prepared = settle(rows, &ex, prepared)?;
         let stored = archive.append(&prepared, now)?;
         summary.requisites += 1;
-        rows.push(snapshot_row(link_id, run, &ex, stored, now));
+        rows.push(SnapshotRow {
+            requisite: true,
+            ..snapshot_row(link_id, run, &ex, stored, now)
+        });
     }
     summary.captured += 1;
     Ok(())

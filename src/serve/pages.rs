@@ -334,7 +334,8 @@ pub(crate) async fn link(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Re
             ),
         ));
     }
-    for (_, s) in &snaps {
+    let requisites = snaps.iter().filter(|(_, s)| s.requisite).count();
+    for (_, s) in snaps.iter().filter(|(_, s)| !s.requisite) {
         let what = if s.revisit { "unchanged" } else { "captured" };
         let similarity = s
             .similarity
@@ -366,6 +367,11 @@ pub(crate) async fn link(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Re
         ));
     }
     body.push_str("</table>");
+    if requisites > 0 {
+        body.push_str(&format!(
+            "<p class=\"muted\">And {requisites} page requisites (stylesheets, images, fonts) captured with it.</p>"
+        ));
+    }
     if let Some((ta, a, tb, b)) = diff {
         body.push_str(&format!(
             "<h2>How the text changed</h2><p>From the first capture ({}) to the newest ({}): \
@@ -387,14 +393,40 @@ pub(crate) async fn link(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Re
 fn word_diff(a: &str, b: &str) -> String {
     let limit = |s: &str| -> String { s.chars().take(20_000).collect() };
     let (a, b) = (limit(a), limit(b));
-    let diff = similar::TextDiff::from_words(&a, &b);
+    // Words with their following space as tokens: spaces alone would match everywhere and
+    // cut every change into single words.
+    let tokens = |s: &str| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for piece in s.split_inclusive(char::is_whitespace) {
+            match out.last_mut() {
+                Some(last) if piece.trim().is_empty() => last.push_str(piece),
+                _ => out.push(piece.to_string()),
+            }
+        }
+        out
+    };
+    let (ta, tb) = (tokens(&a), tokens(&b));
+    let ta: Vec<&str> = ta.iter().map(String::as_str).collect();
+    let tb: Vec<&str> = tb.iter().map(String::as_str).collect();
+    let diff = similar::TextDiff::from_slices(&ta, &tb);
     let mut out = String::new();
-    for change in diff.iter_all_changes() {
-        let text = h(change.value());
-        match change.tag() {
-            similar::ChangeTag::Equal => out.push_str(&text),
-            similar::ChangeTag::Delete => out.push_str(&format!("<del>{text}</del>")),
-            similar::ChangeTag::Insert => out.push_str(&format!("<ins>{text}</ins>")),
+    // Runs of removed and added words are marked as one, so a rewritten sentence reads as
+    // the old sentence struck through followed by the new.
+    for op in diff.ops() {
+        let (mut del, mut ins, mut same) = (String::new(), String::new(), String::new());
+        for change in diff.iter_changes(op) {
+            match change.tag() {
+                similar::ChangeTag::Equal => same.push_str(change.value()),
+                similar::ChangeTag::Delete => del.push_str(change.value()),
+                similar::ChangeTag::Insert => ins.push_str(change.value()),
+            }
+        }
+        out.push_str(&h(&same));
+        if !del.is_empty() {
+            out.push_str(&format!("<del>{}</del>", h(&del)));
+        }
+        if !ins.is_empty() {
+            out.push_str(&format!("<ins>{}</ins>", h(&ins)));
         }
     }
     out
@@ -449,9 +481,16 @@ pub(crate) async fn search(State(app): State<Arc<App>>, Query(q): Query<SearchQu
             body.push_str("<p>None.</p>");
         }
         for p in &pages {
-            let snippet = h(&p.snippet)
-                .replace('\u{1}', "<mark>")
-                .replace('\u{2}', "</mark>");
+            // Matches come between \u{1} and \u{2}; the text around them is escaped.
+            let snippet: String = p
+                .snippet
+                .split('\u{1}')
+                .enumerate()
+                .map(|(i, part)| match part.split_once('\u{2}') {
+                    Some((hit, rest)) if i > 0 => format!("<mark>{}</mark>{}", h(hit), h(rest)),
+                    _ => h(part),
+                })
+                .collect();
             body.push_str(&format!(
                 r#"<p class="hit"><a href="{}">{}</a> <span class="muted">{} · captured {}</span><br>{snippet}</p>"#,
                 h(&replay(&p.url, p.captured_at)),

@@ -33,7 +33,7 @@ pub struct SourceCitation {
     pub verdict: String,
     /// Its newest capture with a 2xx status: URL and Unix seconds.
     pub copy: Option<(String, i64)>,
-    /// How many captures of it the archive holds.
+    /// How many captures of it (and its redirects) the archive holds, requisites aside.
     pub captures: u32,
 }
 
@@ -130,8 +130,9 @@ impl Store {
                 "SELECT l.id, l.url, c.line, c.col, c.text, c.section_text, l.last_status, l.verdict,
                         (SELECT s.url || ' ' || s.captured_at FROM snapshots s
                          WHERE s.link_id = l.id AND s.status BETWEEN 200 AND 299
+                           AND s.requisite = 0
                          ORDER BY s.captured_at DESC, s.id DESC LIMIT 1),
-                        (SELECT count(*) FROM snapshots s WHERE s.link_id = l.id)
+                        (SELECT count(*) FROM snapshots s WHERE s.link_id = l.id AND s.requisite = 0)
                  FROM citations c JOIN links l ON l.id = c.link_id
                  WHERE c.file = ?1 ORDER BY c.line, c.col, c.id",
             )

@@ -184,12 +184,12 @@ impl Store {
 
     /// Each link's newest snapshot with a 2xx status (the copy to link instead), by link id.
     pub fn newest_good_snapshots(&self) -> Result<HashMap<i64, SnapshotRow>, Error> {
-        self.last_snapshots("status BETWEEN 200 AND 299", "ASC")
+        self.last_snapshots("status BETWEEN 200 AND 299 AND requisite = 0", "ASC")
     }
 
     /// Each link's first snapshot with a 2xx status (what was cited, before any drift).
     pub fn first_good_snapshots(&self) -> Result<HashMap<i64, SnapshotRow>, Error> {
-        self.last_snapshots("status BETWEEN 200 AND 299", "DESC")
+        self.last_snapshots("status BETWEEN 200 AND 299 AND requisite = 0", "DESC")
     }
 
     /// Each link's newest snapshot compared with its first text (for drift), by link id.

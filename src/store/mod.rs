@@ -135,13 +135,15 @@ pub struct SnapshotRow {
     pub similarity: Option<f64>,
     /// Offset in the WARC file just after this capture's records (response and request).
     pub warc_end: u64,
+    /// Whether it is a page requisite (stylesheet, image...) captured with the page.
+    pub requisite: bool,
 }
 
 /// Snapshot columns as read back; the main text is left out (`NULL`): it can be large, and
 /// only [`Store::first_text`] needs it.
 const SNAPSHOT_COLUMNS: &str = "link_id, run_id, url, captured_at, filename, offset, length, status, \
                                 mime, payload_digest, record_id, revisit, title, text_hash, NULL, \
-                                similarity, warc_end";
+                                similarity, warc_end, requisite";
 
 fn snapshot_row(r: &rusqlite::Row) -> rusqlite::Result<SnapshotRow> {
     snapshot_row_at(r, 0)
@@ -167,6 +169,7 @@ fn snapshot_row_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<SnapshotRow
         main_text: r.get(at + 14)?,
         similarity: r.get(at + 15)?,
         warc_end: r.get::<_, i64>(at + 16)? as u64,
+        requisite: r.get(at + 17)?,
     })
 }
 
@@ -423,9 +426,10 @@ impl Store {
                 .prepare_cached(
                     "INSERT INTO snapshots (link_id, run_id, check_id, url, captured_at, filename, offset,
                                             length, status, mime, payload_digest, record_id, revisit,
-                                            title, text_hash, main_text, similarity, warc_end)
+                                            title, text_hash, main_text, similarity, warc_end,
+                                            requisite)
                      VALUES (?1, ?2, (SELECT max(id) FROM checks WHERE link_id = ?1), ?3, ?4, ?5, ?6,
-                             ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                             ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 )
                 .map_err(|e| db(e, &path))?;
             for r in rows {
@@ -447,7 +451,8 @@ impl Store {
                         r.text_hash,
                         r.main_text,
                         r.similarity,
-                        r.warc_end as i64
+                        r.warc_end as i64,
+                        r.requisite
                     ])
                     .map_err(|e| db(e, &path))?;
             }

@@ -93,8 +93,15 @@ const MIGRATIONS: &[&str] = &[
          size INTEGER NOT NULL,
          sha256 TEXT NOT NULL
      );",
-    // 4: full-text search over the archived pages (the archive browser's search).
-    "CREATE VIRTUAL TABLE snapshots_fts USING fts5(
+    // 4: which snapshots are page requisites (not the cited page itself), and full-text
+    // search over the archived pages (the archive browser's search). Requisites recorded
+    // before are recognised as what is neither the link's URL nor a page.
+    "ALTER TABLE snapshots ADD COLUMN requisite INTEGER NOT NULL DEFAULT 0;
+     UPDATE snapshots SET requisite = 1
+     WHERE title IS NULL AND main_text IS NULL AND status BETWEEN 200 AND 299
+       AND url != (SELECT url FROM links WHERE links.id = snapshots.link_id)
+       AND mime NOT IN ('text/html', 'application/pdf');
+     CREATE VIRTUAL TABLE snapshots_fts USING fts5(
          url, title, main_text, content = 'snapshots', content_rowid = 'id'
      );
      CREATE TRIGGER snapshots_fts_insert AFTER INSERT ON snapshots

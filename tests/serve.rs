@@ -1,0 +1,484 @@
+//! `citekeep serve` over an archive made by nightly runs through the simulated web: every
+//! page, replay (banner, rewritten, original bytes), Memento (headers, TimeGate, TimeMap),
+//! and the isolation of archived scripts, over HTTP and in headless Chromium.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use crate::support::web::{Behave, SimWeb};
+use crate::support::{stderr, stdout};
+
+/// The page whose script tries to reach the archive browser's cookie and DOM.
+const REPORT_PAGE: &str = r#"<!doctype html><html><head><title>Interim report on AI safety</title>
+<link rel="stylesheet" href="/assets/site.css"></head>
+<body><main><h1>Interim report</h1><p>The interim report on the safety of frontier AI, published for the summit at Bletchley Park.</p>
+<p><img src="/assets/logo.png" alt="logo"> <a href="https://www.gov.uk/other">Another page</a></p></main>
+<script>document.title = 'STOLEN ' + document.cookie; try { parent.document.body.innerHTML = 'PWNED'; } catch (e) {} document.body.innerHTML += '<p id="ran">script ran</p>';</script>
+</body></html>"#;
+
+const SITE_CSS: &str = "body { background: #fff url(/assets/bg.png) repeat-x; } h1 { color: #123 }";
+
+fn behave(d: i64, host: &str, path: &str) -> Behave {
+    match (host, path) {
+        (_, p) if p.contains("citekeep-probe") => Behave::status(404, &[], "not found"),
+        ("www.gov.uk", "/report") if d >= 2 => Behave::status(404, &[], "gone"),
+        ("www.gov.uk", "/report") => Behave::Page(
+            200,
+            vec![
+                ("content-type", "text/html; charset=utf-8".into()),
+                ("set-cookie", "tracker=1; Path=/".into()),
+            ],
+            REPORT_PAGE.to_string(),
+        ),
+        ("www.gov.uk", "/assets/site.css") => Behave::Page(
+            200,
+            vec![("content-type", "text/css".into())],
+            SITE_CSS.to_string(),
+        ),
+        ("www.gov.uk", "/assets/logo.png" | "/assets/bg.png") => Behave::Raw(
+            200,
+            vec![("content-type", "image/png".into())],
+            b"\x89PNG\r\n\x1a\nimage".to_vec(),
+        ),
+        ("old.example", "/page") => Behave::Redirect(301, "https://new.example/page".into()),
+        ("new.example", "/page") => Behave::html("New home", "The page in its new home."),
+        ("drift.example", "/essay") if d >= 1 => Behave::html(
+            "Essay",
+            "This domain is for sale. Contact the broker for offers on this premium name.",
+        ),
+        ("drift.example", "/essay") => Behave::html(
+            "Essay",
+            "Frontier models should be paused until they are shown safe, the essay argues.",
+        ),
+        _ => Behave::status(404, &[], "not found"),
+    }
+}
+
+const SOURCES: &str = "# Sources\n\n## Summits\n\n\
+The [interim report](https://www.gov.uk/report) and [a moved page](https://old.example/page).\n\
+An [essay that drifts](https://drift.example/essay).\n";
+
+/// Unix seconds of day `d`, 03:00 UTC (day 0 is 2026-11-26).
+fn day(d: i64) -> String {
+    (1_795_662_000 + d * 86_400).to_string()
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    web: SimWeb,
+    today: Arc<AtomicI64>,
+}
+
+/// An archive from runs on days 0 and 1; shared by the tests that only read it.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(build)
+}
+
+fn build() -> Fixture {
+    let today = Arc::new(AtomicI64::new(0));
+    let seen = today.clone();
+    let web = SimWeb::start(move |host, path, _| behave(seen.load(Ordering::SeqCst), host, path));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(dir.path().join("site/sources.md"), SOURCES).unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 2\nretries = 0\nhost_interval = 10\n",
+    )
+    .unwrap();
+    let fixture = Fixture { dir, web, today };
+    for d in [0, 1] {
+        fixture.run(d);
+    }
+    fixture
+}
+
+impl Fixture {
+    fn run(&self, d: i64) {
+        self.today.store(d, Ordering::SeqCst);
+        let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+        cmd.current_dir(self.dir.path())
+            .args(["run", "--all"])
+            .env("CITEKEEP_NOW", day(d));
+        for (k, v) in self.web.env() {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.code().unwrap_or(9) <= 1,
+            "{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+}
+
+/// A running `citekeep serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    said: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: &Path, listen: &str) -> Server {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("citekeep"))
+        .current_dir(dir)
+        .args(["serve", "--listen", listen])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Server {
+        child,
+        base: format!("http://{addr}"),
+        said: line,
+    }
+}
+
+/// One HTTP answer.
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+fn get(server: &Server, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let url = format!("{}{path}", server.base);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let mut req = client.get(&url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let r = req.send().await.unwrap();
+        Answer {
+            status: r.status().as_u16(),
+            headers: r.headers().clone(),
+            body: r.bytes().await.unwrap().to_vec(),
+        }
+    })
+}
+
+const TS0: &str = "20261126030000";
+const TS1: &str = "20261127030000";
+
+#[test]
+fn pages_show_sources_links_and_search() {
+    let f = fixture();
+    let s = serve(f.dir.path(), "127.0.0.1:0");
+    assert!(s.said.contains("this machine only"), "{}", s.said);
+
+    let home = get(&s, "/", &[]);
+    assert_eq!(home.status, 200);
+    let text = home.text();
+    assert!(
+        text.contains(r#"<a href="/source?file=site%2Fsources%2Emd">site/sources.md</a>"#),
+        "{text}"
+    );
+    assert!(text.contains("Last run: run 2"), "{text}");
+    assert!(text.contains(r#"<form action="/search""#), "{text}");
+    assert!(
+        home.header("content-security-policy")
+            .contains("script-src 'none'")
+    );
+
+    let source = get(&s, "/source?file=site/sources.md", &[]).text();
+    assert!(source.contains("<h2>Summits</h2>"), "{source}");
+    assert!(source.contains(">interim report</td>"), "{source}");
+    assert!(
+        source.contains(&format!("href=\"/web/{TS1}/https://www.gov.uk/report\"")),
+        "the newest copy: {source}"
+    );
+
+    // The drifted essay's timeline: checks, snapshots, and what changed in its text.
+    let essay = source
+        .split("href=\"/link/")
+        .find_map(|part| {
+            let (id, rest) = part.split_once('"')?;
+            rest.starts_with(">https://drift.example/essay")
+                .then(|| id.to_string())
+        })
+        .unwrap();
+    let link = get(&s, &format!("/link/{essay}"), &[]).text();
+    assert_eq!(link.matches("<td>check</td>").count(), 2, "{link}");
+    assert_eq!(link.matches("<td>snapshot</td>").count(), 2, "{link}");
+    assert!(
+        link.contains(
+            "<del>Frontier models should be paused until they are shown safe, </del>\
+             <ins>This domain is for sale. Contact </ins>the <del>essay argues.</del>\
+             <ins>broker for offers on this premium name.</ins>"
+        ),
+        "{link}"
+    );
+
+    // Search: archived text (with the match marked) and link texts.
+    let found = get(&s, "/search?q=Bletchley", &[]).text();
+    assert!(found.contains("<mark>Bletchley</mark>"), "{found}");
+    assert!(
+        found.contains(&format!("href=\"/web/{TS0}/https://www.gov.uk/report\""))
+            || found.contains(&format!("href=\"/web/{TS1}/https://www.gov.uk/report\"")),
+        "{found}"
+    );
+    let found = get(&s, "/search?q=moved+page", &[]).text();
+    assert!(found.contains("https://old.example/page"), "{found}");
+    // What the search echoes is escaped.
+    let found = get(&s, "/search?q=%3Cscript%3Ealert(1)%3C/script%3E", &[]).text();
+    assert!(!found.contains("<script>"), "{found}");
+    assert!(found.contains("&lt;script&gt;"), "{found}");
+
+    let rot = get(&s, "/rot", &[]);
+    assert_eq!(rot.status, 200);
+    assert!(rot.text().contains("Citation rot report"));
+    assert_eq!(get(&s, "/link/999999", &[]).status, 404);
+    assert_eq!(get(&s, "/nothing/here", &[]).status, 404);
+}
+
+#[test]
+fn replay_and_memento() {
+    let f = fixture();
+    let s = serve(f.dir.path(), "127.0.0.1:0");
+    let url = "https://www.gov.uk/report";
+
+    // The banner page, with Memento headers.
+    let page = get(&s, &format!("/web/{TS0}/{url}"), &[]);
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("memento-datetime"),
+        "Thu, 26 Nov 2026 03:00:00 GMT"
+    );
+    let link = page.header("link");
+    assert!(
+        link.contains(&format!("<{url}>; rel=\"original\"")),
+        "{link}"
+    );
+    assert!(
+        link.contains(&format!("<{}/web/{url}>; rel=\"timegate\"", s.base)),
+        "{link}"
+    );
+    assert!(
+        link.contains(&format!("<{}/timemap/link/{url}>; rel=\"timemap\"", s.base)),
+        "{link}"
+    );
+    let text = page.text();
+    assert!(text.contains("archived copy of"), "{text}");
+    assert!(
+        text.contains(&format!(r#"src="/web/{TS0}if_/{url}""#)),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"<iframe class="replay" sandbox="#),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(r#"href="/web/{TS1}/{url}""#)),
+        "other captures: {text}"
+    );
+
+    // A partial timestamp resolves to the nearest capture.
+    let r = get(&s, &format!("/web/2026/{url}"), &[]);
+    assert_eq!(
+        (r.status, r.header("location")),
+        (302, &*format!("/web/{TS0}/{url}"))
+    );
+    let r = get(&s, &format!("/web/20261127120000id_/{url}"), &[]);
+    assert_eq!(r.header("location"), format!("/web/{TS1}id_/{url}"));
+
+    // The rewritten copy: sandboxed, no script, requisites from the archive.
+    let copy = get(&s, &format!("/web/{TS0}if_/{url}"), &[]);
+    assert_eq!(copy.status, 200);
+    let csp = copy.header("content-security-policy");
+    assert!(
+        csp.starts_with("sandbox") && csp.contains("script-src 'none'"),
+        "{csp}"
+    );
+    let html = copy.text();
+    assert!(!html.contains("<script"), "{html}");
+    assert!(
+        html.contains(&format!(
+            r#"href="/web/{TS0}if_/https://www.gov.uk/assets/site.css""#
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            r#"src="/web/{TS0}if_/https://www.gov.uk/assets/logo.png""#
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            r#"href="/web/{TS0}/https://www.gov.uk/other" target="_top""#
+        )),
+        "{html}"
+    );
+    let css = get(
+        &s,
+        &format!("/web/{TS0}if_/https://www.gov.uk/assets/site.css"),
+        &[],
+    );
+    assert_eq!(css.header("content-type"), "text/css");
+    assert!(
+        css.text().contains(&format!(
+            "url(/web/{TS0}if_/https://www.gov.uk/assets/bg.png)"
+        )),
+        "{}",
+        css.text()
+    );
+    let logo = get(
+        &s,
+        &format!("/web/{TS0}if_/https://www.gov.uk/assets/logo.png"),
+        &[],
+    );
+    assert_eq!(logo.body, b"\x89PNG\r\n\x1a\nimage");
+
+    // The original bytes and headers, minus what would act on our origin.
+    let raw = get(&s, &format!("/web/{TS0}id_/{url}"), &[]);
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.text(), REPORT_PAGE);
+    assert_eq!(raw.header("content-type"), "text/html; charset=utf-8");
+    assert!(raw.headers.get("set-cookie").is_none());
+    assert!(raw.header("content-security-policy").starts_with("sandbox"));
+    assert_eq!(
+        raw.header("memento-datetime"),
+        "Thu, 26 Nov 2026 03:00:00 GMT"
+    );
+
+    // The TimeGate.
+    let r = get(&s, &format!("/web/{url}"), &[]);
+    assert_eq!(r.status, 302);
+    assert_eq!(r.header("location"), format!("{}/web/{TS1}/{url}", s.base));
+    assert_eq!(r.header("vary"), "accept-datetime");
+    let r = get(
+        &s,
+        &format!("/web/{url}"),
+        &[("accept-datetime", "Wed, 25 Nov 2026 00:00:00 GMT")],
+    );
+    assert_eq!(r.header("location"), format!("{}/web/{TS0}/{url}", s.base));
+    let r = get(
+        &s,
+        &format!("/web/{url}"),
+        &[("accept-datetime", "yesterday")],
+    );
+    assert_eq!(r.status, 400);
+
+    // The TimeMap.
+    let map = get(&s, &format!("/timemap/link/{url}"), &[]);
+    assert_eq!(map.header("content-type"), "application/link-format");
+    let map = map.text();
+    for want in [
+        format!("<{url}>; rel=\"original\""),
+        format!(
+            "<{}/timemap/link/{url}>; rel=\"self\"; type=\"application/link-format\"",
+            s.base
+        ),
+        format!("<{}/web/{url}>; rel=\"timegate\"", s.base),
+        format!(
+            "<{}/web/{TS0}/{url}>; rel=\"first memento\"; datetime=\"Thu, 26 Nov 2026 03:00:00 GMT\"",
+            s.base
+        ),
+        format!(
+            "<{}/web/{TS1}/{url}>; rel=\"last memento\"; datetime=\"Fri, 27 Nov 2026 03:00:00 GMT\"",
+            s.base
+        ),
+    ] {
+        assert!(map.contains(&want), "{want}\nnot in\n{map}");
+    }
+
+    // A captured redirect replays as a redirect into the archive.
+    let r = get(&s, &format!("/web/{TS0}/https://old.example/page"), &[]);
+    assert_eq!(
+        (r.status, r.header("location")),
+        (302, &*format!("/web/{TS0}/https://new.example/page"))
+    );
+}
+
+#[test]
+fn replay_never_reaches_the_live_web_nor_the_disk() {
+    let f = fixture();
+    let s = serve(f.dir.path(), "127.0.0.1:0");
+    let before = f.web.seen().len();
+    let r = get(&s, "/web/2026/https://never.example/page", &[]);
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("Replay never fetches from the live web"));
+    assert_eq!(f.web.seen().len(), before, "nothing asked of the web");
+    // Nothing is served from the disk by its path.
+    for path in [
+        "/web/2026/../../config.toml",
+        "/../config.toml",
+        "/%2e%2e/config.toml",
+        "/source?file=../config.toml",
+        "/source?file=config.toml",
+        "/style.css/../../config.toml",
+    ] {
+        let r = get(&s, path, &[]);
+        assert!(!r.text().contains("[site]"), "{path}: {}", r.text());
+        assert_ne!(r.status, 200, "{path}");
+    }
+    // No header injection through the replayed URL.
+    let r = get(
+        &s,
+        "/web/2026/https://www.gov.uk/report%0d%0aSet-Cookie:%20x=1",
+        &[],
+    );
+    assert!(r.headers.get("set-cookie").is_none());
+}
+
+#[test]
+fn serve_reads_while_a_run_writes_and_warns_beyond_loopback() {
+    let f = build();
+    let s = serve(f.dir.path(), "127.0.0.1:0");
+    let map = |s: &Server| get(s, "/timemap/link/https://drift.example/essay", &[]).text();
+    assert_eq!(map(&s).matches("memento\"").count(), 2);
+    f.run(2);
+    // The new capture is seen without a restart.
+    assert_eq!(map(&s).matches("memento\"").count(), 3, "{}", map(&s));
+    drop(s);
+    let s = serve(f.dir.path(), "0.0.0.0:0");
+    assert!(
+        s.said.contains("warning: listening beyond this machine"),
+        "{}",
+        s.said
+    );
+}
