@@ -482,3 +482,182 @@ fn serve_reads_while_a_run_writes_and_warns_beyond_loopback() {
         s.said
     );
 }
+
+/// A running chromedriver, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromedriver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (.ci/run installs Debian's chromium-driver)");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "chromedriver did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// Where a screenshot goes: `target/serve-NAME.png`, kept for people to look at.
+fn screenshot_path(name: &str) -> std::path::PathBuf {
+    crate::support::root().join(format!("target/serve-{name}.png"))
+}
+
+/// Headless Chromium, driven through WebDriver: home, search, a replay with its banner and
+/// the archived text; the archived page's script (which tries to read the UI's cookie and
+/// rewrite its DOM) never runs, neither in the frame nor opened directly.
+#[test]
+fn a_browser_searches_and_replays_and_archived_scripts_stay_inert() {
+    use fantoccini::{ClientBuilder, Locator};
+
+    let f = fixture();
+    let s = serve(f.dir.path(), "127.0.0.1:0");
+    let driver = chromedriver();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({"args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--no-first-run", "--window-size=1280,1000", "--hide-scrollbars"
+            ]}),
+        );
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a Chromium session");
+        let shot = |name: &'static str| {
+            let c = c.clone();
+            async move {
+                let png = c.screenshot().await.unwrap();
+                std::fs::write(screenshot_path(name), &png).unwrap();
+                png.len()
+            }
+        };
+
+        // Home, with a cookie of the UI's origin that an archived script would want.
+        c.goto(&format!("{}/", s.base)).await.unwrap();
+        // (SameSite spelled out: fantoccini sends None unless told, which needs Secure.)
+        let cookie = fantoccini::cookies::Cookie::parse(
+            "ui_secret=s3cret; Path=/; Domain=127.0.0.1; SameSite=Lax".to_string(),
+        )
+        .unwrap();
+        c.add_cookie(cookie).await.unwrap();
+        c.goto(&format!("{}/", s.base)).await.unwrap();
+        let home = c
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(home.contains("site/sources.md"), "{home}");
+        assert!(shot("home").await > 10_000);
+
+        // Search from the box every page has.
+        let q = c.find(Locator::Css("header input[name=q]")).await.unwrap();
+        q.send_keys("Bletchley").await.unwrap();
+        c.find(Locator::Css("header form button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_url(&url::Url::parse(&format!("{}/search?q=Bletchley", s.base)).unwrap())
+            .await
+            .unwrap();
+        let mark = c
+            .find(Locator::Css("p.hit mark"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(mark, "Bletchley");
+        shot("search").await;
+
+        // Open the archived page: the banner, and the archived text in the frame.
+        c.find(Locator::Css("p.hit a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let banner = c.wait().for_element(Locator::Css(".banner")).await.unwrap();
+        let banner = banner.text().await.unwrap();
+        assert!(
+            banner.contains("archived copy of https://www.gov.uk/report"),
+            "{banner}"
+        );
+        assert!(banner.contains("Captured 2026-11-26 03:00 UTC"), "{banner}");
+        c.enter_frame(0).await.unwrap();
+        let framed = c.wait().for_element(Locator::Css("main")).await.unwrap();
+        let framed = framed.text().await.unwrap();
+        assert!(
+            framed.contains("The interim report on the safety of frontier AI"),
+            "{framed}"
+        );
+        assert!(
+            c.find(Locator::Id("ran")).await.is_err(),
+            "the archived script ran"
+        );
+        c.enter_parent_frame().await.unwrap();
+        // The UI's own document can read its cookie (so the checks below could fail)...
+        let read = "try { return document.cookie } catch (e) { return 'refused: ' + e.name }";
+        let ui = c.execute(read, vec![]).await.unwrap();
+        assert!(ui.to_string().contains("ui_secret=s3cret"), "{ui}");
+        let top = c.source().await.unwrap();
+        assert!(!top.contains("PWNED"), "the archived script reached the UI");
+        assert!(!c.title().await.unwrap().contains("STOLEN"));
+        shot("replay").await;
+
+        // The original bytes opened directly, script and all: the sandbox policy keeps it
+        // from running (it would set the title to the cookie and add #ran).
+        c.goto(&format!(
+            "{}/web/{TS0}id_/https://www.gov.uk/report",
+            s.base
+        ))
+        .await
+        .unwrap();
+        assert_eq!(c.title().await.unwrap(), "Interim report on AI safety");
+        assert!(
+            c.find(Locator::Id("ran")).await.is_err(),
+            "the raw script ran"
+        );
+        // ...and a sandboxed archived document cannot, even from the driver's own script.
+        if let Ok(v) = c.execute(read, vec![]).await {
+            assert!(!v.to_string().contains("s3cret"), "{v}");
+        }
+        c.close().await.unwrap();
+    });
+}

@@ -77,6 +77,25 @@ fn badges(counts: &BTreeMap<String, usize>) -> String {
         .join(" ")
 }
 
+/// Unix seconds for people: `2026-11-27 03:00 UTC`.
+pub(crate) fn human(secs: i64) -> String {
+    let t = clock::format(secs);
+    match (t.get(..10), t.get(11..16)) {
+        (Some(d), Some(hm)) => format!("{d} {hm} UTC"),
+        _ => t,
+    }
+}
+
+/// A status badge, and the verdict after it when it says more (`failing`, `dead`).
+pub(crate) fn state(status: Option<&str>, verdict: &str) -> String {
+    let status = status.unwrap_or("not_checked");
+    if verdict == status || verdict == "new" {
+        badge(status)
+    } else {
+        format!("{} {}", badge(status), h(verdict))
+    }
+}
+
 /// The date (YYYY-MM-DD) of Unix seconds.
 fn day(secs: i64) -> String {
     clock::format(secs).chars().take(10).collect()
@@ -146,7 +165,7 @@ pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
             "<p>Last run: {} {} at {}{}. The archive holds {captures} captures.</p>",
             h(&r.command),
             r.id,
-            h(&clock::format(r.started_at)),
+            h(&human(r.started_at)),
             if r.network_down {
                 " (our network was down: no strikes recorded)"
             } else {
@@ -155,9 +174,6 @@ pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
         )),
         None => body.push_str("<p>No run yet: run <code>citekeep run</code> first.</p>"),
     }
-    body.push_str(
-        r#"<form action="/search" role="search"><input type="search" name="q" size="40" aria-label="Search the archive" placeholder="Search links, titles, archived text"> <button>Search</button></form>"#,
-    );
     let mut total: BTreeMap<String, usize> = BTreeMap::new();
     for (_, counts) in &sources {
         for (k, v) in counts {
@@ -238,14 +254,13 @@ pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQu
             None => "none".to_string(),
         };
         body.push_str(&format!(
-            r#"<tr><td class="num">{}:{}</td><td>{}</td><td><a class="url" href="/link/{}">{}</a></td><td>{} {}</td><td>{copies}</td></tr>"#,
+            r#"<tr><td class="num">{}:{}</td><td>{}</td><td><a class="url" href="/link/{}">{}</a></td><td>{}</td><td>{copies}</td></tr>"#,
             c.line,
             c.column,
             h(&c.text),
             c.link_id,
             h(&c.url),
-            badge(c.status.as_deref().unwrap_or("not_checked")),
-            h(&c.verdict),
+            state(c.status.as_deref(), &c.verdict),
         ));
     }
     body.push_str("</table>");
@@ -295,10 +310,9 @@ pub(crate) async fn link(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Re
         Err(e) => return failed(e),
     };
     let mut body = format!(
-        r#"<h1 class="url">{}</h1><p>{} {} · first cited {}{}</p>"#,
+        r#"<h1 class="url">{}</h1><p>{} · first cited {}{}</p>"#,
         h(&link.url),
-        badge(link.last_status.as_deref().unwrap_or("not_checked")),
-        h(&link.verdict),
+        state(link.last_status.as_deref(), &link.verdict),
         h(&day(link.first_seen)),
         link.first_failing
             .map(|t| format!(

@@ -409,13 +409,9 @@ fn sandbox(r: &mut Response, memento: &[(HeaderName, String)]) {
 /// The banner page: what this is, when it was captured, the link's status now, the other
 /// captures, and the copy in a sandboxed frame.
 fn banner(capture: &Capture, all: &[Capture], state: Option<&crate::store::LinkState>) -> Page {
-    let when = crate::clock::format(capture.time);
+    let when = pages::human(capture.time);
     let status = match state {
-        Some(s) => format!(
-            "{} {}",
-            pages::badge(s.last_status.as_deref().unwrap_or("not_checked")),
-            h(&s.verdict)
-        ),
+        Some(s) => pages::state(s.last_status.as_deref(), &s.verdict),
         None => "not a cited link (a redirect or a page requisite)".to_string(),
     };
     let link_page = state
@@ -423,26 +419,28 @@ fn banner(capture: &Capture, all: &[Capture], state: Option<&crate::store::LinkS
         .unwrap_or_default();
     let mut others = String::new();
     for c in all {
+        let label = h(&pages::human(c.time));
         if c.timestamp == capture.timestamp {
-            others.push_str(&format!("<b>{}</b> ", h(&c.timestamp)));
+            others.push_str(&format!("<b>{label}</b> · "));
         } else {
             others.push_str(&format!(
-                r#"<a href="/web/{}/{}">{}</a> "#,
+                r#"<a href="/web/{}/{}">{label}</a> · "#,
                 h(&c.timestamp),
                 h(&c.url),
-                h(&c.timestamp)
             ));
         }
     }
     let body = format!(
         r#"<div class="banner" role="banner">
 <p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
-<p>Captured <time datetime="{when}">{when}</time> · link now: {status}{link_page} · <a href="/web/{ts}id_/{url}">original bytes</a> · <a href="/timemap/link/{url}">all captures</a></p>
+<p>Captured <time datetime="{iso}">{when}</time> · link now: {status}{link_page} · <a href="/web/{ts}id_/{url}">original bytes</a> · <a href="/timemap/link/{url}">all captures</a></p>
 <p class="captures">Captures: {others}</p>
 </div>
 <iframe class="replay" sandbox="{FRAME_SANDBOX}" src="/web/{ts}if_/{url}" title="Archived copy of {url}"></iframe>"#,
         url = h(&capture.url),
         ts = h(&capture.timestamp),
+        iso = h(&crate::clock::format(capture.time)),
+        others = others.trim_end_matches(" · "),
     );
     Page {
         title: format!("Archived: {}", capture.url),
