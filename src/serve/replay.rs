@@ -167,51 +167,60 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
     };
     let path = app.archive.join("warc").join(&payload.filename);
     let offset = payload.offset;
-    let record = tokio::task::spawn_blocking(move || warc::read_at(&path, offset)).await;
-    let archived = match record {
-        Ok(Ok(record)) => match Archived::from_block(&record.block) {
-            Some(a) => a,
-            None => {
-                return pages::error(StatusCode::BAD_GATEWAY, "Unreadable capture", "")
-                    .into_response();
-            }
-        },
-        _ => {
-            return pages::error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Unreadable capture",
-                "The WARC record could not be read.",
-            )
-            .into_response();
+    if req.modifier.is_empty() {
+        // The banner page needs the record only to tell a captured redirect.
+        let record = tokio::task::spawn_blocking(move || read(&path, offset)).await;
+        let archived = match record {
+            Ok(Ok(a)) => a,
+            Ok(Err(r)) => return r,
+            Err(_) => return unreadable(),
+        };
+        if let Some(r) = archived.redirect(capture, "", &memento) {
+            return r;
         }
-    };
-    // A captured redirect replays as a redirect into the archive.
-    let location = archived.header("location").and_then(|l| {
-        let base = url::Url::parse(&capture.url).ok()?;
-        base.join(l).ok().map(|u| u.to_string())
-    });
-    if let Some(location) = location.filter(|_| (300..400).contains(&archived.status)) {
-        return redirect(
-            &format!("/web/{}{}/{location}", capture.timestamp, req.modifier),
-            &memento,
-        );
+        let key = link_key(&req.url);
+        let state = app
+            .db
+            .with(move |s| s.link_state(&key))
+            .await
+            .ok()
+            .flatten();
+        let mut r = banner(capture, captures, state.as_ref()).into_response();
+        add(&mut r, &memento);
+        return r;
     }
-    match req.modifier.as_str() {
-        "" => {
-            let key = link_key(&req.url);
-            let state = app
-                .db
-                .with(move |s| s.link_state(&key))
-                .await
-                .ok()
-                .flatten();
-            let mut r = banner(capture, captures, state.as_ref()).into_response();
-            add(&mut r, &memento);
-            r
+    // Reading, decoding and rewriting are CPU work: off the async workers.
+    let capture = capture.clone();
+    tokio::task::spawn_blocking(move || {
+        let archived = match read(&path, offset) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        if let Some(r) = archived.redirect(&capture, &req.modifier, &memento) {
+            return r;
         }
-        "id_" => archived.raw(&memento),
-        _ => archived.rewritten(capture, &memento),
-    }
+        match req.modifier.as_str() {
+            "id_" => archived.raw(&memento),
+            _ => archived.rewritten(&capture, &memento),
+        }
+    })
+    .await
+    .unwrap_or_else(|_| unreadable())
+}
+
+fn unreadable() -> Response {
+    pages::error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Unreadable capture",
+        "The WARC record could not be read.",
+    )
+    .into_response()
+}
+
+/// The archived response in the record at `offset` of the WARC file `path`.
+fn read(path: &std::path::Path, offset: u64) -> Result<Archived, Response> {
+    let record = warc::read_at(path, offset).map_err(|_| unreadable())?;
+    Archived::from_block(&record.block).ok_or_else(unreadable)
 }
 
 /// The TimeGate: the memento nearest `Accept-Datetime`, or the newest.
@@ -336,6 +345,24 @@ impl Archived {
             headers,
             body: block[end + 4..].to_vec(),
         })
+    }
+
+    /// For a captured redirect, the redirect into the archive (same modifier).
+    fn redirect(
+        &self,
+        capture: &Capture,
+        modifier: &str,
+        memento: &[(HeaderName, String)],
+    ) -> Option<Response> {
+        if !(300..400).contains(&self.status) {
+            return None;
+        }
+        let location = self.header("location")?;
+        let to = url::Url::parse(&capture.url).ok()?.join(location).ok()?;
+        Some(redirect(
+            &format!("/web/{}{modifier}/{to}", capture.timestamp),
+            memento,
+        ))
     }
 
     fn header(&self, name: &str) -> Option<&str> {
