@@ -170,10 +170,8 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
     if req.modifier.is_empty() {
         // The banner page needs the record only to tell a captured redirect.
         let record = tokio::task::spawn_blocking(move || read(&path, offset)).await;
-        let archived = match record {
-            Ok(Ok(a)) => a,
-            Ok(Err(r)) => return r,
-            Err(_) => return unreadable(),
+        let Ok(Some(archived)) = record else {
+            return unreadable();
         };
         if let Some(r) = archived.redirect(capture, "", &memento) {
             return r;
@@ -192,9 +190,8 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
     // Reading, decoding and rewriting are CPU work: off the async workers.
     let capture = capture.clone();
     tokio::task::spawn_blocking(move || {
-        let archived = match read(&path, offset) {
-            Ok(a) => a,
-            Err(r) => return r,
+        let Some(archived) = read(&path, offset) else {
+            return unreadable();
         };
         if let Some(r) = archived.redirect(&capture, &req.modifier, &memento) {
             return r;
@@ -218,9 +215,9 @@ fn unreadable() -> Response {
 }
 
 /// The archived response in the record at `offset` of the WARC file `path`.
-fn read(path: &std::path::Path, offset: u64) -> Result<Archived, Response> {
-    let record = warc::read_at(path, offset).map_err(|_| unreadable())?;
-    Archived::from_block(&record.block).ok_or_else(unreadable)
+fn read(path: &std::path::Path, offset: u64) -> Option<Archived> {
+    let record = warc::read_at(path, offset).ok()?;
+    Archived::from_block(&record.block)
 }
 
 /// The TimeGate: the memento nearest `Accept-Datetime`, or the newest.
