@@ -786,4 +786,46 @@ fn trial_seed_page() {
         "citekeep fix",
         &citekeep(None, dir.path(), &["fix"], Some(&day(8))),
     );
+
+    // Then the archive browser, as a researcher would open it: pages as text.
+    let server = crate::serve::serve(dir.path(), "127.0.0.1:0");
+    let as_text = |html: &str| -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        let html = html
+            .replace("</tr>", "\n")
+            .replace("</p>", "\n")
+            .replace("</h2>", "\n");
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        let lines: Vec<&str> = out
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        lines.join("\n")
+    };
+    let x = "https://x.com/yi_zeng/status/1831133250946838740";
+    for path in [
+        "/".to_string(),
+        "/source?file=site/summit-nl.md".to_string(),
+        "/search?q=Seoul".to_string(),
+        format!("/timemap/link/{x}"),
+        format!("/web/2026/{x}"),
+        format!("/web/20261126030000/{x}"),
+    ] {
+        let a = crate::serve::get(&server, &path, &[]);
+        let body = if path.starts_with("/timemap") {
+            a.text()
+        } else {
+            as_text(&a.text())
+        };
+        println!("$ GET {path}  ({})\n{body}\n", a.status);
+    }
 }

@@ -118,9 +118,9 @@ impl Fixture {
 }
 
 /// A running `citekeep serve`, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     said: String,
 }
 
@@ -131,7 +131,8 @@ impl Drop for Server {
     }
 }
 
-fn serve(dir: &Path, listen: &str) -> Server {
+/// Starts `citekeep serve` in `dir` on `listen` and waits for its address.
+pub(crate) fn serve(dir: &Path, listen: &str) -> Server {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("citekeep"))
         .current_dir(dir)
         .args(["serve", "--listen", listen])
@@ -157,14 +158,14 @@ fn serve(dir: &Path, listen: &str) -> Server {
 }
 
 /// One HTTP answer.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     headers: reqwest::header::HeaderMap,
     body: Vec<u8>,
 }
 
 impl Answer {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
@@ -176,7 +177,8 @@ impl Answer {
     }
 }
 
-fn get(server: &Server, path: &str, headers: &[(&str, &str)]) -> Answer {
+/// GETs `path` from the server, redirects not followed.
+pub(crate) fn get(server: &Server, path: &str, headers: &[(&str, &str)]) -> Answer {
     let url = format!("{}{path}", server.base);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -246,10 +246,11 @@ pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQu
         }
         let copies = match &c.copy {
             Some((url, at)) => format!(
-                r#"<a href="{}">{}</a> <span class="muted">({} captures)</span>"#,
+                r#"<a href="{}">{}</a> <span class="muted">({} capture{})</span>"#,
                 h(&replay(url, *at)),
                 h(&day(*at)),
-                c.captures
+                c.captures,
+                if c.captures == 1 { "" } else { "s" }
             ),
             None => "none".to_string(),
         };
