@@ -29,6 +29,34 @@ pub struct Config {
     /// `[fix]`: how `fix` rewrites dead citations.
     #[serde(default)]
     pub fix: FixConfig,
+    /// `[crawl]`: how a live site is crawled.
+    #[serde(default)]
+    pub crawl: CrawlConfig,
+}
+
+/// `[crawl]`: bounds and safety of crawling a live site (politeness comes from `[check]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrawlConfig {
+    /// Pages fetched at most.
+    pub max_pages: usize,
+    /// Links followed from the start page at most.
+    pub max_depth: usize,
+    /// Whether loopback, private and link-local addresses may be crawled.
+    pub allow_private: bool,
+    /// Whether the site's sitemaps (robots.txt `Sitemap:`, else /sitemap.xml) seed the crawl.
+    pub sitemaps: bool,
+}
+
+impl Default for CrawlConfig {
+    fn default() -> Self {
+        CrawlConfig {
+            max_pages: 10_000,
+            max_depth: 20,
+            allow_private: false,
+            sitemaps: true,
+        }
+    }
 }
 
 /// `[check]`: the client, politeness and scheduling of checks.
@@ -236,12 +264,22 @@ impl Loaded {
     /// A path from the config, relative to the config file's folder.
     pub fn resolve(&self, path: &str) -> PathBuf {
         let p = Path::new(path);
-        if p.is_absolute() || self.dir.as_os_str().is_empty() || self.dir == Path::new(".") {
+        if is_site(path)
+            || p.is_absolute()
+            || self.dir.as_os_str().is_empty()
+            || self.dir == Path::new(".")
+        {
             p.to_path_buf()
         } else {
             self.dir.join(p)
         }
     }
+}
+
+/// Whether a source is a live site to crawl (an http(s) URL) rather than a path.
+pub fn is_site(source: &str) -> bool {
+    let lower = source.trim_start().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// Parses configuration text; `path` names the file in errors.

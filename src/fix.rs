@@ -127,8 +127,14 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
 
     let mut plan = Plan::default();
     let mut by_file: BTreeMap<&str, Vec<(&CitedRow, Target)>> = BTreeMap::new();
+    let mut on_pages = 0;
     for c in &cited {
         if !only.is_empty() && !only.iter().any(|o| same_file(o, &c.file)) {
+            continue;
+        }
+        if crate::config::is_site(&c.file) {
+            // A crawled page is not a file here: reported, never edited.
+            on_pages += usize::from(c.verdict == "dead");
             continue;
         }
         let target = if c.verdict == "dead" {
@@ -156,6 +162,11 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
         by_file.entry(&c.file).or_default().push((c, target));
     }
 
+    if on_pages > 0 {
+        plan.skipped.push(format!(
+            "{on_pages} dead citations on crawled pages are left to the site's own sources"
+        ));
+    }
     for (file, targets) in by_file {
         match plan_file(file, &targets, files.get(file), options.style) {
             Ok(Some(p)) => plan.files.push(p),

@@ -11,6 +11,7 @@ pub mod archive;
 pub mod check;
 pub mod clock;
 pub mod config;
+pub mod crawl;
 mod error;
 pub mod exit_codes;
 pub mod fix;

@@ -414,6 +414,57 @@ fn exit_code(run: &CheckRun, rot: bool) -> ExitCode {
     }
 }
 
+/// Splits inputs into live sites to crawl (http(s) URLs) and paths.
+fn split_inputs(inputs: Vec<PathBuf>) -> (Vec<String>, Vec<PathBuf>) {
+    let (sites, paths): (Vec<PathBuf>, Vec<PathBuf>) = inputs
+        .into_iter()
+        .partition(|p| p.to_str().is_some_and(config::is_site));
+    let sites = sites
+        .into_iter()
+        .filter_map(|p| p.to_str().map(str::to_string))
+        .collect();
+    (sites, paths)
+}
+
+/// Crawls each site, one scan per page; what went wrong is returned, what it did said on
+/// stderr (unless quiet).
+fn crawl_sites(
+    loaded: &config::Loaded,
+    sites: &[String],
+    keep_internal: bool,
+    quiet: bool,
+) -> (Vec<FileScan>, Vec<String>) {
+    let mut pages = Vec::new();
+    let mut errors = Vec::new();
+    for site in sites {
+        let started = std::time::Instant::now();
+        match citekeep::crawl::crawl(site, &loaded.config, &loaded.dir, keep_internal) {
+            Ok(crawl) => {
+                let s = &crawl.stats;
+                if !quiet {
+                    eprintln!(
+                        "citekeep: crawled {site}: {} pages in {:.1} s ({} requests; not followed: \
+                         {} by robots.txt, {} not HTML, {} duplicates, {} past the limits, {} \
+                         private addresses)",
+                        s.pages,
+                        started.elapsed().as_secs_f64(),
+                        s.requests,
+                        s.robots,
+                        s.not_html,
+                        s.duplicates,
+                        s.over_limit,
+                        s.private
+                    );
+                }
+                errors.extend(crawl.errors);
+                pages.extend(crawl.pages);
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    (pages, errors)
+}
+
 /// Every citation of `inputs` (or the configured sources), for checking, with the digests
 /// of the files read. Unreadable files are reported and skipped.
 fn citations(
@@ -437,9 +488,15 @@ fn citations(
         digest: true,
     };
     let filter = Filter::new(&site_cfg.include, &site_cfg.exclude)?;
+    let (sites, inputs) = split_inputs(inputs);
+    let (crawled, crawl_errors) = crawl_sites(loaded, &sites, false, quiet);
     let (files, walk_errors) = walk::collect(&inputs, &filter);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (scans, errors) = scan_all(&files, &options, threads);
+    let (mut scans, errors) = scan_all(&files, &options, threads);
+    scans.extend(crawled);
+    for e in &crawl_errors {
+        eprintln!("citekeep: error: {e}");
+    }
     for e in walk_errors.iter().chain(&errors) {
         eprintln!("citekeep: error: {e}");
     }
@@ -522,6 +579,7 @@ fn scan(loaded: &config::Loaded, args: ScanArgs, quiet: bool) -> Result<ExitCode
         digest: false,
     };
     let filter = Filter::new(&site_cfg.include, &site_cfg.exclude)?;
+    let (sites, inputs) = split_inputs(inputs);
     let (files, walk_errors) = walk::collect(&inputs, &filter);
     let threads = args
         .threads
@@ -535,6 +593,19 @@ fn scan(loaded: &config::Loaded, args: ScanArgs, quiet: bool) -> Result<ExitCode
     let mut writer = ScanWriter::new(io::BufWriter::with_capacity(1 << 16, stdout), args.format)?;
     let mut write_error = None;
     let format = args.format;
+    // Live sites first, page by page, then the files.
+    let (pages, crawl_errors) = crawl_sites(loaded, &sites, args.internal, quiet);
+    for e in crawl_errors {
+        eprintln!("citekeep: error: {e}");
+        tally.error(e);
+    }
+    for page in pages {
+        let file_tally = FileTally::of(&page);
+        if write_error.is_none() {
+            write_error = writer.file(&render(&page, format)).err();
+        }
+        tally.add(file_tally);
+    }
     let work = |result: Result<FileScan, Error>| {
         result.map(|scan| (render(&scan, format), FileTally::of(&scan)))
     };

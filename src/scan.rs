@@ -146,13 +146,68 @@ pub fn scan_text(
         _ => (source::extract(format, text), None),
     };
     let base = base.and_then(|b| Url::parse(&b).ok());
-    let lines = LineIndex::new(text);
     let file: Arc<str> = path.display().to_string().into();
+    judge_all(text, found, base.as_ref(), file, options, scan, None);
+}
+
+/// What a crawled page links to on its own site, for the crawl to follow.
+#[derive(Debug, Default)]
+pub struct PageLinks {
+    /// The site's own pages it links to (absolute, as judged).
+    pub internal: Vec<String>,
+    /// Its canonical address, if it names one (absolute).
+    pub canonical: Option<String>,
+}
+
+/// Extracts and judges the links of an HTML page fetched from `page`: relative links
+/// resolve against it (or its `<base href>`); citations go to `scan` under the page's
+/// address, links to the site itself are returned.
+pub fn scan_page(text: &str, page: &Url, options: &ScanOptions, scan: &mut FileScan) -> PageLinks {
+    let doc = source::html::extract_document(text);
+    let base = doc
+        .base
+        .and_then(|b| page.join(&b).ok())
+        .unwrap_or_else(|| page.clone());
+    let mut links = PageLinks {
+        canonical: doc
+            .canonical
+            .and_then(|c| page.join(&c).ok())
+            .map(|u| u.to_string()),
+        ..PageLinks::default()
+    };
+    let file: Arc<str> = page.as_str().into();
+    judge_all(
+        text,
+        doc.links,
+        Some(&base),
+        file,
+        options,
+        scan,
+        Some(&mut links.internal),
+    );
+    links
+}
+
+/// Judges each found link; citations are appended to `scan`, and the internal ones'
+/// URLs to `internal` when given.
+fn judge_all(
+    text: &str,
+    found: Vec<source::Found>,
+    base: Option<&Url>,
+    file: Arc<str>,
+    options: &ScanOptions,
+    scan: &mut FileScan,
+    mut internal_out: Option<&mut Vec<String>>,
+) {
+    let lines = LineIndex::new(text);
     for f in found {
-        let (url, internal, invalid) = match judge(&f.written, base.as_ref(), &options.site) {
+        let (url, internal, invalid) = match judge(&f.written, base, &options.site) {
             Judged::External(url) => (url, false, None),
             Judged::Internal(url) => {
                 scan.internal += 1;
+                if let Some(out) = internal_out.as_deref_mut() {
+                    out.push(url.clone());
+                }
                 if !options.keep_internal {
                     continue;
                 }

@@ -3,6 +3,7 @@
 
 mod archive;
 mod check;
+mod crawl;
 mod report;
 mod scan;
 mod serve;

@@ -27,6 +27,17 @@ pub fn user_agent(contact: &str) -> String {
 /// `decompress` is on for checks (pages are read as text) and off for captures (bodies are
 /// kept as the server sent them).
 pub fn build(cfg: &CheckConfig, base: &Path, decompress: bool) -> Result<reqwest::Client, Error> {
+    builder(cfg, base, decompress)?
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// The client's builder, for callers that add to it (the crawler's address guard).
+pub fn builder(
+    cfg: &CheckConfig,
+    base: &Path,
+    decompress: bool,
+) -> Result<reqwest::ClientBuilder, Error> {
     let secs = |s: f64| Duration::from_secs_f64(s.max(0.001));
     let mut builder = reqwest::Client::builder()
         .user_agent(user_agent(&cfg.contact))
@@ -68,9 +79,7 @@ pub fn build(cfg: &CheckConfig, base: &Path, decompress: bool) -> Result<reqwest
             builder = builder.add_root_certificate(cert);
         }
     }
-    builder
-        .build()
-        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+    Ok(builder)
 }
 
 /// What one request gave: a redirect to follow, or an answer.

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 /// The gates of every host seen, and the global limit.
 pub struct Gates {
     global: Arc<Semaphore>,
+    width: usize,
     per_host: usize,
     interval: Duration,
     hosts: Mutex<HashMap<String, Arc<HostGate>>>,
@@ -34,10 +35,16 @@ impl Gates {
     pub fn new(global: usize, per_host: usize, interval: Duration) -> Gates {
         Gates {
             global: Arc::new(Semaphore::new(global.max(1))),
+            width: global.max(1),
             per_host: per_host.max(1),
             interval,
             hosts: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The global limit: requests in flight at most.
+    pub fn width(&self) -> usize {
+        self.width
     }
 
     /// Waits until a request to `host` may start: a host slot, the interval since the last

@@ -28,6 +28,8 @@ pub struct Extracted {
     pub links: Vec<Found>,
     /// The first `<base href>` as written, which relative links resolve against.
     pub base: Option<String>,
+    /// The first `<link rel=canonical href>` as written: the page's own preferred address.
+    pub canonical: Option<String>,
 }
 
 /// Extracts the links of a whole HTML document.
@@ -39,6 +41,7 @@ pub fn extract_document(text: &str) -> Extracted {
     Extracted {
         links,
         base: scanner.base,
+        canonical: scanner.canonical,
     }
 }
 
@@ -58,6 +61,7 @@ pub(crate) struct Scanner {
     /// A heading being read: its text so far and its `id` attribute.
     heading: Option<(String, Option<String>)>,
     base: Option<String>,
+    canonical: Option<String>,
 }
 
 impl Scanner {
@@ -68,6 +72,7 @@ impl Scanner {
             anchor: None,
             heading: None,
             base: None,
+            canonical: None,
         }
     }
 
@@ -173,6 +178,16 @@ impl Scanner {
             }
             b"base" if self.base.is_none() => {
                 self.base = attr("href").map(|v| lossy(v).trim().to_string());
+            }
+            b"link" if self.canonical.is_none() => {
+                let canonical = attr("rel").is_some_and(|rel| {
+                    lossy(rel)
+                        .split_ascii_whitespace()
+                        .any(|r| r.eq_ignore_ascii_case("canonical"))
+                });
+                if canonical {
+                    self.canonical = attr("href").map(|v| lossy(v).trim().to_string());
+                }
             }
             b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" => {
                 let id = attr("id").map(|v| lossy(v).trim().to_string());

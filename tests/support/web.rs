@@ -160,6 +160,12 @@ impl SimWeb {
         }
     }
 
+    /// `127.0.0.1:PORT`: the server as a plain HTTP origin (host `127.0.0.1`), for tests that
+    /// reach it directly rather than through the proxy.
+    pub fn addr(&self) -> String {
+        self.proxy.trim_start_matches("http://").to_string()
+    }
+
     /// Every request seen so far (CONNECTs included).
     pub fn seen(&self) -> Vec<Seen> {
         self.state.seen.lock().unwrap().clone()
@@ -221,7 +227,7 @@ fn full(bytes: impl Into<Bytes>) -> Body {
 }
 
 /// The proxy side: CONNECT opens a TLS tunnel to the simulated host; anything else is an
-/// absolute-form request for a plain-HTTP host.
+/// absolute-form request for a plain-HTTP host, or an origin-form one for us as a host.
 async fn proxy_request(state: Arc<State>, req: Request<Incoming>) -> Answer {
     if req.method() == Method::CONNECT {
         let host = req.uri().host().unwrap_or_default().to_string();
@@ -250,7 +256,17 @@ async fn proxy_request(state: Arc<State>, req: Request<Incoming>) -> Answer {
         });
         return Ok(Response::new(full(Bytes::new())));
     }
-    let host = req.uri().host().unwrap_or_default().to_string();
+    // An origin-form request came straight to us, not through the proxy: the Host header
+    // (without its port) names the host.
+    let host = match req.uri().host() {
+        Some(h) => h.to_string(),
+        None => req
+            .headers()
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name).to_string())
+            .unwrap_or_default(),
+    };
     origin_request(state, host, req).await
 }
 
