@@ -32,8 +32,9 @@ fn gzip(text: &str) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
-/// The site: `port` is where it is served (known once the server started).
-fn site(port: &OnceLock<u16>, path: &str) -> Behave {
+/// The site: `port` is where it is served (known once the server started); `earlier`
+/// requests of the same path came before.
+fn site(port: &OnceLock<u16>, path: &str, earlier: usize) -> Behave {
     let origin = format!("http://127.0.0.1:{}", port.get().copied().unwrap_or(0));
     match path {
         "/robots.txt" => Behave::Page(
@@ -68,6 +69,8 @@ fn site(port: &OnceLock<u16>, path: &str) -> Behave {
             vec![("content-type", "application/xml".into())],
             format!("<urlset><url><loc>{origin}/a/0.html</loc></url></urlset>"),
         ),
+        // Busy the first time: come back in a second.
+        "/a/5.html" if earlier == 0 => Behave::status(429, &[("retry-after", "1")], "busy"),
         "/" => page(
             "Home",
             &format!(
@@ -125,8 +128,8 @@ fn site(port: &OnceLock<u16>, path: &str) -> Behave {
 fn start_site() -> (SimWeb, String) {
     let port = Arc::new(OnceLock::new());
     let p = port.clone();
-    let web = SimWeb::start(move |host, path, _| match host {
-        "127.0.0.1" => site(&p, path),
+    let web = SimWeb::start(move |host, path, earlier| match host {
+        "127.0.0.1" => site(&p, path, earlier),
         _ if path.contains("citekeep-probe") => Behave::status(404, &[], "not found"),
         _ => Behave::html("Elsewhere", "A page elsewhere."),
     });
@@ -140,7 +143,7 @@ fn config(dir: &Path, crawl: &str) {
     std::fs::write(
         dir.join("config.toml"),
         format!(
-            "[check]\ntimeout = 5\nper_host = 4\nhost_interval = 0\nretries = 0\n\
+            "[check]\ntimeout = 5\nper_host = 4\nhost_interval = 0\nretries = 1\n\
              contact = \"mailto:test@example.org\"\n[crawl]\n{crawl}\n"
         ),
     )
@@ -291,6 +294,10 @@ fn robots_txt_and_politeness_are_obeyed() {
     for p in ["/a/3.html", "/", "/calendar?page=2"] {
         assert_eq!(paths.iter().filter(|x| **x == p).count(), 1, "{p}");
     }
+    // Retry-After: the busy page was asked again, a second later, and read.
+    let busy: Vec<_> = seen.iter().filter(|s| s.path == "/a/5.html").collect();
+    assert_eq!(busy.len(), 2);
+    assert!(busy[1].at - busy[0].at >= Duration::from_millis(950));
     // Documents are not fetched; a resource that turns out not to be HTML is not read.
     assert!(!paths.contains(&"/doc.pdf"));
     assert_eq!(paths.iter().filter(|x| **x == "/data").count(), 1);
