@@ -4,6 +4,7 @@
 mod archive;
 mod check;
 mod crawl;
+mod faults;
 mod report;
 mod scan;
 mod serve;

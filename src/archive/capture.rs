@@ -2,6 +2,9 @@
 //! up to `[archive] max_size`), hop by hop through redirects.
 
 use std::io::Read;
+use std::sync::Arc;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use reqwest::header;
 use url::Url;
@@ -26,7 +29,18 @@ pub struct Exchange {
     pub mime: Option<String>,
     /// `Content-Encoding`, if any.
     pub encoding: Option<String>,
+    /// For a body past [`LARGE_BODY`], its place among the few large bodies held at once
+    /// (given back when the exchange is dropped, once written).
+    pub large: Option<Arc<OwnedSemaphorePermit>>,
 }
+
+/// Bodies past this size count as large: only a few are held in memory at once.
+pub const LARGE_BODY: usize = 1 << 20;
+
+/// Large bodies held in memory at once; the others wait for one to be written. With the
+/// rest below [`LARGE_BODY`], a run's captures hold at most about
+/// `concurrency × 1 MB + LARGE_AT_ONCE × [archive] max_size` of bodies.
+pub const LARGE_AT_ONCE: usize = 2;
 
 impl Exchange {
     /// The body with its content encoding (gzip, deflate) undone, for reading text.
@@ -35,17 +49,20 @@ impl Exchange {
     }
 }
 
-/// `body` with its content encoding (gzip, deflate; at most 64 MB out) undone; empty when
-/// it does not decode, the body itself for no or an unknown encoding.
+/// Bytes a decoded body may reach: a gzip bomb (a megabyte inflating to gigabytes) stops here.
+pub const MAX_DECODED: u64 = 16 << 20;
+
+/// `body` with its content encoding (gzip, deflate; at most [`MAX_DECODED`] out) undone;
+/// empty when it does not decode, the body itself for no or an unknown encoding.
 pub fn decode_body(encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let ok = match encoding.map(str::to_ascii_lowercase).as_deref() {
         Some("gzip" | "x-gzip") => flate2::read::MultiGzDecoder::new(body)
-            .take(64 << 20)
+            .take(MAX_DECODED)
             .read_to_end(&mut out)
             .is_ok(),
         Some("deflate") => flate2::read::ZlibDecoder::new(body)
-            .take(64 << 20)
+            .take(MAX_DECODED)
             .read_to_end(&mut out)
             .is_ok(),
         _ => return body.to_vec(),
@@ -53,18 +70,20 @@ pub fn decode_body(encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
     if ok { out } else { Vec::new() }
 }
 
-/// Fetches `url` and its redirects (at most `max_redirects`), one exchange per hop.
+/// Fetches `url` and its redirects (at most `max_redirects`), one exchange per hop; a body
+/// growing past [`LARGE_BODY`] waits for a place among the `large` ones.
 pub async fn fetch(
     client: &reqwest::Client,
     url: &str,
     user_agent: &str,
     max_size: u64,
     max_redirects: usize,
+    large: &Arc<Semaphore>,
 ) -> Result<Vec<Exchange>, String> {
     let mut hops = Vec::new();
     let mut current = Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
     for _ in 0..=max_redirects {
-        let exchange = fetch_one(client, &current, user_agent, max_size).await?;
+        let exchange = fetch_one(client, &current, user_agent, max_size, large).await?;
         let location = (300..400)
             .contains(&exchange.status)
             .then(|| header_value(&exchange.response_head, "location"))
@@ -83,6 +102,7 @@ async fn fetch_one(
     url: &Url,
     user_agent: &str,
     max_size: u64,
+    large: &Arc<Semaphore>,
 ) -> Result<Exchange, String> {
     const ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
     const ENCODINGS: &str = "gzip, deflate";
@@ -142,9 +162,20 @@ async fn fetch_one(
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let mut body = Vec::new();
+    // The announced length, when there is one, spares the doubling of a growing buffer.
+    let announced = response.content_length().unwrap_or(0).min(max_size) as usize;
+    let mut body = Vec::with_capacity(announced.min(LARGE_BODY * 64));
     let mut truncated = false;
+    let mut permit = None;
     while let Some(chunk) = response.chunk().await.map_err(|e| format!("{url}: {e}"))? {
+        if permit.is_none() && body.len() + chunk.len() > LARGE_BODY {
+            let p = large
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| e.to_string())?;
+            permit = Some(Arc::new(p));
+        }
         let room = (max_size as usize).saturating_sub(body.len());
         if chunk.len() > room {
             body.extend_from_slice(&chunk[..room]);
@@ -162,6 +193,7 @@ async fn fetch_one(
         truncated,
         mime,
         encoding,
+        large: permit,
     })
 }
 

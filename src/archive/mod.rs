@@ -244,28 +244,21 @@ pub fn prepare(ex: &Exchange, previous: Option<&Prev>, now: i64) -> std::io::Res
         ),
         ("WARC-Payload-Digest".to_string(), payload_digest.clone()),
     ];
-    let (kind, block) = match unchanged {
+    let response = match unchanged {
         Some(p) => {
             fields.push(("WARC-Profile".into(), IDENTICAL_PAYLOAD.into()));
             fields.push(("WARC-Refers-To".into(), p.record_id.clone()));
             fields.push(("WARC-Refers-To-Target-URI".into(), p.url.clone()));
             fields.push(("WARC-Refers-To-Date".into(), warc_date(p.captured_at)));
-            ("revisit", ex.response_head.clone())
+            warc::member_of_parts("revisit", &fields, &[&ex.response_head])?
         }
         None => {
             if ex.truncated {
                 fields.push(("WARC-Truncated".into(), "length".into()));
             }
-            let mut block = ex.response_head.clone();
-            block.extend_from_slice(&ex.body);
-            ("response", block)
+            warc::member_of_parts("response", &fields, &[&ex.response_head, &ex.body])?
         }
     };
-    let response = warc::member(&Record {
-        kind: kind.into(),
-        fields,
-        block,
-    })?;
     let request = warc::member(&Record {
         kind: "request".into(),
         fields: vec![
@@ -415,6 +408,7 @@ pub fn archive_links(
         Duration::from_millis(cfg.host_interval),
     ));
     let runtime = crate::check::runtime()?;
+    let large = Arc::new(tokio::sync::Semaphore::new(capture::LARGE_AT_ONCE));
     let max_size = config.archive.max_size;
     let requisite_max = config.archive.requisite_max_size.min(max_size);
     let max_redirects = cfg.max_redirects;
@@ -426,14 +420,19 @@ pub fn archive_links(
     runtime.block_on(async {
         let mut stream = futures_util::stream::iter(links)
             .map(|(id, url)| {
-                let (http, gates, agent, prevs) =
-                    (http.clone(), gates.clone(), agent.clone(), prevs.clone());
+                let (http, gates, agent, prevs, large) = (
+                    http.clone(),
+                    gates.clone(),
+                    agent.clone(),
+                    prevs.clone(),
+                    large.clone(),
+                );
                 tokio::spawn(async move {
                     let get = |u: String, cap: u64| {
-                        let (http, gates, agent) = (&http, &gates, &agent);
+                        let (http, gates, agent, large) = (&http, &gates, &agent, &large);
                         async move {
                             let _pass = gates.enter(&crate::link::host_of(&u)).await;
-                            capture::fetch(http, &u, agent, cap, max_redirects).await
+                            capture::fetch(http, &u, agent, cap, max_redirects, large).await
                         }
                     };
                     let hops = match get(url.clone(), max_size).await {

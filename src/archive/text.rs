@@ -44,7 +44,8 @@ pub struct PageText {
 
 /// Reads a page once for its title, main text and (given its URL) requisites.
 pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
-    let html = String::from_utf8_lossy(html);
+    let lossy = String::from_utf8_lossy(html);
+    let html = crate::source::html::tokenizable(&lossy);
     let mut found = url.map(super::requisites::Found::new);
     let mut title: Option<String> = None;
     let mut chrome = 0u32;

@@ -57,30 +57,63 @@ impl Record {
     /// The record serialized (uncompressed): version line, fields, blank line, block, and
     /// the two CRLFs that end a record.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.block.len() + 512);
-        out.extend_from_slice(b"WARC/1.1\r\n");
-        out.extend_from_slice(format!("WARC-Type: {}\r\n", self.kind).as_bytes());
-        for (k, v) in &self.fields {
-            // Field values never carry line breaks (header injection).
-            let v: String = v.chars().filter(|c| *c != '\r' && *c != '\n').collect();
-            out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
-        }
-        if self.field("WARC-Block-Digest").is_none() {
-            out.extend_from_slice(
-                format!("WARC-Block-Digest: {}\r\n", sha1_digest(&self.block)).as_bytes(),
-            );
-        }
-        out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", self.block.len()).as_bytes());
+        let mut out = head(&self.kind, &self.fields, &[&self.block]);
+        out.reserve(self.block.len() + 4);
         out.extend_from_slice(&self.block);
         out.extend_from_slice(b"\r\n\r\n");
         out
     }
 }
 
+/// A record's version line and fields, with `WARC-Block-Digest` (unless given) and
+/// `Content-Length` of the block made of `parts`, and the blank line before the block.
+fn head(kind: &str, fields: &[(String, String)], parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(b"WARC/1.1\r\n");
+    out.extend_from_slice(format!("WARC-Type: {kind}\r\n").as_bytes());
+    let mut has_digest = false;
+    for (k, v) in fields {
+        // Field values never carry line breaks (header injection).
+        let v: String = v.chars().filter(|c| *c != '\r' && *c != '\n').collect();
+        out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+        has_digest |= k.eq_ignore_ascii_case("WARC-Block-Digest");
+    }
+    if !has_digest {
+        use sha1::Digest;
+        let mut hasher = sha1::Sha1::new();
+        for p in parts {
+            hasher.update(p);
+        }
+        let digest = data_encoding::BASE32.encode(&hasher.finalize());
+        out.extend_from_slice(format!("WARC-Block-Digest: sha1:{digest}\r\n").as_bytes());
+    }
+    let length: usize = parts.iter().map(|p| p.len()).sum();
+    out.extend_from_slice(format!("Content-Length: {length}\r\n\r\n").as_bytes());
+    out
+}
+
 /// A record as one gzip member, ready to append.
 pub fn member(record: &Record) -> io::Result<Vec<u8>> {
-    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
-    gz.write_all(&record.to_bytes())?;
+    member_of_parts(&record.kind, &record.fields, &[&record.block])
+}
+
+/// A record whose block is `parts` in order, as one gzip member, compressed straight from
+/// the parts (a large body is never copied into a block first).
+pub fn member_of_parts(
+    kind: &str,
+    fields: &[(String, String)],
+    parts: &[&[u8]],
+) -> io::Result<Vec<u8>> {
+    let length: usize = parts.iter().map(|p| p.len()).sum();
+    let mut gz = GzEncoder::new(
+        Vec::with_capacity(length / 4 + 1024),
+        Compression::default(),
+    );
+    gz.write_all(&head(kind, fields, parts))?;
+    for p in parts {
+        gz.write_all(p)?;
+    }
+    gz.write_all(b"\r\n\r\n")?;
     gz.finish()
 }
 

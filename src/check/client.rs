@@ -104,13 +104,16 @@ const KEPT_HEADERS: &[&str] = &[
     "location",
 ];
 
-/// Sends one request; reads an HTML body (up to `max_body` bytes) when `read_body` is set.
+/// Sends one request; reads an HTML body (up to `max_body` bytes) when `read_body` is set,
+/// a body past [`LARGE_BODY`] only with one of the few `large` places (so many large pages
+/// at once cannot add up to gigabytes).
 pub async fn send(
     client: &reqwest::Client,
     method: Method,
     url: url::Url,
     read_body: bool,
     max_body: u64,
+    large: &tokio::sync::Semaphore,
 ) -> Result<Reply, Failure> {
     let url_text = url.to_string();
     let mut response = client
@@ -143,9 +146,13 @@ pub async fn send(
     let mut page = None;
     if read_body && html && method == Method::GET {
         let mut body = Vec::new();
+        let mut permit = None;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
+                    if permit.is_none() && body.len() + chunk.len() > LARGE_BODY {
+                        permit = large.acquire().await.ok();
+                    }
                     let room = (max_body as usize).saturating_sub(body.len());
                     body.extend_from_slice(&chunk[..chunk.len().min(room)]);
                     if body.len() as u64 >= max_body {
@@ -171,6 +178,9 @@ pub async fn send(
         page,
     }))
 }
+
+/// Bodies past this size count as large: few are read at once.
+pub const LARGE_BODY: usize = 1 << 20;
 
 /// Reads a reqwest error as a failure to get an answer, in words.
 pub fn failure(e: &reqwest::Error) -> Failure {

@@ -71,7 +71,12 @@ pub struct Checker {
     cfg: CheckConfig,
     /// Soft-404 probes by origin and parent folder, each made once per run.
     probes: Mutex<HashMap<String, Arc<OnceCell<Probe>>>>,
+    /// Places for bodies past [`client::LARGE_BODY`] being read at once.
+    large: tokio::sync::Semaphore,
 }
+
+/// Large bodies read at once (see [`client::send`]).
+const LARGE_AT_ONCE: usize = 2;
 
 /// Paths that name documents: asked with HEAD first so a check does not start a download.
 const DOCUMENT_EXTENSIONS: &[&str] = &[
@@ -91,6 +96,7 @@ impl Checker {
             ),
             cfg: cfg.clone(),
             probes: Mutex::new(HashMap::new()),
+            large: tokio::sync::Semaphore::new(LARGE_AT_ONCE),
         })
     }
 
@@ -210,7 +216,15 @@ impl Checker {
         let document = DOCUMENT_EXTENSIONS.iter().any(|ext| path.ends_with(ext));
         if document {
             let _pass = self.gates.enter(&host).await;
-            let reply = client::send(&self.client, Method::HEAD, parsed.clone(), false, 0).await?;
+            let reply = client::send(
+                &self.client,
+                Method::HEAD,
+                parsed.clone(),
+                false,
+                0,
+                &self.large,
+            )
+            .await?;
             match &reply {
                 Reply::Redirect(..) => return Ok(reply),
                 Reply::Answer(a) if (200..300).contains(&a.status) => return Ok(reply),
@@ -225,6 +239,7 @@ impl Checker {
             parsed,
             read_body && !document,
             self.cfg.max_body,
+            &self.large,
         )
         .await
     }

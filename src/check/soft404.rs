@@ -18,11 +18,17 @@ pub struct Page {
 
 const TEXT_CAP: usize = 64 * 1024;
 
+/// Bytes of a page read for its title and text.
+const INPUT_CAP: usize = 1 << 20;
+
 impl Page {
     /// Reads an HTML body. `ignore` is removed from the text first (a probe's random name,
     /// which error pages often echo).
     pub fn from_html(body: &[u8], ignore: Option<&str>) -> Page {
-        let html = String::from_utf8_lossy(body);
+        // The title and the first text are what a soft 404 shows: no need to read further.
+        let body = &body[..body.len().min(INPUT_CAP)];
+        let lossy = String::from_utf8_lossy(body);
+        let html = crate::source::html::tokenizable(&lossy);
         let mut title: Option<String> = None;
         let mut in_title = false;
         let mut skip = 0u32;

@@ -45,6 +45,16 @@ pub enum Behave {
     NoSuchHost,
     /// 405 to HEAD; GET behaves as the inner behaviour.
     NoHead(Box<Behave>),
+    /// 200 HTML sent one byte at a time, this far apart.
+    Trickle(Duration, String),
+    /// 200 HTML whose body never ends.
+    Endless,
+    /// 200 with this many extra headers.
+    ManyHeaders(usize),
+    /// 200 HTML with a header value of bytes that are not text.
+    BadHeaderBytes,
+    /// 200 HTML whose connection is cut halfway through the body.
+    CutOff,
 }
 
 impl Behave {
@@ -341,6 +351,74 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
                     http_body_util::StreamBody::new(futures_util::stream::iter(frames)).boxed();
                 Ok(r.body(body).unwrap())
             }
+            Behave::Trickle(gap, body) => {
+                use http_body_util::BodyExt;
+                let bytes: Vec<u8> = body.into_bytes();
+                let frames = futures_util::stream::unfold(0usize, move |i| {
+                    let next = bytes.get(i).copied();
+                    async move {
+                        let b = next?;
+                        tokio::time::sleep(gap).await;
+                        Some((
+                            Ok::<_, std::io::Error>(hyper::body::Frame::data(Bytes::from(vec![b]))),
+                            i + 1,
+                        ))
+                    }
+                });
+                let body = http_body_util::StreamBody::new(frames).boxed();
+                Ok(Response::builder()
+                    .status(200)
+                    .header("content-type", "text/html")
+                    .body(body)
+                    .unwrap())
+            }
+            Behave::Endless => {
+                use http_body_util::BodyExt;
+                let chunk = Bytes::from(b"<p>more and more</p>\n".repeat(4096));
+                let frames = futures_util::stream::repeat_with(move || {
+                    Ok::<_, std::io::Error>(hyper::body::Frame::data(chunk.clone()))
+                });
+                let body = http_body_util::StreamBody::new(frames).boxed();
+                Ok(Response::builder()
+                    .status(200)
+                    .header("content-type", "text/html")
+                    .body(body)
+                    .unwrap())
+            }
+            Behave::CutOff => {
+                use http_body_util::BodyExt;
+                let frames = futures_util::stream::iter(vec![
+                    Ok(hyper::body::Frame::data(Bytes::from_static(
+                        b"<html><head><title>Half</title></head><body><p>The first half",
+                    ))),
+                    Err(std::io::Error::other("cut off")),
+                ]);
+                let body = http_body_util::StreamBody::new(frames).boxed();
+                Ok(Response::builder()
+                    .status(200)
+                    .header("content-type", "text/html")
+                    .header("content-length", "100000")
+                    .body(body)
+                    .unwrap())
+            }
+            Behave::ManyHeaders(n) => {
+                let mut r = Response::builder()
+                    .status(200)
+                    .header("content-type", "text/html");
+                for i in 0..n {
+                    r = r.header(format!("x-filler-{i}"), "x");
+                }
+                Ok(r.body(full("<title>many headers</title>")).unwrap())
+            }
+            Behave::BadHeaderBytes => Ok(Response::builder()
+                .status(200)
+                .header("content-type", "text/html")
+                .header(
+                    "x-weird",
+                    hyper::header::HeaderValue::from_bytes(b"caf\xe9 \xff\xfe").unwrap(),
+                )
+                .body(full("<title>Weird header</title><main>Text</main>"))
+                .unwrap()),
             Behave::Page(code, headers, body) => {
                 let body = if req.method() == Method::HEAD {
                     String::new()
@@ -410,7 +488,18 @@ fn tls_for(state: &State, host: &str) -> Arc<ServerConfig> {
     cache
         .entry(host.to_string())
         .or_insert_with(|| {
-            let params = rcgen::CertificateParams::new(vec![host.to_string()]).unwrap();
+            // `wrong-name.*` hosts present a certificate for another name; `expired.*` ones
+            // a certificate that ran out last year.
+            let name = if host.starts_with("wrong-name.") {
+                "somebody-else.example".to_string()
+            } else {
+                host.to_string()
+            };
+            let mut params = rcgen::CertificateParams::new(vec![name]).unwrap();
+            if host.starts_with("expired.") {
+                params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+                params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+            }
             let cert = params.signed_by(&state.leaf_key, &state.ca).unwrap();
             let key =
                 rustls::pki_types::PrivateKeyDer::try_from(state.leaf_key.serialize_der()).unwrap();
