@@ -131,8 +131,8 @@ fn each_fault_is_classified_within_the_timeouts() {
 
 /// 1,000 faulty URLs in one `run` (checked, and the live ones archived): it completes,
 /// classifies each, and its peak memory (GNU time's maximum resident set size) stays under
-/// 512 MB: 64 checks and captures in flight, each body past 1 MB one of the two large ones
-/// allowed at once, endless bodies cut at `[archive] max_size` (50 MB), gzip bombs at
+/// 512 MB: 64 checks and captures in flight, a body past 1 MB one of the few large ones
+/// allowed at once (two checks, one capture), endless bodies cut at `[archive] max_size` (50 MB), gzip bombs at
 /// 16 MB of decoded text.
 #[test]
 fn a_thousand_faults_in_one_run() {

@@ -37,10 +37,11 @@ pub struct Exchange {
 /// Bodies past this size count as large: only a few are held in memory at once.
 pub const LARGE_BODY: usize = 1 << 20;
 
-/// Large bodies held in memory at once; the others wait for one to be written. With the
+/// Large bodies held in memory at once; the others wait for it to be written. With the
 /// rest below [`LARGE_BODY`], a run's captures hold at most about
-/// `concurrency × 1 MB + LARGE_AT_ONCE × [archive] max_size` of bodies.
-pub const LARGE_AT_ONCE: usize = 2;
+/// `concurrency × 1 MB + LARGE_AT_ONCE × [archive] max_size` of bodies (and a large body
+/// costs about three times its size while it is compressed and read for its text).
+pub const LARGE_AT_ONCE: usize = 1;
 
 impl Exchange {
     /// The body with its content encoding (gzip, deflate) undone, for reading text.
