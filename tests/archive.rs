@@ -364,6 +364,84 @@ fn kill_9_at_random_moments_never_breaks_the_archive() {
     }
 }
 
+/// kill -9 of the nightly `run` at 20 moments spread over its length (checks, captures,
+/// WARC writes, store commits): each following run completes, the archive validates
+/// (warcio, cdxj-indexer), no capture is recorded twice, and no committed check is lost.
+#[test]
+fn kill_9_of_run_at_twenty_moments() {
+    // The content changes with each request, so every run writes new records.
+    let web = SimWeb::start(|_, path, earlier| {
+        Behave::html("Page", &format!("The page at {path}, version {earlier}."))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    let page: String = (0..150)
+        .map(|i| format!("[p{i}](https://www.example{}.org/p{i})\n", i % 8))
+        .collect();
+    std::fs::write(dir.path().join("site/page.md"), page).unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nper_host = 8\nsoft404_probe = false\n",
+    )
+    .unwrap();
+    let checks = |dir: &Path| -> i64 {
+        let conn = rusqlite::Connection::open(dir.join("archive/citekeep.db")).unwrap();
+        conn.query_row("SELECT count(*) FROM checks", [], |r| r.get(0))
+            .unwrap()
+    };
+    let (_, err, code) = citekeep(&web, dir.path(), &["run", "--all"]);
+    assert_eq!(code, 0, "{err}");
+    // Moments spread over a run (a full one takes a second or two here), in a fixed
+    // pseudo-random order.
+    let mut seed = 0x2545_f491_u64;
+    let mut moments = Vec::new();
+    for _ in 0..20 {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        moments.push(5 + (seed >> 33) % 1500);
+    }
+    for delay_ms in moments {
+        let before = checks(dir.path());
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("citekeep"));
+        cmd.current_dir(dir.path()).args(["run", "--all"]);
+        for (k, v) in web.env() {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let after_kill = checks(dir.path());
+        assert!(
+            after_kill >= before,
+            "checks lost by the kill at {delay_ms} ms"
+        );
+        // The next run completes, checks every link, and everything agrees.
+        let (out, err, code) = citekeep(&web, dir.path(), &["run", "--all"]);
+        assert_eq!(code, 0, "after a kill at {delay_ms} ms: {out}{err}");
+        assert_eq!(
+            checks(dir.path()),
+            after_kill + 150,
+            "after a kill at {delay_ms} ms"
+        );
+        validate(dir.path());
+        let conn = rusqlite::Connection::open(dir.path().join("archive/citekeep.db")).unwrap();
+        let dupes: i64 = conn
+            .query_row(
+                "SELECT count(*) - count(DISTINCT filename || ':' || offset) FROM snapshots",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(dupes, 0, "after a kill at {delay_ms} ms");
+    }
+}
+
 #[test]
 fn a_second_writer_is_refused_and_a_stale_lock_is_taken_over() {
     let web = web();
