@@ -314,6 +314,17 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, Error> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any text as config.toml is a configuration or an error naming the file, never a
+        /// panic.
+        #[test]
+        fn any_config_text(text in "(\\[[a-z]{1,8}\\]|[a-z_]{1,12} = (\"[ -~]{0,10}\"|[0-9]{1,4}|true|\\[\\])|\n| |#[ -~]{0,10}){0,20}") {
+            if let Err(e) = parse(&text, Path::new("c.toml")) {
+                proptest::prop_assert!(e.to_string().starts_with("c.toml"), "{}", e);
+            }
+        }
+    }
+
     #[test]
     fn unknown_key_names_key_and_line() {
         let text = "[site]\nsources = [\"a\"]\nbase_url = \"https://x.org\"\nsoruces = []\n";

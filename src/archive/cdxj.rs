@@ -146,6 +146,19 @@ pub fn write_sorted(path: &std::path::Path, mut lines: Vec<String>) -> std::io::
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// SURT keys of anything never panic and are lower case; those of real URLs are free
+        /// of the scheme.
+        #[test]
+        fn surt_of_anything(url in "(https?://)?[ -~]{0,80}") {
+            let key = surt(&url);
+            proptest::prop_assert_eq!(key.to_ascii_lowercase(), key.clone());
+            if url::Url::parse(&url).is_ok_and(|u| u.host_str().is_some_and(|h| !h.is_empty())) {
+                proptest::prop_assert!(!key.starts_with("http"), "{}", key);
+            }
+        }
+    }
+
     #[test]
     fn surt_keys_as_the_surt_library_writes_them() {
         // Pairs checked against the Python `surt` library (used by pywb and cdxj-indexer).

@@ -477,6 +477,18 @@ fn banner(capture: &Capture, all: &[Capture], state: Option<&crate::store::LinkS
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any replay path parses or is refused, never panics; a parsed URL is http(s) and
+        /// carries no line break (nothing can reach a header through it).
+        #[test]
+        fn any_replay_path(rest in "[0-9]{0,16}([a-z]{2}_)?/?[ -~\r\n]{0,60}") {
+            if let Some(req) = parse(&rest) {
+                proptest::prop_assert!(req.url.starts_with("http://") || req.url.starts_with("https://"));
+                proptest::prop_assert!(!req.url.contains(['\r', '\n']));
+            }
+        }
+    }
+
     #[test]
     fn replay_paths() {
         let p = |s: &str| parse(s);
