@@ -347,3 +347,57 @@ fn unknown_config_key_is_an_error_naming_key_and_line() {
         "{err}"
     );
 }
+
+/// A source folder of 100,000 files is scanned whole, in bounded memory.
+#[test]
+fn a_folder_of_a_hundred_thousand_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for d in 0..100 {
+        let sub = dir.path().join(format!("d{d}"));
+        std::fs::create_dir(&sub).unwrap();
+        for f in 0..1000 {
+            std::fs::write(
+                sub.join(format!("{f}.md")),
+                format!("[c](https://example.org/{d}/{f})\n"),
+            )
+            .unwrap();
+        }
+    }
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "peak-kb %M"])
+        .arg(assert_cmd::cargo::cargo_bin("citekeep"))
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 100_000);
+    assert_eq!(json["summary"]["citations"], 100_000);
+    let peak_kb: u64 = stderr(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-kb "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap();
+    assert!(peak_kb < 200 * 1024, "peak {} MB", peak_kb / 1024);
+}
+
+/// An archive folder that cannot be made (a file stands where a folder must be) is an error
+/// naming it; nothing is written elsewhere.
+#[test]
+fn an_archive_folder_that_cannot_be_made_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("blocker"), "a file, not a folder").unwrap();
+    std::fs::write(dir.path().join("list.txt"), "https://example.org/a\n").unwrap();
+    let out = crate::support::citekeep_in(
+        dir.path(),
+        &["--archive", "blocker/archive", "check", "list.txt"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("blocker/archive"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("blocker")).unwrap(),
+        "a file, not a folder"
+    );
+}

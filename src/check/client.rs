@@ -50,7 +50,7 @@ pub fn builder(
         .deflate(decompress);
     if !cfg.proxy.trim().is_empty() {
         let proxy = reqwest::Proxy::all(cfg.proxy.trim())
-            .map_err(|e| Error::Config(format!("[check] proxy `{}`: {e}", cfg.proxy)))?
+            .map_err(|e| Error::Config(format!("[check] proxy `{}`: {e}", redacted(&cfg.proxy))))?
             .no_proxy(reqwest::NoProxy::from_env());
         builder = builder.proxy(proxy);
     }
@@ -80,6 +80,22 @@ pub fn builder(
         }
     }
     Ok(builder)
+}
+
+/// A URL fit for a log: its password, if any, replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url.trim()) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        // Not a URL: whatever follows a `:` before an `@` may be a password.
+        Err(_) => match (url.find("://"), url.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
+            _ => url.to_string(),
+        },
+    }
 }
 
 /// What one request gave: a redirect to follow, or an answer.
@@ -233,4 +249,24 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         last = s;
     }
     last.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_passwords_never_reach_a_log() {
+        assert_eq!(
+            redacted("http://me:s3cret@proxy.corp:3128"),
+            "http://me:***@proxy.corp:3128/"
+        );
+        assert!(!redacted("http://me:s3cret@[bad").contains("s3cret"));
+        let cfg = CheckConfig {
+            proxy: "http://me:s3cret@pro xy".into(),
+            ..CheckConfig::default()
+        };
+        let err = build(&cfg, Path::new("."), true).unwrap_err().to_string();
+        assert!(!err.contains("s3cret"), "{err}");
+    }
 }
