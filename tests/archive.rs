@@ -648,3 +648,117 @@ fn files_rotate_at_the_configured_size_and_all_stay_valid() {
     }
     validate(dir.path());
 }
+
+/// A full disk (a 3 MB tmpfs as the archive folder): `run` stops with an error naming what
+/// could not be written, and what was archived before stays valid; once there is room
+/// again, the next run completes.
+#[test]
+fn a_full_disk_is_a_clear_error_and_the_archive_stays_valid() {
+    let mount_point = tempfile::tempdir().unwrap();
+    let archive = mount_point.path().join("archive");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs"])
+        .arg(mount_point.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(mounted, "mounting a tmpfs needs root (CI runs as root)");
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(mount_point.path());
+
+    // Pages of 200 KB that do not compress: twenty of them cannot fit.
+    let web = SimWeb::start(|_, path, _| {
+        let mut seed = path
+            .bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+        let noise: String = (0..200_000)
+            .map(|_| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (b'a' + ((seed >> 40) % 26) as u8) as char
+            })
+            .collect();
+        Behave::html("Page", &noise)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    let pages = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!("[p{i}](https://www.example.org/p{i})\n"))
+            .collect()
+    };
+    // First a night with room: five pages archived.
+    std::fs::write(dir.path().join("site/page.md"), pages(5)).unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n\
+             [archive]\ndir = \"{}\"\n",
+            archive.display()
+        ),
+    )
+    .unwrap();
+    let (out, err, code) = citekeep(&web, dir.path(), &["run", "--all"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Then twenty more pages than fit.
+    std::fs::write(dir.path().join("site/page.md"), pages(25)).unwrap();
+    let (out, err, code) = citekeep(&web, dir.path(), &["run", "--all"]);
+    assert_eq!(code, 2, "{out}{err}");
+    // The error names the file and says why (from the OS, or from SQLite for the database).
+    assert!(
+        err.contains("No space left on device") || err.contains("disk is full"),
+        "{err}"
+    );
+    assert!(err.contains(&archive.display().to_string()), "{err}");
+    // What was archived before the disk filled is whole: the WARC files and the index
+    // validate as they are, full disk and all.
+    let conn = rusqlite::Connection::open(archive.join("citekeep.db")).unwrap();
+    let recorded: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM snapshots WHERE requisite = 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(conn);
+    assert!(
+        recorded >= 5,
+        "the first night's captures are gone: {recorded}"
+    );
+    validate_copy(&archive);
+    // Room again (a bigger tmpfs over the same files): the next run completes and the
+    // archive validates whole.
+    let status = std::process::Command::new("mount")
+        .args(["-o", "remount,size=64m"])
+        .arg(mount_point.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (out, err, code) = citekeep(&web, dir.path(), &["run", "--all"]);
+    assert_eq!(code, 0, "{out}{err}");
+    validate_copy(&archive);
+}
+
+/// Validates an archive folder from a copy of its WARC files and index (the tools write
+/// nothing beside them, and the folder may be full).
+fn validate_copy(archive: &Path) {
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(copy.path().join("archive/warc")).unwrap();
+    for entry in std::fs::read_dir(archive.join("warc")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            copy.path().join("archive/warc").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    std::fs::copy(
+        archive.join("index.cdxj"),
+        copy.path().join("archive/index.cdxj"),
+    )
+    .unwrap();
+    validate(copy.path());
+}

@@ -52,45 +52,52 @@ fn io_err(path: &Path, e: std::io::Error) -> Error {
     }
 }
 
+/// Cuts each WARC file in `dir` back to the end of the captures `store` recorded (what a
+/// killed run or a full disk left beyond is dropped); returns the files that remain.
+fn cut_to_recorded(dir: &Path, store: &Store) -> Result<Vec<PathBuf>, Error> {
+    let warc_dir = dir.join("warc");
+    std::fs::create_dir_all(&warc_dir).map_err(|e| io_err(&warc_dir, e))?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&warc_dir)
+        .map_err(|e| io_err(&warc_dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
+        .collect();
+    files.sort();
+    for file in &files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let recorded = store.recorded_end(&name)?;
+        let keep = match recorded {
+            Some(end) => end,
+            // Nothing recorded: keep the warcinfo record alone.
+            None => warc::first_record_end(file).map_err(|e| io_err(file, e))?,
+        };
+        if keep == 0 {
+            // Not even its warcinfo survived: start that file afresh.
+            std::fs::remove_file(file).map_err(|e| io_err(file, e))?;
+            continue;
+        }
+        let len = std::fs::metadata(file).map_err(|e| io_err(file, e))?.len();
+        if len > keep {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(file)
+                .map_err(|e| io_err(file, e))?;
+            f.set_len(keep).map_err(|e| io_err(file, e))?;
+            f.sync_all().map_err(|e| io_err(file, e))?;
+        }
+    }
+    files.retain(|f| f.exists());
+    Ok(files)
+}
+
 impl Archive {
     /// Opens the archive in `dir`, cutting each WARC file back to the end of the captures
     /// `store` recorded, ready to append to the newest.
     pub fn open(dir: &Path, max_file_size: u64, store: &Store) -> Result<Archive, Error> {
-        let warc_dir = dir.join("warc");
-        std::fs::create_dir_all(&warc_dir).map_err(|e| io_err(&warc_dir, e))?;
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&warc_dir)
-            .map_err(|e| io_err(&warc_dir, e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
-            .collect();
-        files.sort();
-        for file in &files {
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let recorded = store.recorded_end(&name)?;
-            let keep = match recorded {
-                Some(end) => end,
-                // Nothing recorded: keep the warcinfo record alone.
-                None => warc::first_record_end(file).map_err(|e| io_err(file, e))?,
-            };
-            if keep == 0 {
-                // Not even its warcinfo survived: start that file afresh.
-                std::fs::remove_file(file).map_err(|e| io_err(file, e))?;
-                continue;
-            }
-            let len = std::fs::metadata(file).map_err(|e| io_err(file, e))?.len();
-            if len > keep {
-                let f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(file)
-                    .map_err(|e| io_err(file, e))?;
-                f.set_len(keep).map_err(|e| io_err(file, e))?;
-                f.sync_all().map_err(|e| io_err(file, e))?;
-            }
-        }
-        files.retain(|f| f.exists());
+        let files = cut_to_recorded(dir, store)?;
         let writer = match files.last() {
             Some(last) if std::fs::metadata(last).map_or(0, |m| m.len()) < max_file_size => {
                 Some(WarcWriter::open_at_end(last).map_err(|e| io_err(last, e))?)
@@ -489,7 +496,7 @@ pub fn archive_links(
                     continue;
                 }
             };
-            record_capture(
+            let written = record_capture(
                 store,
                 &mut archive,
                 &mut rows,
@@ -502,7 +509,13 @@ pub fn archive_links(
                 hops,
                 requisites,
                 now,
-            )?;
+            );
+            if let Err(e) = written {
+                // A write failed (a full disk, say): the group's records are not recorded,
+                // so they leave the WARC files too.
+                let _ = cut_to_recorded(&archive.dir, store);
+                return Err(e);
+            }
             if rows.len() >= COMMIT_EVERY {
                 commit(store, &mut archive, &mut rows, &mut notes)?;
             }
@@ -521,10 +534,19 @@ fn commit(
     rows: &mut Vec<SnapshotRow>,
     notes: &mut Vec<(i64, String)>,
 ) -> Result<(), Error> {
-    archive.sync()?;
-    store.add_snapshots(rows)?;
-    for (link_id, note) in notes.drain(..) {
-        store.note_on_last_check(link_id, &note)?;
+    let recorded = archive
+        .sync()
+        .and_then(|()| store.add_snapshots(rows))
+        .and_then(|()| {
+            notes
+                .drain(..)
+                .try_for_each(|(link_id, note)| store.note_on_last_check(link_id, &note))
+        });
+    if let Err(e) = recorded {
+        // Nothing of this group is recorded (a full disk, say): drop its records from the
+        // WARC files too, so files, store and index agree even before the next run.
+        let _ = cut_to_recorded(&archive.dir, store);
+        return Err(e);
     }
     rows.clear();
     Ok(())

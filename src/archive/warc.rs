@@ -197,7 +197,12 @@ impl WarcWriter {
     /// Appends a record already compressed by [`member`] (so compression can happen on
     /// other threads); returns where it landed.
     pub fn write_member(&mut self, member: &[u8]) -> io::Result<Placed> {
-        self.file.write_all(member)?;
+        if let Err(e) = self.file.write_all(member) {
+            // A full disk leaves part of the member: cut it off, so the file stays a whole
+            // WARC (cutting frees space, so it works on a full disk too).
+            let _ = self.file.set_len(self.size);
+            return Err(e);
+        }
         let placed = Placed {
             filename: self.name.clone(),
             offset: self.size,
