@@ -148,6 +148,19 @@ fn validate(dir: &Path) {
     pretty_assertions::assert_eq!(ours, theirs);
 }
 
+/// No capture is recorded twice in the history.
+fn assert_no_capture_twice(dir: &Path) {
+    let conn = rusqlite::Connection::open(dir.join("archive/citekeep.db")).unwrap();
+    let dupes: i64 = conn
+        .query_row(
+            "SELECT count(*) - count(DISTINCT filename || ':' || offset) FROM snapshots",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(dupes, 0);
+}
+
 fn records(dir: &Path) -> Vec<citekeep::archive::warc::Record> {
     warc_files(dir)
         .iter()
@@ -351,16 +364,7 @@ fn kill_9_at_random_moments_never_breaks_the_archive() {
         let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
         assert_eq!(code, 0, "after a kill at {delay_ms} ms: {out}{err}");
         validate(dir.path());
-        // No capture is recorded twice.
-        let conn = rusqlite::Connection::open(dir.path().join("archive/citekeep.db")).unwrap();
-        let dupes: i64 = conn
-            .query_row(
-                "SELECT count(*) - count(DISTINCT filename || ':' || offset) FROM snapshots",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(dupes, 0);
+        assert_no_capture_twice(dir.path());
     }
 }
 
@@ -430,15 +434,7 @@ fn kill_9_of_run_at_twenty_moments() {
             "after a kill at {delay_ms} ms"
         );
         validate(dir.path());
-        let conn = rusqlite::Connection::open(dir.path().join("archive/citekeep.db")).unwrap();
-        let dupes: i64 = conn
-            .query_row(
-                "SELECT count(*) - count(DISTINCT filename || ':' || offset) FROM snapshots",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(dupes, 0, "after a kill at {delay_ms} ms");
+        assert_no_capture_twice(dir.path());
     }
 }
 

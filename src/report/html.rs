@@ -30,7 +30,8 @@ svg text { font: 11px system-ui, sans-serif; fill: #333; } svg .ax { stroke: #99
                tr, svg { break-inside: avoid; } a { color: inherit; } }
 ";
 
-fn badge(status: &str) -> String {
+/// A status as a coloured badge (the charts' colours), for reports and the archive browser.
+pub(crate) fn badge(status: &str) -> String {
     let colour = svg::PALETTE
         .iter()
         .find(|(s, _)| *s == status)

@@ -4,7 +4,7 @@
 
 mod check;
 pub mod escape;
-mod html;
+pub(crate) mod html;
 mod junit;
 mod markdown;
 pub mod model;

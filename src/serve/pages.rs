@@ -12,7 +12,8 @@ use serde::Deserialize;
 use super::App;
 use crate::archive::cdxj::timestamp;
 use crate::clock;
-use crate::report::{self, svg::PALETTE};
+use crate::report;
+pub(crate) use crate::report::html::badge;
 
 pub(crate) use crate::report::escape::html as h;
 
@@ -54,18 +55,6 @@ pub(crate) fn error(status: StatusCode, title: &str, text: &str) -> (StatusCode,
             body: format!("<h1>{}</h1><p>{}</p>", h(title), h(text)),
             full_width: false,
         },
-    )
-}
-
-/// A coloured status badge.
-pub(crate) fn badge(status: &str) -> String {
-    let colour = PALETTE
-        .iter()
-        .find(|(s, _)| *s == status)
-        .map_or("#9e9e9e", |(_, c)| c);
-    format!(
-        r#"<span class="badge" style="background:{colour}">{}</span>"#,
-        h(&status.replace('_', " "))
     )
 }
 
