@@ -220,7 +220,7 @@ pub struct FixConfig {
 }
 
 /// `[site]`: the sources to scan and the site's own address.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     /// Files and folders to scan (relative to the config file's folder).
@@ -237,6 +237,26 @@ pub struct SiteConfig {
     /// Globs of files and folders to skip inside source folders.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Files larger than this many bytes are not scanned (an error names them).
+    #[serde(default = "default_max_file_size")]
+    pub max_file_size: u64,
+}
+
+fn default_max_file_size() -> u64 {
+    100_000_000
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            sources: Vec::new(),
+            base_url: None,
+            aliases: Vec::new(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            max_file_size: default_max_file_size(),
+        }
+    }
 }
 
 /// A loaded configuration and the folder its relative paths are relative to.

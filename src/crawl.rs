@@ -455,6 +455,7 @@ pub fn crawl(
         site: site.clone(),
         keep_internal,
         digest: false,
+        max_file_size: 0,
     };
     runtime.block_on(async move {
         // The start host's robots.txt first: its Crawl-delay sets the pace.

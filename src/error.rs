@@ -30,6 +30,19 @@ pub enum Error {
     /// Another citekeep holds the archive's lock (the message says which).
     #[error("{0}")]
     Locked(String),
+    /// A source file is larger than `[site] max_file_size`: not read.
+    #[error(
+        "{}: {size} bytes, larger than [site] max_file_size ({limit} bytes); not scanned",
+        path.display()
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A configuration value is wrong (the message names the key).
     #[error("configuration: {0}")]
     Config(String),

@@ -486,6 +486,7 @@ fn citations(
         site: Site::new(base_url.or(site_cfg.base_url.as_deref()), &site_cfg.aliases)?,
         keep_internal: false,
         digest: true,
+        max_file_size: site_cfg.max_file_size,
     };
     let filter = Filter::new(&site_cfg.include, &site_cfg.exclude)?;
     let (sites, inputs) = split_inputs(inputs);
@@ -577,6 +578,7 @@ fn scan(loaded: &config::Loaded, args: ScanArgs, quiet: bool) -> Result<ExitCode
         site: Site::new(base_url, &site_cfg.aliases)?,
         keep_internal: args.internal,
         digest: false,
+        max_file_size: site_cfg.max_file_size,
     };
     let filter = Filter::new(&site_cfg.include, &site_cfg.exclude)?;
     let (sites, inputs) = split_inputs(inputs);

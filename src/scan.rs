@@ -84,14 +84,27 @@ pub struct ScanOptions {
     pub keep_internal: bool,
     /// Compute each file's digest (recorded so `fix` can tell a file changed since).
     pub digest: bool,
+    /// Files larger than this many bytes are not read (an error names them); 0: no limit.
+    pub max_file_size: u64,
 }
 
 /// Reads and scans one file.
 pub fn scan_file(file: &SourceFile, options: &ScanOptions) -> Result<FileScan, Error> {
-    let bytes = std::fs::read(&file.path).map_err(|e| Error::Io {
+    let io = |e| Error::Io {
         path: file.path.clone(),
         source: e,
-    })?;
+    };
+    if options.max_file_size > 0 {
+        let size = std::fs::metadata(&file.path).map_err(io)?.len();
+        if size > options.max_file_size {
+            return Err(Error::TooLarge {
+                path: file.path.clone(),
+                size,
+                limit: options.max_file_size,
+            });
+        }
+    }
+    let bytes = std::fs::read(&file.path).map_err(io)?;
     let mut scan = FileScan {
         path: file.path.clone(),
         digest: options.digest.then(|| FileDigest {

@@ -401,3 +401,22 @@ fn an_archive_folder_that_cannot_be_made_is_named() {
         "a file, not a folder"
     );
 }
+
+/// A 1 GB Markdown file (sparse: it costs no disk) is refused by size with an error naming
+/// it, without being read; the other sources are scanned.
+#[test]
+fn a_one_gigabyte_markdown_file_is_named_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = std::fs::File::create(dir.path().join("huge.md")).unwrap();
+    huge.set_len(1 << 30).unwrap();
+    std::fs::write(dir.path().join("small.md"), "[c](https://example.org/a)\n").unwrap();
+    let out = crate::support::citekeep_in(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("huge.md: 1073741824 bytes, larger than [site] max_file_size"),
+        "{err}"
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["citations"], 1);
+}

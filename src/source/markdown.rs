@@ -423,6 +423,7 @@ mod syntax_tests {
             site: Site::new(Some("https://pauseai.info"), &[]).unwrap(),
             keep_internal: false,
             digest: false,
+            max_file_size: 0,
         };
         let mut scan = FileScan::default();
         scan_text(md, Format::Markdown, Path::new("t.md"), &options, &mut scan);
