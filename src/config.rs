@@ -243,7 +243,7 @@ pub struct SiteConfig {
 }
 
 fn default_max_file_size() -> u64 {
-    100_000_000
+    16_000_000
 }
 
 impl Default for SiteConfig {
