@@ -91,6 +91,9 @@ pub struct CheckConfig {
     pub ca_certs: Vec<String>,
     /// Probe a random never-existing path next to each page to find soft 404s.
     pub soft404_probe: bool,
+    /// Headers sent with every request (a cookie or token some site needs): never written
+    /// to a log, nor to WARC request records unless `[archive] record_credentials`.
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for CheckConfig {
@@ -110,6 +113,7 @@ impl Default for CheckConfig {
             proxy: String::new(),
             ca_certs: Vec::new(),
             soft404_probe: true,
+            headers: Default::default(),
         }
     }
 }
@@ -148,6 +152,8 @@ pub struct ArchiveConfig {
     /// A page has drifted when less than this share of its first archived text remains
     /// (Jaccard similarity of word 3-shingles, 0 to 1).
     pub drift: f64,
+    /// Whether `[check] headers` are written into WARC request records as sent.
+    pub record_credentials: bool,
 }
 
 impl Default for ArchiveConfig {
@@ -158,6 +164,7 @@ impl Default for ArchiveConfig {
             max_size: 50_000_000,
             requisite_max_size: 5_000_000,
             drift: 0.5,
+            record_credentials: false,
         }
     }
 }

@@ -758,3 +758,65 @@ fn validate_copy(archive: &Path) {
     .unwrap();
     validate(copy.path());
 }
+
+/// Configured headers (a token some site wants) are sent with every request, never printed,
+/// and kept out of WARC request records unless `[archive] record_credentials`.
+#[test]
+fn configured_credentials_are_sent_but_not_archived_or_logged() {
+    let web = SimWeb::start(|_, _, _| Behave::html("Members", "For members only."));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/page.md"),
+        "[a](https://members.example/a) [b](https://members.example/b)\n",
+    )
+    .unwrap();
+    let config = |record: bool| {
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!(
+                "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n\
+                 headers = {{ Authorization = \"Bearer s3cret-token\" }}\n\
+                 [archive]\nrecord_credentials = {record}\n"
+            ),
+        )
+        .unwrap();
+    };
+    config(false);
+    let (out, err, code) = citekeep(&web, dir.path(), &["run", "--all"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!format!("{out}{err}").contains("s3cret"));
+    let sent: Vec<String> = web
+        .seen()
+        .into_iter()
+        .filter(|s| s.method != "CONNECT")
+        .map(|s| s.authorization)
+        .collect();
+    assert!(
+        !sent.is_empty() && sent.iter().all(|a| a == "Bearer s3cret-token"),
+        "{sent:?}"
+    );
+    let archived = |dir: &Path| {
+        records(dir)
+            .iter()
+            .any(|r| String::from_utf8_lossy(&r.block).contains("s3cret-token"))
+    };
+    assert!(!archived(dir.path()), "a credential reached a WARC record");
+    validate(dir.path());
+    // Asked for, the request records say what was sent.
+    config(true);
+    let (out, err, code) = citekeep(&web, dir.path(), &["run", "--all"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(archived(dir.path()));
+    validate(dir.path());
+    // A header that cannot be sent is named, its value never shown.
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[check]\nheaders = { \"Bad Name\" = \"s3cret\" }\n",
+    )
+    .unwrap();
+    let (_, err, code) = citekeep(&web, dir.path(), &["check", "site"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`Bad Name` is not a valid header"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+}

@@ -72,19 +72,21 @@ pub fn decode_body(encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
 }
 
 /// Fetches `url` and its redirects (at most `max_redirects`), one exchange per hop; a body
-/// growing past [`LARGE_BODY`] waits for a place among the `large` ones.
+/// growing past [`LARGE_BODY`] waits for a place among the `large` ones. The request is
+/// recorded with `recorded` added to its standard headers (the configured ones the client
+/// sends are recorded only when they are passed here).
 pub async fn fetch(
     client: &reqwest::Client,
     url: &str,
     user_agent: &str,
-    max_size: u64,
-    max_redirects: usize,
+    (max_size, max_redirects): (u64, usize),
     large: &Arc<Semaphore>,
+    recorded: &[(String, String)],
 ) -> Result<Vec<Exchange>, String> {
     let mut hops = Vec::new();
     let mut current = Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
     for _ in 0..=max_redirects {
-        let exchange = fetch_one(client, &current, user_agent, max_size, large).await?;
+        let exchange = fetch_one(client, &current, user_agent, max_size, large, recorded).await?;
         let location = (300..400)
             .contains(&exchange.status)
             .then(|| header_value(&exchange.response_head, "location"))
@@ -104,6 +106,7 @@ async fn fetch_one(
     user_agent: &str,
     max_size: u64,
     large: &Arc<Semaphore>,
+    recorded: &[(String, String)],
 ) -> Result<Exchange, String> {
     const ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
     const ENCODINGS: &str = "gzip, deflate";
@@ -123,10 +126,15 @@ async fn fetch_one(
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_string(),
     };
-    let request = format!(
-        "GET {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {user_agent}\r\nAccept: {ACCEPT}\r\nAccept-Encoding: {ENCODINGS}\r\n\r\n"
-    )
-    .into_bytes();
+    let mut request = format!(
+        "GET {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {user_agent}\r\nAccept: {ACCEPT}\r\nAccept-Encoding: {ENCODINGS}\r\n"
+    );
+    for (k, v) in recorded {
+        let clean = |s: &str| s.replace(['\r', '\n'], "");
+        request.push_str(&format!("{}: {}\r\n", clean(k), clean(v)));
+    }
+    request.push_str("\r\n");
+    let request = request.into_bytes();
     let status = response.status();
     let version = match response.version() {
         reqwest::Version::HTTP_10 => "HTTP/1.0",

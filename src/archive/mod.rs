@@ -416,6 +416,12 @@ pub fn archive_links(
     ));
     let runtime = crate::check::runtime()?;
     let large = Arc::new(tokio::sync::Semaphore::new(capture::LARGE_AT_ONCE));
+    // Configured headers (credentials, often) go into request records only when asked.
+    let recorded: Arc<Vec<(String, String)>> = Arc::new(if config.archive.record_credentials {
+        cfg.headers.clone().into_iter().collect()
+    } else {
+        Vec::new()
+    });
     let max_size = config.archive.max_size;
     let requisite_max = config.archive.requisite_max_size.min(max_size);
     let max_redirects = cfg.max_redirects;
@@ -427,19 +433,22 @@ pub fn archive_links(
     runtime.block_on(async {
         let mut stream = futures_util::stream::iter(links)
             .map(|(id, url)| {
-                let (http, gates, agent, prevs, large) = (
+                let (http, gates, agent, prevs, large, recorded) = (
                     http.clone(),
                     gates.clone(),
                     agent.clone(),
                     prevs.clone(),
                     large.clone(),
+                    recorded.clone(),
                 );
                 tokio::spawn(async move {
                     let get = |u: String, cap: u64| {
-                        let (http, gates, agent, large) = (&http, &gates, &agent, &large);
+                        let (http, gates, agent, large, recorded) =
+                            (&http, &gates, &agent, &large, &recorded);
                         async move {
                             let _pass = gates.enter(&crate::link::host_of(&u)).await;
-                            capture::fetch(http, &u, agent, cap, max_redirects, large).await
+                            let limits = (cap, max_redirects);
+                            capture::fetch(http, &u, agent, limits, large, recorded).await
                         }
                     };
                     let hops = match get(url.clone(), max_size).await {

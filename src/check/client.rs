@@ -48,6 +48,16 @@ pub fn builder(
         .gzip(decompress)
         .brotli(decompress)
         .deflate(decompress);
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in &cfg.headers {
+        let bad = || Error::Config(format!("[check] headers: `{name}` is not a valid header"));
+        let name = reqwest::header::HeaderName::try_from(name.as_str()).map_err(|_| bad())?;
+        let mut value =
+            reqwest::header::HeaderValue::try_from(value.as_str()).map_err(|_| bad())?;
+        value.set_sensitive(true);
+        headers.insert(name, value);
+    }
+    builder = builder.default_headers(headers);
     if !cfg.proxy.trim().is_empty() {
         let proxy = reqwest::Proxy::all(cfg.proxy.trim())
             .map_err(|e| Error::Config(format!("[check] proxy `{}`: {e}", redacted(&cfg.proxy))))?

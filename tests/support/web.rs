@@ -90,6 +90,8 @@ pub struct Seen {
     pub at: Instant,
     /// Its User-Agent header.
     pub user_agent: String,
+    /// Its `Authorization` header, if any.
+    pub authorization: String,
 }
 
 type Route = dyn Fn(&str, &str, usize) -> Behave + Send + Sync;
@@ -298,7 +300,15 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
         .get("user-agent")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .unwrap_or_default();
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
     log(&state, req.method().as_str(), &host, &path, &agent);
+    if let Some(last) = state.seen.lock().unwrap().last_mut() {
+        last.authorization = authorization;
+    }
     let _flight = Flight::new(&state, &host);
     let mut behave = (state.route)(&host, &path, earlier);
     loop {
@@ -448,6 +458,7 @@ fn log(state: &State, method: &str, host: &str, path: &str, user_agent: &str) {
         path: path.to_string(),
         at: Instant::now(),
         user_agent: user_agent.to_string(),
+        authorization: String::new(),
     });
 }
 
