@@ -34,8 +34,8 @@ pub struct Exchange {
     pub large: Option<Arc<OwnedSemaphorePermit>>,
 }
 
-/// Bodies past this size count as large: only a few are held in memory at once.
-pub const LARGE_BODY: usize = 1 << 20;
+/// Bodies past this size count as large (as for checks): only a few are held at once.
+pub use crate::check::client::LARGE_BODY;
 
 /// Large bodies held in memory at once; the others wait for it to be written. With the
 /// rest below [`LARGE_BODY`], a run's captures hold at most about

@@ -362,7 +362,6 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
                 Ok(r.body(body).unwrap())
             }
             Behave::Trickle(gap, body) => {
-                use http_body_util::BodyExt;
                 let bytes: Vec<u8> = body.into_bytes();
                 let frames = futures_util::stream::unfold(0usize, move |i| {
                     let next = bytes.get(i).copied();
@@ -375,25 +374,14 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
                         ))
                     }
                 });
-                let body = http_body_util::StreamBody::new(frames).boxed();
-                Ok(Response::builder()
-                    .status(200)
-                    .header("content-type", "text/html")
-                    .body(body)
-                    .unwrap())
+                Ok(streamed_html(frames))
             }
             Behave::Endless => {
-                use http_body_util::BodyExt;
                 let chunk = Bytes::from(b"<p>more and more</p>\n".repeat(4096));
                 let frames = futures_util::stream::repeat_with(move || {
                     Ok::<_, std::io::Error>(hyper::body::Frame::data(chunk.clone()))
                 });
-                let body = http_body_util::StreamBody::new(frames).boxed();
-                Ok(Response::builder()
-                    .status(200)
-                    .header("content-type", "text/html")
-                    .body(body)
-                    .unwrap())
+                Ok(streamed_html(frames))
             }
             Behave::CutOff => {
                 use http_body_util::BodyExt;
@@ -441,6 +429,21 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
             }
         };
     }
+}
+
+/// A 200 HTML answer whose body comes from `frames` as they are ready.
+fn streamed_html(
+    frames: impl futures_util::Stream<Item = Result<hyper::body::Frame<Bytes>, std::io::Error>>
+    + Send
+    + Sync
+    + 'static,
+) -> Response<Body> {
+    use http_body_util::BodyExt;
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/html")
+        .body(http_body_util::StreamBody::new(frames).boxed())
+        .unwrap()
 }
 
 fn plain(code: u16, headers: &[(&str, &str)], body: &str) -> Response<Body> {
