@@ -39,6 +39,12 @@ impl Site {
         Ok(Site { hosts })
     }
 
+    /// What, besides a file's bytes, decides which of its links are citations: the site's
+    /// hosts and citekeep's version (a file scanned under another key is recorded again).
+    pub fn scan_key(&self) -> String {
+        format!("{} {}", env!("CARGO_PKG_VERSION"), self.hosts.join(" "))
+    }
+
     /// Whether `host` is the site's own (a leading `www.` is ignored on both sides).
     pub fn is_own(&self, host: &str) -> bool {
         let host = strip_www(host);

@@ -324,9 +324,11 @@ fn snapshot(
     let links = if args.inputs.is_empty() {
         store.links_to_archive()?
     } else {
-        let (citations, _) = citations(loaded, args.inputs, None, quiet)?;
-        let mut keys: Vec<String> = citations
+        let scanned = citations(loaded, args.inputs, None, quiet)?;
+        let mut keys: Vec<String> = scanned
+            .by_file
             .iter()
+            .flatten()
             .filter(|c| !c.internal && c.invalid.is_none())
             .map(|c| link_key(&c.url))
             .collect();
@@ -465,6 +467,16 @@ fn crawl_sites(
     (pages, errors)
 }
 
+/// The citations of a site's sources, for checking.
+struct Scanned {
+    /// The citations, by file.
+    by_file: Vec<Vec<Citation>>,
+    /// The digests of the files read.
+    files: Vec<FileDigest>,
+    /// What decided the citations besides the files' bytes.
+    scan_key: String,
+}
+
 /// Every citation of `inputs` (or the configured sources), for checking, with the digests
 /// of the files read. Unreadable files are reported and skipped.
 fn citations(
@@ -472,7 +484,7 @@ fn citations(
     inputs: Vec<PathBuf>,
     base_url: Option<&str>,
     quiet: bool,
-) -> Result<(Vec<Citation>, Vec<FileDigest>)> {
+) -> Result<Scanned> {
     let site_cfg = &loaded.config.site;
     let inputs = if inputs.is_empty() {
         loaded.sources()
@@ -514,17 +526,18 @@ fn citations(
         }
     }
     let digests = scans.iter().filter_map(|s| s.digest.clone()).collect();
-    Ok((
-        scans.into_iter().flat_map(|s| s.citations).collect(),
-        digests,
-    ))
+    Ok(Scanned {
+        scan_key: options.site.scan_key(),
+        by_file: scans.into_iter().map(|s| s.citations).collect(),
+        files: digests,
+    })
 }
 
 /// Runs the check phase with a progress bar on a terminal.
 fn check_phase(
     loaded: &config::Loaded,
     archive: &Path,
-    citations: (Vec<Citation>, Vec<FileDigest>),
+    scanned: Scanned,
     all: bool,
     command: &str,
     quiet: bool,
@@ -535,6 +548,8 @@ fn check_phase(
         archive,
         all,
         command,
+        places: command != "run",
+        scan_key: scanned.scan_key,
     };
     let bar = (!quiet && io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(0);
@@ -547,16 +562,20 @@ fn check_phase(
         bar
     });
     let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    let (citations, files) = citations;
-    let run = check_citations(citations, files, &options, |done, total, check| {
-        if let Some(bar) = &bar {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-            *counts.entry(check.status.as_str()).or_default() += 1;
-            let msg: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-            bar.set_message(msg.join(", "));
-        }
-    })?;
+    let run = check_citations(
+        scanned.by_file,
+        scanned.files,
+        &options,
+        |done, total, check| {
+            if let Some(bar) = &bar {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+                *counts.entry(check.status.as_str()).or_default() += 1;
+                let msg: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+                bar.set_message(msg.join(", "));
+            }
+        },
+    )?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -99,13 +99,18 @@ pub struct CheckOptions<'a> {
     pub all: bool,
     /// The command recorded with the run (`check` or `run`).
     pub command: &'a str,
+    /// What decided the citations besides the files' bytes ([`crate::link::Site::scan_key`]).
+    pub scan_key: String,
+    /// Whether each link's report lists where it is cited (the nightly run needs only
+    /// totals, and leaving the places out keeps its memory to the links').
+    pub places: bool,
 }
 
-/// Checks the links of `citations` and records the results, with the citations and the
+/// Checks the links of `citations` (grouped by file) and records the results, with the citations and the
 /// digests of the `files` they came from; `progress` is told of each check as it completes
 /// (done, total, check). Invalid citations are recorded too (as links never requested).
 pub fn check_citations(
-    citations: Vec<Citation>,
+    citations: Vec<Vec<Citation>>,
     files: Vec<FileDigest>,
     options: &CheckOptions,
     mut progress: impl FnMut(usize, usize, &Check),
@@ -114,59 +119,59 @@ pub fn check_citations(
     let mut store = Store::open(options.archive)?;
     let run = store.begin_run(options.command, now)?;
 
-    // Group places by link; invalid citations are reported, never requested.
-    let mut places: BTreeMap<String, Vec<Place>> = BTreeMap::new();
-    let mut invalid: BTreeMap<String, (String, Vec<Place>)> = BTreeMap::new();
-    let mut by_link: Vec<(String, &Citation)> = Vec::new();
-    for c in citations.iter().filter(|c| !c.internal) {
-        let place = Place {
-            file: c.file.clone(),
-            line: c.line,
-            column: c.column,
-            text: c.text.clone(),
-        };
-        if let Some(reason) = &c.invalid {
-            invalid
-                .entry(c.url.clone())
-                .or_insert_with(|| (reason.clone(), Vec::new()))
-                .1
-                .push(place);
-            continue;
-        }
-        let key = link_key(&c.url);
-        places.entry(key.clone()).or_default().push(place);
-        by_link.push((key, c));
+    // Each external citation's link, as an index into `keys` (memory grows with links, not
+    // citations); invalid citations are keyed by what was written and never requested.
+    let mut citations = citations;
+    for file in &mut citations {
+        file.retain(|c| !c.internal);
     }
-    let wanted: Vec<(&str, String)> = places
-        .keys()
-        .map(|k| (k.as_str(), host_of(k)))
-        .chain(invalid.keys().map(|k| (k.as_str(), String::new())))
-        .collect();
-    let mut states: HashMap<String, LinkState> = store
-        .links(&wanted, now)?
-        .into_iter()
-        .map(|s| (s.url.clone(), s))
-        .collect();
-    let ids: Vec<i64> = by_link.iter().map(|(k, _)| states[k].id).collect();
-    drop(by_link);
-    // The writer thread records the citations while the checks begin.
-    let cited: Vec<(i64, Citation)> = citations
-        .into_iter()
-        .filter(|c| !c.internal)
-        .scan(ids.into_iter(), |ids, c| {
-            let id = match c.invalid {
-                None => ids.next(),
-                Some(_) => Some(states[&c.url].id),
-            };
-            Some(id.map(|id| (id, c)))
-        })
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut keys: Vec<String> = Vec::new();
+    let mut reasons: BTreeMap<usize, String> = BTreeMap::new();
+    let link_of: Vec<usize> = citations
+        .iter()
         .flatten()
+        .map(|c| {
+            let key = match c.invalid {
+                None => link_key(&c.url),
+                Some(_) => c.url.clone(),
+            };
+            let i = *index.entry(key).or_insert_with_key(|key| {
+                keys.push(key.clone());
+                keys.len() - 1
+            });
+            if let Some(reason) = &c.invalid {
+                reasons.entry(i).or_insert_with(|| reason.clone());
+            }
+            i
+        })
         .collect();
+    drop(index);
+    let wanted: Vec<(&str, String)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let host = if reasons.contains_key(&i) {
+                String::new()
+            } else {
+                host_of(k)
+            };
+            (k.as_str(), host)
+        })
+        .collect();
+    let found = store.links(&wanted, now)?;
+    drop(wanted);
+    let ids: Vec<i64> = link_of.iter().map(|&i| found[i].id).collect();
+    let mut states: HashMap<String, LinkState> =
+        found.into_iter().map(|s| (s.url.clone(), s)).collect();
 
-    let due: Vec<String> = places
-        .keys()
-        .filter(|k| options.all || is_due(&states[k.as_str()], now))
-        .cloned()
+    let due: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .filter(|(i, k)| {
+            !reasons.contains_key(i) && (options.all || is_due(&states[k.as_str()], now))
+        })
+        .map(|(_, k)| k.clone())
         .collect();
     let total = due.len();
 
@@ -176,10 +181,10 @@ pub fn check_citations(
     let mut checks: HashMap<String, Check> = HashMap::new();
     let mut held: Vec<String> = Vec::new();
     // The store is written on its own thread, so commits never stall the checks.
-    let (batches, writer) = spawn_writer(store, run, cited, files);
+    let (batches, writer) = spawn_writer(store, run, (citations, ids, files), options);
     let mut recorder = Recorder::new(run, options, batches);
-    for (url, (reason, _)) in &invalid {
-        recorder.add(&mut states, &Check::invalid(url, reason), true);
+    for (&i, reason) in &reasons {
+        recorder.add(&mut states, &Check::invalid(&keys[i], reason), true);
     }
     let mut done = 0;
     runtime.block_on(check_all(checker, due, |check| {
@@ -202,13 +207,42 @@ pub fn check_citations(
     recorder.flush();
     let newly_dead = recorder.newly_dead;
     drop(recorder);
-    let store = writer.join().expect("the store writer panicked")?;
+    let (store, citations) = writer.join().expect("the store writer panicked")?;
     let checked = checks.len();
 
+    // Where each link is cited, when asked for.
+    let mut places: Vec<Vec<Place>> = vec![Vec::new(); keys.len()];
+    for (c, &i) in citations.into_iter().flatten().zip(&link_of) {
+        places[i].push(Place {
+            file: c.file,
+            line: c.line,
+            column: c.column,
+            text: c.text,
+        });
+    }
+    drop(link_of);
+
     // Report every link, problems first.
-    let mut links: Vec<LinkReport> = places
+    let mut links: Vec<LinkReport> = keys
         .into_iter()
-        .map(|(url, sources)| {
+        .zip(places)
+        .enumerate()
+        .map(|(i, (url, sources))| {
+            if let Some(reason) = reasons.remove(&i) {
+                return LinkReport {
+                    url,
+                    status: Some(Status::Invalid),
+                    http_status: None,
+                    final_url: None,
+                    redirects: Vec::new(),
+                    detail: reason,
+                    verdict: "invalid".to_string(),
+                    strikes: 0,
+                    failing_since: None,
+                    checked: false,
+                    sources,
+                };
+            }
             let state = &states[&url];
             let check = checks.remove(&url);
             let check = check.as_ref();
@@ -231,23 +265,6 @@ pub fn check_citations(
             }
         })
         .collect();
-    links.extend(
-        invalid
-            .into_iter()
-            .map(|(url, (reason, sources))| LinkReport {
-                url,
-                status: Some(Status::Invalid),
-                http_status: None,
-                final_url: None,
-                redirects: Vec::new(),
-                detail: reason,
-                verdict: "invalid".to_string(),
-                strikes: 0,
-                failing_since: None,
-                checked: false,
-                sources,
-            }),
-    );
     links.sort_by_key(|l| (l.status.map_or(usize::MAX, rank), l.url.clone()));
 
     let mut summary = CheckSummary {
@@ -356,26 +373,28 @@ impl<'a> Recorder<'a> {
     }
 }
 
-/// Starts the thread that records this run's citations, then commits batches of checks;
-/// joining it gives the store back, or the first error.
+/// Starts the thread that records this run's citations (`ids` holds each one's link id),
+/// then commits batches of checks; joining it gives the store back with the citations when
+/// `options.places` asks for them (empty otherwise, freed once recorded), or the first error.
 #[allow(clippy::type_complexity)]
 fn spawn_writer(
     mut store: Store,
     run: i64,
-    cited: Vec<(i64, Citation)>,
-    files: Vec<FileDigest>,
+    (citations, ids, files): (Vec<Vec<Citation>>, Vec<i64>, Vec<FileDigest>),
+    options: &CheckOptions,
 ) -> (
     std::sync::mpsc::Sender<Vec<(LinkState, CheckRow)>>,
-    std::thread::JoinHandle<Result<Store, Error>>,
+    std::thread::JoinHandle<Result<(Store, Vec<Vec<Citation>>), Error>>,
 ) {
     let (tx, rx) = std::sync::mpsc::channel::<Vec<(LinkState, CheckRow)>>();
+    let (keep, scan_key) = (options.places, options.scan_key.clone());
     let writer = std::thread::spawn(move || {
-        store.replace_citations(run, &cited, &files)?;
-        drop(cited);
+        store.replace_citations(run, &citations, &ids, &files, &scan_key)?;
+        let citations = if keep { citations } else { Vec::new() };
         for batch in rx {
             store.record_checks(&batch)?;
         }
-        Ok(store)
+        Ok((store, citations))
     });
     (tx, writer)
 }

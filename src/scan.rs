@@ -134,6 +134,8 @@ pub fn scan_file(file: &SourceFile, options: &ScanOptions) -> Result<FileScan, E
         }
     };
     scan_text(text, file.format, &file.path, options, &mut scan);
+    // Held until the whole site is checked: no spare capacity.
+    scan.citations.shrink_to_fit();
     Ok(scan)
 }
 

@@ -532,3 +532,61 @@ fn the_global_limit_is_tighter_than_the_per_host_one_when_set_so() {
     assert_eq!(json["summary"]["by_status"]["alive"], 6);
     assert_eq!(web.max_total_in_flight(), 1);
 }
+
+#[test]
+fn a_run_records_again_only_the_files_that_changed() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("a.md"), "[a](https://www.gov.uk/alive)\n").unwrap();
+    std::fs::write(
+        site.join("b.md"),
+        "[b](https://www.gov.uk/alive) [c](https://www.gov.uk/missing)\n",
+    )
+    .unwrap();
+    std::fs::write(site.join("c.md"), "[d](https://www.gov.uk/alive)\n").unwrap();
+    config(dir.path(), "");
+    let rows = || -> Vec<(i64, String, String)> {
+        let conn = rusqlite::Connection::open(dir.path().join("archive/citekeep.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT run_id, file, text FROM citations ORDER BY file, id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let runs_of = |rows: &[(i64, String, String)], file: &str| -> Vec<i64> {
+        rows.iter()
+            .filter(|r| r.1.ends_with(file))
+            .map(|r| r.0)
+            .collect()
+    };
+    let (json, err, _) = run_check(&web, dir.path(), &["check", "--format", "json"], None);
+    assert!(json.is_object(), "{err}");
+    let first = rows();
+    assert_eq!(first.len(), 4, "{first:?}");
+
+    // b.md edited, c.md deleted: a.md's rows stay as they were, b.md's are the new text.
+    std::fs::write(site.join("b.md"), "[b, edited](https://www.gov.uk/alive)\n").unwrap();
+    std::fs::remove_file(site.join("c.md")).unwrap();
+    let (json, err, _) = run_check(&web, dir.path(), &["check", "--format", "json"], None);
+    assert_eq!(json["summary"]["links"], 1, "{err}");
+    let second = rows();
+    assert_eq!(runs_of(&second, "a.md"), [1], "a.md was recorded again");
+    assert_eq!(runs_of(&first, "b.md"), [1, 1]);
+    assert_eq!(runs_of(&second, "b.md"), [2]);
+    let texts: Vec<&str> = second.iter().map(|r| r.2.as_str()).collect();
+    assert_eq!(texts, ["a", "b, edited"]);
+
+    // A new base_url makes gov.uk the site itself: unchanged files are judged again.
+    let cfg = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        cfg.replace("https://pauseai.info", "https://www.gov.uk"),
+    )
+    .unwrap();
+    let (_, err, _) = run_check(&web, dir.path(), &["check", "--format", "json"], None);
+    assert!(rows().is_empty(), "{:?} {err}", rows());
+}

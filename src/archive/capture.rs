@@ -56,14 +56,19 @@ pub const MAX_DECODED: u64 = 16 << 20;
 /// `body` with its content encoding (gzip, deflate; at most [`MAX_DECODED`] out) undone;
 /// empty when it does not decode, the body itself for no or an unknown encoding.
 pub fn decode_body(encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
+    decode_body_up_to(encoding, body, MAX_DECODED)
+}
+
+/// [`decode_body`] with at most `limit` bytes out (a body not encoded comes whole).
+pub fn decode_body_up_to(encoding: Option<&str>, body: &[u8], limit: u64) -> Vec<u8> {
     let mut out = Vec::new();
     let ok = match encoding.map(str::to_ascii_lowercase).as_deref() {
         Some("gzip" | "x-gzip") => flate2::read::MultiGzDecoder::new(body)
-            .take(MAX_DECODED)
+            .take(limit)
             .read_to_end(&mut out)
             .is_ok(),
         Some("deflate") => flate2::read::ZlibDecoder::new(body)
-            .take(MAX_DECODED)
+            .take(limit)
             .read_to_end(&mut out)
             .is_ok(),
         _ => return body.to_vec(),

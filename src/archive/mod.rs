@@ -378,14 +378,32 @@ fn analyse(ex: Exchange, page: Option<text::PageText>) -> Captured {
     }
 }
 
-/// Reads a captured 2xx HTML page once: title, main text, requisites.
-fn read_page(ex: &Exchange) -> Option<text::PageText> {
+/// Reads a captured 2xx HTML page once: title, main text, requisites. A compressed body
+/// that inflates past [`capture::LARGE_BODY`] is read among the few large bodies held at
+/// once (`large`), unless its capture `holds_large` already: a small gzip bomb inflates to
+/// [`capture::MAX_DECODED`], and many at once would not fit in memory.
+async fn read_page(
+    ex: &Exchange,
+    large: &tokio::sync::Semaphore,
+    holds_large: bool,
+) -> Option<text::PageText> {
     let html = ex.mime.as_deref().is_some_and(|m| m.contains("html"));
     if !html || !(200..300).contains(&ex.status) {
         return None;
     }
     let url = url::Url::parse(&ex.url).ok();
-    Some(text::read(&ex.decoded_body(), url.as_ref()))
+    let mut body = capture::decode_body_up_to(
+        ex.encoding.as_deref(),
+        &ex.body,
+        capture::LARGE_BODY as u64 + 1,
+    );
+    let _permit;
+    if body.len() > capture::LARGE_BODY && !holds_large {
+        drop(body);
+        _permit = large.acquire().await.ok();
+        body = ex.decoded_body();
+    }
+    Some(text::read(&body, url.as_ref()))
 }
 
 /// Snapshot rows are committed in groups of this many (after the WARC data is synced), so
@@ -431,6 +449,8 @@ pub fn archive_links(
     let mut rows: Vec<SnapshotRow> = Vec::new();
     let mut notes: Vec<(i64, String)> = Vec::new();
     runtime.block_on(async {
+        // Interleaved by host, so the pages in flight spread over many hosts' gates.
+        let links = crate::check::interleave_by_host(links, |(_, u)| crate::link::host_of(u));
         let mut stream = futures_util::stream::iter(links)
             .map(|(id, url)| {
                 let (http, gates, agent, prevs, large, recorded) = (
@@ -456,8 +476,11 @@ pub fn archive_links(
                         Err(e) => return (id, url, Err(e)),
                     };
                     // Each HTML hop is read once; the last one's requisites are fetched.
-                    let mut pages: Vec<Option<text::PageText>> =
-                        hops.iter().map(read_page).collect();
+                    let holds_large = hops.iter().any(|ex| ex.large.is_some());
+                    let mut pages: Vec<Option<text::PageText>> = Vec::with_capacity(hops.len());
+                    for ex in &hops {
+                        pages.push(read_page(ex, &large, holds_large).await);
+                    }
                     let wanted = pages
                         .last_mut()
                         .and_then(|p| p.as_mut())

@@ -297,13 +297,14 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// URLs are interleaved by host so one busy host does not hold the global slots.
 pub async fn check_all(checker: Arc<Checker>, urls: Vec<String>, mut each: impl FnMut(Check)) {
     let concurrency = checker.cfg.concurrency.max(1);
-    let mut stream = futures_util::stream::iter(interleave_by_host(urls))
-        .map(|url| {
-            let checker = checker.clone();
-            // Spawned, so checks (parsing bodies, classifying) run on every worker thread.
-            tokio::spawn(async move { checker.check(&url).await })
-        })
-        .buffer_unordered(concurrency);
+    let mut stream =
+        futures_util::stream::iter(interleave_by_host(urls, |u| crate::link::host_of(u)))
+            .map(|url| {
+                let checker = checker.clone();
+                // Spawned, so checks (parsing bodies, classifying) run on every worker thread.
+                tokio::spawn(async move { checker.check(&url).await })
+            })
+            .buffer_unordered(concurrency);
     while let Some(joined) = stream.next().await {
         match joined {
             Ok(check) => each(check),
@@ -312,25 +313,24 @@ pub async fn check_all(checker: Arc<Checker>, urls: Vec<String>, mut each: impl 
     }
 }
 
-/// Orders URLs round-robin over their hosts.
-fn interleave_by_host(urls: Vec<String>) -> Vec<String> {
-    let mut by_host: Vec<(String, VecDeque<String>)> = Vec::new();
+/// Orders items round-robin over their hosts (`host` names an item's host), so that a
+/// window of them in flight spreads over many hosts.
+pub(crate) fn interleave_by_host<T>(items: Vec<T>, host: impl Fn(&T) -> String) -> Vec<T> {
+    let mut by_host: Vec<VecDeque<T>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for url in urls {
-        let host = crate::link::host_of(&url);
-        let i = *index.entry(host.clone()).or_insert_with(|| {
-            by_host.push((host, VecDeque::new()));
+    for item in items {
+        let i = *index.entry(host(&item)).or_insert_with(|| {
+            by_host.push(VecDeque::new());
             by_host.len() - 1
         });
-        by_host[i].1.push_back(url);
+        by_host[i].push_back(item);
     }
-    let total = by_host.iter().map(|(_, q)| q.len()).sum();
+    let total = by_host.iter().map(VecDeque::len).sum();
     let mut out = Vec::with_capacity(total);
     while out.len() < total {
-        for (_, queue) in by_host.iter_mut() {
-            if let Some(url) = queue.pop_front() {
-                out.push(url);
-            }
+        by_host.retain(|queue| !queue.is_empty());
+        for queue in by_host.iter_mut() {
+            out.extend(queue.pop_front());
         }
     }
     out
@@ -352,7 +352,7 @@ mod tests {
         .map(String::from)
         .to_vec();
         assert_eq!(
-            interleave_by_host(urls),
+            interleave_by_host(urls, |u| crate::link::host_of(u)),
             [
                 "https://a/1",
                 "https://b/1",

@@ -9,7 +9,7 @@ use crate::Error;
 use crate::archive::cdxj::timestamp;
 use crate::clock;
 use crate::link::registrable_domain;
-use crate::store::{CitedRow, LinkAsOf, RunRow, SnapshotRow, Store};
+use crate::store::{CitedLink, LinkAsOf, RunRow, SnapshotRow, Store};
 
 /// The version of the JSON document; raised only when a field changes meaning or goes.
 pub const VERSION: u32 = 1;
@@ -341,67 +341,51 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
             .find(|r| r.started_at <= t && r.id != latest.id),
     };
 
-    let cited = store.cited()?;
+    // Read per link, not per citation: only the citations of links to look at (or that
+    // changed) are read, so a report costs little on a large, healthy site.
+    let links = store.cited_links()?;
     let now = store.as_of(latest.id)?;
     let before = match earlier {
         Some(r) => store.as_of(r.id)?,
         None => HashMap::new(),
     };
-    let good = store.newest_good_snapshots()?;
-    let first = store.first_good_snapshots()?;
-    let compared = store.newest_compared_snapshots()?;
+    let similarities = store.similarities()?;
     let drift_of = |link: i64| {
-        compared
+        similarities
             .get(&link)
-            .and_then(|s| s.similarity)
+            .copied()
             .filter(|&s| s < options.drift)
     };
-    // A drifted page's copy to link is its first: the text that was cited.
-    let copy_of = |link: i64| {
-        let from = if drift_of(link).is_some() {
-            &first
-        } else {
-            &good
-        };
-        from.get(&link).map(|s| copy(s, &options.replay_url))
-    };
-
-    // One entry per link, with where it is cited.
-    let mut links: BTreeMap<i64, (&CitedRow, Vec<String>)> = BTreeMap::new();
-    for c in &cited {
-        links
-            .entry(c.link_id)
-            .or_insert_with(|| (c, Vec::new()))
-            .1
-            .push(format!("{}:{}:{}", c.file, c.line, c.column));
-    }
+    let status_of = |link: i64| now.get(&link).map_or("not_checked", |s| s.status.as_str());
 
     let mut summary = Summary {
         links: links.len(),
-        citations: cited.len(),
+        citations: links.iter().map(|l| l.citations).sum(),
         ..Summary::default()
     };
     let mut domains: HashMap<&str, DomainRow> = HashMap::new();
-    let mut changes = Changes::default();
+    // Each change (which group, which link), filled in with its places below.
+    let mut changed: Vec<(usize, &CitedLink)> = Vec::new();
+    let mut look: Vec<i64> = Vec::new();
     let since = earlier.map(|r| r.started_at);
-    for (id, (c, places)) in &links {
-        let state = now.get(id);
-        let status = state.map_or("not_checked", |s| s.status.as_str());
+    for link in &links {
+        let status = status_of(link.id);
         *summary.by_status.entry(status.to_string()).or_default() += 1;
-        *summary.by_verdict.entry(c.verdict.clone()).or_default() += 1;
-        if c.verdict == "dead" {
+        *summary.by_verdict.entry(link.verdict.clone()).or_default() += 1;
+        if link.verdict == "dead" {
             summary.rotten += 1;
         }
-        if since.is_none_or(|t| c.first_seen > t) {
+        if since.is_none_or(|t| link.first_seen > t) {
             summary.new_links += 1;
         }
-        if drift_of(*id).is_some() {
+        let drift = drift_of(link.id);
+        if drift.is_some() {
             summary.drifted += 1;
         }
-        let domain = if c.host.is_empty() {
+        let domain = if link.host.is_empty() {
             "(invalid)"
         } else {
-            registrable_domain(&c.host)
+            registrable_domain(&link.host)
         };
         let row = domains.entry(domain).or_insert_with(|| DomainRow {
             domain: domain.to_string(),
@@ -411,80 +395,129 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
         row.links += 1;
         *row.by_status.entry(status.to_string()).or_default() += 1;
 
-        let then = before.get(id);
+        let then = before.get(&link.id);
         let status_before = then.map(|s| s.status.as_str());
         let verdict_before = then.map(verdict_of);
-        let change = || Change {
-            url: c.url.clone(),
-            status_before: status_before.map(str::to_string),
-            verdict_before: verdict_before.clone(),
-            status: status.to_string(),
-            verdict: c.verdict.clone(),
+        let groups = [
+            link.verdict == "dead" && verdict_before.as_deref() != Some("dead"),
+            matches!(verdict_before.as_deref(), Some("failing" | "dead"))
+                && matches!(status, "alive" | "moved"),
+            status == "blocked" && status_before != Some("blocked"),
+            status == "moved" && status_before != Some("moved"),
+        ];
+        changed.extend(
+            groups
+                .iter()
+                .enumerate()
+                .filter(|(_, yes)| **yes)
+                .map(|(group, _)| (group, link)),
+        );
+        let to_look = is_rot_status(status)
+            || status == "moved"
+            || matches!(link.verdict.as_str(), "failing" | "dead")
+            || drift.is_some();
+        if to_look || groups.iter().any(|&g| g) {
+            look.push(link.id);
+        }
+    }
+
+    // The citations of the links to look at and of the changed ones, by file and line.
+    let cited = store.cited_of(&look)?;
+    let mut places: HashMap<i64, Vec<String>> = HashMap::new();
+    for c in &cited {
+        places
+            .entry(c.link_id)
+            .or_default()
+            .push(format!("{}:{}:{}", c.file, c.line, c.column));
+    }
+    let mut changes = Changes::default();
+    for (group, link) in changed {
+        let state = now.get(&link.id);
+        let then = before.get(&link.id);
+        let change = Change {
+            url: link.url.clone(),
+            status_before: then.map(|s| s.status.clone()),
+            verdict_before: then.map(verdict_of),
+            status: status_of(link.id).to_string(),
+            verdict: link.verdict.clone(),
             detail: state.map(|s| s.detail.clone()).unwrap_or_default(),
             final_url: state.and_then(|s| s.final_url.clone()),
-            cited_at: places.clone(),
+            cited_at: places.get(&link.id).cloned().unwrap_or_default(),
         };
-        if c.verdict == "dead" && verdict_before.as_deref() != Some("dead") {
-            changes.newly_rotten.push(change());
+        match group {
+            0 => changes.newly_rotten.push(change),
+            1 => changes.recovered.push(change),
+            2 => changes.newly_blocked.push(change),
+            _ => changes.newly_moved.push(change),
         }
-        if matches!(verdict_before.as_deref(), Some("failing" | "dead"))
-            && matches!(status, "alive" | "moved")
-        {
-            changes.recovered.push(change());
-        }
-        if status == "blocked" && status_before != Some("blocked") {
-            changes.newly_blocked.push(change());
-        }
-        if status == "moved" && status_before != Some("moved") {
-            changes.newly_moved.push(change());
-        }
+    }
+    for group in [
+        &mut changes.newly_rotten,
+        &mut changes.recovered,
+        &mut changes.newly_blocked,
+        &mut changes.newly_moved,
+    ] {
+        group.sort_by(|a, b| a.url.cmp(&b.url));
     }
     summary.newly_rotten = changes.newly_rotten.len();
     summary.recovered = changes.recovered.len();
     summary.newly_blocked = changes.newly_blocked.len();
     summary.newly_moved = changes.newly_moved.len();
 
-    // By file, the citations to look at.
-    let mut files: Vec<FileReport> = Vec::new();
+    // By file, the citations to look at. A drifted page's copy to link is its first: the
+    // text that was cited.
+    let mut copies: HashMap<i64, Option<Copy>> = HashMap::new();
+    let mut problems: HashMap<&str, Vec<Problem>> = HashMap::new();
     for c in &cited {
-        if files.last().is_none_or(|f| f.file != c.file) {
-            files.push(FileReport {
-                file: c.file.clone(),
-                citations: 0,
-                problems: Vec::new(),
-            });
-        }
-        let file = files.last_mut().expect("pushed above");
-        file.citations += 1;
         let state = now.get(&c.link_id);
-        let status = state.map_or("not_checked", |s| s.status.as_str());
+        let status = status_of(c.link_id);
         let drift = drift_of(c.link_id);
         let look = is_rot_status(status)
             || status == "moved"
             || matches!(c.verdict.as_str(), "failing" | "dead")
             || drift.is_some();
-        if look {
-            file.problems.push(Problem {
-                line: c.line,
-                column: c.column,
-                text: c.text.clone(),
-                section: c.section.as_ref().map(|s| s.0.clone()),
-                section_id: c.section.as_ref().map(|s| s.1.clone()),
-                url: c.url.clone(),
-                kind: c.kind.clone(),
-                status: status.to_string(),
-                http_status: state.and_then(|s| s.http_status),
-                detail: state.map(|s| s.detail.clone()).unwrap_or_default(),
-                verdict: c.verdict.clone(),
-                strikes: c.strikes,
-                failing_since: c.first_failing.map(clock::format),
-                checked_at: state.map(|s| clock::format(s.checked_at)),
-                final_url: state.and_then(|s| s.final_url.clone()),
-                drift,
-                copy: copy_of(c.link_id),
-            });
+        if !look {
+            continue;
         }
+        let copy = match copies.get(&c.link_id) {
+            Some(copy) => copy.clone(),
+            None => {
+                let found = store
+                    .good_snapshot(c.link_id, drift.is_some())?
+                    .map(|s| copy(&s, &options.replay_url));
+                copies.insert(c.link_id, found.clone());
+                found
+            }
+        };
+        problems.entry(&c.file).or_default().push(Problem {
+            line: c.line,
+            column: c.column,
+            text: c.text.clone(),
+            section: c.section.as_ref().map(|s| s.0.clone()),
+            section_id: c.section.as_ref().map(|s| s.1.clone()),
+            url: c.url.clone(),
+            kind: c.kind.clone(),
+            status: status.to_string(),
+            http_status: state.and_then(|s| s.http_status),
+            detail: state.map(|s| s.detail.clone()).unwrap_or_default(),
+            verdict: c.verdict.clone(),
+            strikes: c.strikes,
+            failing_since: c.first_failing.map(clock::format),
+            checked_at: state.map(|s| clock::format(s.checked_at)),
+            final_url: state.and_then(|s| s.final_url.clone()),
+            drift,
+            copy,
+        });
     }
+    let files: Vec<FileReport> = store
+        .citations_by_file()?
+        .into_iter()
+        .map(|(file, citations)| FileReport {
+            problems: problems.remove(file.as_str()).unwrap_or_default(),
+            file,
+            citations,
+        })
+        .collect();
     summary.files = files.len();
 
     let mut domains: Vec<DomainRow> = domains.into_values().collect();

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::{SNAPSHOT_COLUMNS, SnapshotRow, Store, snapshot_row};
 use crate::Error;
@@ -61,6 +61,17 @@ pub struct CitedRow {
 }
 
 /// A link's latest check up to some run.
+/// A cited link with its verdict and how often it is cited.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CitedLink {
+    pub id: i64,
+    pub url: String,
+    pub host: String,
+    pub verdict: String,
+    pub first_seen: i64,
+    pub citations: usize,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinkAsOf {
     /// The run of that check.
@@ -88,6 +99,34 @@ pub struct FileDigest {
     pub size: u64,
     /// Its SHA-256, hex.
     pub sha256: String,
+}
+
+const CITED_SELECT: &str =
+    "SELECT l.id, l.url, l.host, c.file, c.line, c.col, c.span_start, c.span_end, c.text, c.kind,
+            c.section_text, c.section_id, c.written, l.verdict, l.strikes, l.first_failing,
+            l.first_seen
+     FROM citations c JOIN links l ON l.id = c.link_id";
+
+fn cited_row(r: &rusqlite::Row) -> rusqlite::Result<CitedRow> {
+    let section_text: Option<String> = r.get(10)?;
+    let section_id: Option<String> = r.get(11)?;
+    Ok(CitedRow {
+        link_id: r.get(0)?,
+        url: r.get(1)?,
+        host: r.get(2)?,
+        file: r.get(3)?,
+        line: r.get(4)?,
+        column: r.get(5)?,
+        span: (r.get::<_, i64>(6)? as usize, r.get::<_, i64>(7)? as usize),
+        text: r.get(8)?,
+        kind: r.get(9)?,
+        section: section_text.map(|t| (t, section_id.unwrap_or_default())),
+        written: r.get(12)?,
+        verdict: r.get(13)?,
+        strikes: r.get(14)?,
+        first_failing: r.get(15)?,
+        first_seen: r.get(16)?,
+    })
 }
 
 impl Store {
@@ -119,41 +158,99 @@ impl Store {
     pub fn cited(&self) -> Result<Vec<CitedRow>, Error> {
         let mut stmt = self
             .conn
+            .prepare(&format!(
+                "{CITED_SELECT} ORDER BY c.file, c.line, c.col, c.id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], cited_row).map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Every link the latest scan cites, with its number of citations, by id.
+    pub fn cited_links(&self) -> Result<Vec<CitedLink>, Error> {
+        let mut stmt = self
+            .conn
             .prepare(
-                "SELECT l.id, l.url, l.host, c.file, c.line, c.col, c.span_start, c.span_end, c.text,
-                        c.kind, c.section_text, c.section_id, c.written, l.verdict, l.strikes,
-                        l.first_failing, l.first_seen
-                 FROM citations c JOIN links l ON l.id = c.link_id
-                 ORDER BY c.file, c.line, c.col, c.id",
+                "SELECT l.id, l.url, l.host, l.verdict, l.first_seen, c.n
+                 FROM (SELECT link_id, count(*) AS n FROM citations GROUP BY link_id) c
+                 JOIN links l ON l.id = c.link_id ORDER BY l.id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
-                let section_text: Option<String> = r.get(10)?;
-                let section_id: Option<String> = r.get(11)?;
-                Ok(CitedRow {
-                    link_id: r.get(0)?,
+                Ok(CitedLink {
+                    id: r.get(0)?,
                     url: r.get(1)?,
                     host: r.get(2)?,
-                    file: r.get(3)?,
-                    line: r.get(4)?,
-                    column: r.get(5)?,
-                    span: (r.get::<_, i64>(6)? as usize, r.get::<_, i64>(7)? as usize),
-                    text: r.get(8)?,
-                    kind: r.get(9)?,
-                    section: section_text.map(|t| (t, section_id.unwrap_or_default())),
-                    written: r.get(12)?,
-                    verdict: r.get(13)?,
-                    strikes: r.get(14)?,
-                    first_failing: r.get(15)?,
-                    first_seen: r.get(16)?,
+                    verdict: r.get(3)?,
+                    first_seen: r.get(4)?,
+                    citations: r.get::<_, i64>(5)? as usize,
                 })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Each link's latest check in runs up to and including `run`, by link id.
+    /// Each source file of the latest scan with its number of citations, by path.
+    pub fn citations_by_file(&self) -> Result<Vec<(String, usize)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT file, count(*) FROM citations GROUP BY file ORDER BY file")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The citations of `links`, in the order of [`Store::cited`] (file, line, column).
+    pub fn cited_of(&self, links: &[i64]) -> Result<Vec<CitedRow>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{CITED_SELECT} WHERE c.link_id = ?1 ORDER BY c.id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for link in links {
+            let rows = stmt.query_map([link], cited_row).map_err(|e| self.err(e))?;
+            for row in rows {
+                out.push(row.map_err(|e| self.err(e))?);
+            }
+        }
+        out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        Ok(out)
+    }
+
+    /// The similarity to its first text of each link's newest compared snapshot.
+    pub fn similarities(&self) -> Result<HashMap<i64, f64>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT link_id, similarity FROM snapshots WHERE similarity IS NOT NULL
+                 ORDER BY captured_at, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The newest (or, with `first`, the oldest) good snapshot of the page `link` cites.
+    pub fn good_snapshot(&self, link: i64, first: bool) -> Result<Option<SnapshotRow>, Error> {
+        let order = if first { "ASC" } else { "DESC" };
+        let sql = format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots
+             WHERE link_id = ?1 AND status BETWEEN 200 AND 299 AND requisite = 0
+             ORDER BY captured_at {order}, id {order} LIMIT 1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        stmt.query_row([link], snapshot_row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
     pub fn as_of(&self, run: i64) -> Result<HashMap<i64, LinkAsOf>, Error> {
         let mut stmt = self
             .conn

@@ -11,7 +11,7 @@ mod history;
 mod schema;
 
 pub use browse::{CitationHit, PageHit, Place, SourceCitation};
-pub use history::{CitedRow, FileDigest, LinkAsOf, RunRow};
+pub use history::{CitedLink, CitedRow, FileDigest, LinkAsOf, RunRow};
 
 use std::path::{Path, PathBuf};
 
@@ -363,27 +363,73 @@ impl Store {
         tx.commit().map_err(|e| db(e, &path))
     }
 
-    /// Replaces the recorded citations (the latest scan's places) with `citations`:
-    /// (link id, citation) pairs, and the scanned files' digests with `files`.
+    /// Records the latest scan: `citations` by file (`ids` gives each one's link id) and the
+    /// scanned files' digests `files`, all scanned under `scan_key`. Files recorded before
+    /// with the same digest and key keep their rows untouched; the rows of every other file
+    /// (changed, gone, or without a digest, such as crawled pages) are replaced.
     pub fn replace_citations(
         &mut self,
         run: i64,
-        citations: &[(i64, crate::scan::Citation)],
+        citations: &[Vec<crate::scan::Citation>],
+        ids: &[i64],
         files: &[FileDigest],
+        scan_key: &str,
     ) -> Result<(), Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
-        tx.execute_batch("DELETE FROM citations; DELETE FROM files;")
-            .map_err(|e| db(e, &path))?;
+        let mut kept: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        {
+            let mut stored: std::collections::HashMap<String, (String, Option<String>)> =
+                std::collections::HashMap::new();
+            let mut all = tx
+                .prepare("SELECT path, sha256, scan_key FROM files")
+                .map_err(|e| db(e, &path))?;
+            let rows = all
+                .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
+                .map_err(|e| db(e, &path))?;
+            for row in rows {
+                let (file, digest) = row.map_err(|e| db(e, &path))?;
+                stored.insert(file, digest);
+            }
+            kept.extend(
+                files
+                    .iter()
+                    .filter(|f| {
+                        stored.get(&f.path).is_some_and(|(sha, key)| {
+                            *sha == f.sha256 && key.as_deref() == Some(scan_key)
+                        })
+                    })
+                    .map(|f| f.path.as_str()),
+            );
+        }
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS kept (path TEXT PRIMARY KEY); DELETE FROM kept;",
+        )
+        .map_err(|e| db(e, &path))?;
+        {
+            let mut keep = tx
+                .prepare_cached("INSERT OR IGNORE INTO kept (path) VALUES (?1)")
+                .map_err(|e| db(e, &path))?;
+            for file in &kept {
+                keep.execute([file]).map_err(|e| db(e, &path))?;
+            }
+        }
+        tx.execute_batch(
+            "DELETE FROM citations WHERE file NOT IN (SELECT path FROM kept);
+             DELETE FROM files WHERE path NOT IN (SELECT path FROM kept);
+             DELETE FROM kept;",
+        )
+        .map_err(|e| db(e, &path))?;
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO files (path, run_id, size, sha256) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT OR REPLACE INTO files (path, run_id, size, sha256, scan_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                 )
                 .map_err(|e| db(e, &path))?;
-            for f in files {
+            for f in files.iter().filter(|f| !kept.contains(f.path.as_str())) {
                 insert
-                    .execute(params![f.path, run, f.size as i64, f.sha256])
+                    .execute(params![f.path, run, f.size as i64, f.sha256, scan_key])
                     .map_err(|e| db(e, &path))?;
             }
         }
@@ -395,7 +441,8 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(|e| db(e, &path))?;
-            for (link, c) in citations {
+            let all = ids.iter().zip(citations.iter().flatten());
+            for (link, c) in all.filter(|(_, c)| !kept.contains(&*c.file)) {
                 insert
                     .execute(params![
                         run,

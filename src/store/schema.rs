@@ -112,6 +112,11 @@ const MIGRATIONS: &[&str] = &[
      INSERT INTO snapshots_fts (rowid, url, title, main_text)
          SELECT id, url, title, main_text FROM snapshots
          WHERE revisit = 0 AND (title IS NOT NULL OR main_text IS NOT NULL);",
+    // 5: citations by file (reports and the browser count and list them by file; a run
+    // replaces only the citations of files that changed), and what decided a file's
+    // citations besides its bytes (the site's hosts, citekeep's version).
+    "CREATE INDEX citations_file ON citations (file);
+     ALTER TABLE files ADD COLUMN scan_key TEXT;",
 ];
 
 /// Brings the database up to the newest schema.
