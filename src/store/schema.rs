@@ -115,7 +115,7 @@ const MIGRATIONS: &[&str] = &[
     // 5: citations by file (reports and the browser count and list them by file; a run
     // replaces only the citations of files that changed), and what decided a file's
     // citations besides its bytes (the site's hosts, citekeep's version).
-    "CREATE INDEX citations_file ON citations (file);
+    "CREATE INDEX citations_file ON citations (file, link_id);
      ALTER TABLE files ADD COLUMN scan_key TEXT;",
 ];
 
