@@ -58,5 +58,9 @@ echo "| tool | pages | median wall (s) | pages/s | median CPU (s) | peak memory 
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '| wget --warc-file | %d | %.2f | %.0f | %.2f | %.0f | %.0f |\n' "$pages" "$ww" "$(echo "$pages/$ww" | bc -l)" "$wc_" "$wm" "$(echo "$wget_bytes/$pages" | bc -l)"
 printf '| citekeep archive | %d | %.2f | %.0f | %.2f | %.0f | %.0f |\n' "$pages" "$cw" "$(echo "$pages/$cw" | bc -l)" "$cc" "$cm" "$(echo "$citekeep_bytes/$pages" | bc -l)"
+row "Archiving, $pages pages of 50 KB" "wget --warc-file" "$ww" "$wc_" "$wm" "$(printf '%.0f pages/s' "$(echo "$pages/$ww" | bc -l)")" ""
+row "" "citekeep archive" "$cw" "$cc" "$cm" "$(printf '%.0f pages/s' "$(echo "$pages/$cw" | bc -l)")" \
+  "$(awk -v ww="$ww" -v cw="$cw" -v wb="$wget_bytes" -v cb="$citekeep_bytes" \
+    'BEGIN { printf "%.2fx faster (goal 5x), WARC %.1f%% of its size (goal within 10%%)", ww/cw, 100*cb/wb }')"
 awk -v ww="$ww" -v cw="$cw" -v wb="$wget_bytes" -v cb="$citekeep_bytes" \
   'BEGIN { printf "citekeep: %.2fx wget'\''s pages per second; WARC size %.1f%% of wget'\''s\n", ww/cw, 100*cb/wb }'

@@ -58,6 +58,12 @@ for n in "${sizes[@]}"; do
   # shellcheck disable=SC2154
   awk -v lw="$lychee_wall" -v cw="$citekeep_wall" -v lm="$lychee_mem" -v cm="$citekeep_mem" -v n="$n" \
     'BEGIN { printf "|  | ratio (lychee / citekeep) | %.2fx faster |  |  | %.2fx less memory |\n", lw/cw, lm/cm }'
+  row "Checking, $n URLs" "lychee" "$lychee_wall" "$(stats lychee | cut -d' ' -f2)" "$lychee_mem" \
+    "$(printf '%.0f URLs/s' "$(echo "$n / $lychee_wall" | bc -l)")" ""
+  row "" "citekeep check" "$citekeep_wall" "$(stats citekeep | cut -d' ' -f2)" "$citekeep_mem" \
+    "$(printf '%.0f URLs/s' "$(echo "$n / $citekeep_wall" | bc -l)")" \
+    "$(awk -v lw="$lychee_wall" -v cw="$citekeep_wall" -v lm="$lychee_mem" -v cm="$citekeep_mem" \
+      'BEGIN { printf "%.2fx faster (goal 1.5x), %.2fx less memory (goal 4x)", lw/cw, lm/cm }')"
   tail -1 "$work/citekeep.out" >&2
   grep -E "Total|Successful|Errors" "$work/lychee.out" | tr '\n' ' ' >&2; echo >&2
 done

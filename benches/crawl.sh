@@ -76,6 +76,9 @@ echo "| tool | pages | median wall (s) | pages/s | median CPU (s) | peak memory 
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 printf '| LinkChecker | %d | %.2f | %.0f | %.2f | %.0f |\n' "$pages" "$lw" "$(echo "$pages/$lw" | bc -l)" "$lcpu" "$lm"
 printf '| citekeep scan URL | %d | %.2f | %.0f | %.2f | %.0f |\n' "$ck_pages" "$cw" "$(echo "$ck_pages/$cw" | bc -l)" "$ccpu" "$cm"
+row "Crawling, $pages pages" "LinkChecker" "$lw" "$lcpu" "$lm" "$(printf '%.0f pages/s' "$(echo "$pages/$lw" | bc -l)")" ""
+row "" "citekeep scan URL" "$cw" "$ccpu" "$cm" "$(printf '%.0f pages/s' "$(echo "$ck_pages/$cw" | bc -l)")" \
+  "$(printf '%.1fx faster (goal 10x)' "$(echo "($ck_pages/$cw) / ($pages/$lw)" | bc -l)")"
 printf '\ncitekeep crawls %.1fx as many pages per second (LinkChecker: %s)\n' \
   "$(echo "($ck_pages/$cw) / ($pages/$lw)" | bc -l)" "${lc_links:-see its output}"
 echo "($pages pages, 10 requests in flight, $runs runs each, alternating; $(nproc) cores)"

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Generates a site for the scale benchmark and the pages it cites.
 
-usage: gen_site.py OUT CITATIONS PORT
+usage: gen_site.py OUT CITATIONS PORT [--site-only]
 
 Writes OUT/site/NNNN/*.md: CITATIONS citations, 100 a file under a heading every 10, citing
 CITATIONS/10 unique URLs (each cited 10 times, in different files) on CITATIONS/200 hosts
 (20 pages each; hosts are loopback addresses 127.0.X.Y, so one nginx serves them all), and
-OUT/www/<host>/p/<k>.html: each cited page, about 3 KB of varied HTML.
+(unless --site-only) OUT/www/<host>/p/<k>.html: each cited page, about 3 KB of varied HTML.
+A smaller site cites a subset of a larger one's pages.
 """
 import os
 import random
@@ -30,7 +31,7 @@ def url(u):
 
 # The cited pages.
 rng = random.Random(1)
-for h in range(hosts):
+for h in range(0 if "--site-only" in sys.argv else hosts):
     d = f"{out}/www/{host(h)}/p"
     os.makedirs(d, exist_ok=True)
     for k in range(pages_per_host):

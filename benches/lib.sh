@@ -46,3 +46,18 @@ start_nginx() {
   chmod -R a+rX "$work"
   nginx -p "$work" -c nginx.conf
 }
+
+# row CELLS...: appends one row of the suite's summary table (benches/run) to $RESULTS:
+# comparison, tool, median wall (s), median CPU (s), peak memory (MB), rate, ratio and goal.
+row() {
+  [ -n "${RESULTS:-}" ] || return 0
+  local out="|" cell i=0
+  for cell in "$@"; do
+    i=$((i + 1))
+    if [[ $cell =~ ^[0-9.]+$ ]]; then
+      case $i in 3 | 4) cell=$(printf '%.2f' "$cell") ;; 5) cell=$(printf '%.0f' "$cell") ;; esac
+    fi
+    out="$out $cell |"
+  done
+  echo "$out" >> "$RESULTS"
+}

@@ -103,6 +103,10 @@ for _ in $(seq "$runs"); do
 done
 # citekeep's peak memory (resident high-water mark) over the whole load.
 ck_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$ck_pid/status")
+pywb_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pywb_pid/status")
+# cpu PID: seconds of CPU the process has used (user + system).
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+ck_cpu=$(cpu "$ck_pid"); pywb_cpu=$(cpu "$pywb_pid")
 
 med() { awk -v c="$2" '{print $c}' "$work/$1.load" | median; }
 echo "| server | replay | median requests/s | p50 latency (ms) | p99 latency (ms) |"
@@ -116,3 +120,13 @@ printf '\nratios (citekeep / pywb, requests/s): original %.1fx, rewritten %.1fx;
   "$(echo "$(med ck_raw 1) / $(med pywb_raw 1)" | bc -l)" "$(echo "$(med ck_rw 1) / $(med pywb_rw 1)" | bc -l)" \
   "$(echo "$ck_rss_kb / 1024" | bc -l)"
 echo "($pages pages, wrk -t2 -c16 -d${duration}s, $runs runs each, alternating; $(nproc) cores)"
+for kind in raw:id_ rw:rewritten; do
+  IFS=: read -r k what <<< "$kind"
+  [ "$what" = id_ ] && what="original (id_)"
+  row "Replay, $what, $pages pages" "pywb" "—" "$pywb_cpu" "$(echo "$pywb_rss_kb / 1024" | bc)" \
+    "$(printf '%.0f req/s, p99 %.1f ms' "$(med "pywb_$k" 1)" "$(med "pywb_$k" 3)")" ""
+  row "" "citekeep serve" "—" "$ck_cpu" "$(echo "$ck_rss_kb / 1024" | bc)" \
+    "$(printf '%.0f req/s, p99 %.1f ms' "$(med "ck_$k" 1)" "$(med "ck_$k" 3)")" \
+    "$(printf '%.1fx faster (goal %s)' "$(echo "$(med "ck_$k" 1) / $(med "pywb_$k" 1)" | bc -l)" \
+      "$([ "$k" = raw ] && echo 20x || echo 10x)")"
+done
