@@ -389,8 +389,7 @@ fn spawn_writer(
     let (tx, rx) = std::sync::mpsc::channel::<Vec<(LinkState, CheckRow)>>();
     let (keep, scan_key) = (options.places, options.scan_key.clone());
     let writer = std::thread::spawn(move || {
-        store.replace_citations(run, &citations, &ids, &files, &scan_key)?;
-        let citations = if keep { citations } else { Vec::new() };
+        let citations = store.replace_citations(run, citations, &ids, &files, &scan_key, keep)?;
         for batch in rx {
             store.record_checks(&batch)?;
         }

@@ -3,6 +3,8 @@
 //! Keys are computed as the `surt` library (used by pywb and cdxj-indexer) computes them,
 //! so the index agrees line for line with `cdxj-indexer` on the same files.
 
+use std::io::Write;
+
 use url::Url;
 
 /// The SURT key of a URL: host reversed without `www`, path and query lower-cased,
@@ -133,11 +135,12 @@ pub fn write_sorted(path: &std::path::Path, mut lines: Vec<String>) -> std::io::
     lines.sort();
     lines.dedup();
     let tmp = path.with_extension("cdxj.tmp");
-    let mut text = lines.join("\n");
-    if !text.is_empty() {
-        text.push('\n');
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    for line in &lines {
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
     }
-    std::fs::write(&tmp, text)?;
+    out.into_inner().map_err(|e| e.into_error())?;
     std::fs::rename(&tmp, path)?;
     Ok(lines.len())
 }

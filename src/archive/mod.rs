@@ -170,10 +170,9 @@ impl Archive {
 /// Rebuilds `dir/index.cdxj` from the snapshots `store` recorded (written to a new file and
 /// renamed over the old, so readers see one index or the other).
 pub fn rebuild_index(dir: &Path, store: &Store) -> Result<usize, Error> {
-    let lines: Vec<String> = store
-        .snapshots()?
-        .into_iter()
-        .map(|s| {
+    let mut lines: Vec<String> = Vec::new();
+    store.each_snapshot(|s| {
+        lines.push(
             cdxj::Entry {
                 mime: if s.revisit {
                     Some("warc/revisit".to_string())
@@ -188,9 +187,9 @@ pub fn rebuild_index(dir: &Path, store: &Store) -> Result<usize, Error> {
                 offset: s.offset,
                 filename: s.filename,
             }
-            .line()
-        })
-        .collect();
+            .line(),
+        )
+    })?;
     let index = dir.join("index.cdxj");
     cdxj::write_sorted(&index, lines).map_err(|e| io_err(&index, e))
 }
@@ -516,7 +515,7 @@ pub fn archive_links(
                     (id, url, result)
                 })
             })
-            .buffer_unordered(cfg.concurrency.max(1));
+            .buffer_unordered(cfg.concurrency.max(1) * crate::check::WAITING_PER_SLOT);
         while let Some(joined) = stream.next().await {
             let Ok((link_id, url, result)) = joined else {
                 continue;

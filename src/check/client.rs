@@ -32,6 +32,9 @@ pub fn build(cfg: &CheckConfig, base: &Path, decompress: bool) -> Result<reqwest
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }
 
+/// How long an idle connection is kept for the next request to its host.
+const POOL_IDLE: Duration = Duration::from_secs(3);
+
 /// The client's builder, for callers that add to it (the crawler's address guard).
 pub fn builder(
     cfg: &CheckConfig,
@@ -44,7 +47,10 @@ pub fn builder(
         .redirect(reqwest::redirect::Policy::none())
         .timeout(secs(cfg.timeout))
         .connect_timeout(secs(cfg.connect_timeout))
-        .pool_max_idle_per_host(cfg.per_host.max(1))
+        // One idle connection a host, closed after a few seconds: on a site citing thousands
+        // of hosts, idle connections would otherwise hold a file descriptor and buffers each.
+        .pool_max_idle_per_host(1)
+        .pool_idle_timeout(POOL_IDLE)
         .gzip(decompress)
         .brotli(decompress)
         .deflate(decompress);

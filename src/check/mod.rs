@@ -293,6 +293,11 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))
 }
 
+/// Checks under way per request slot of `[check] concurrency`: the politeness gates bound
+/// the requests in flight, and a check waiting for its host's interval (or a probe of it)
+/// holds no slot, so other hosts' checks go on meanwhile.
+pub(crate) const WAITING_PER_SLOT: usize = 4;
+
 /// Checks `urls` (unique link identities) concurrently, calling `each` as results arrive.
 /// URLs are interleaved by host so one busy host does not hold the global slots.
 pub async fn check_all(checker: Arc<Checker>, urls: Vec<String>, mut each: impl FnMut(Check)) {
@@ -304,7 +309,7 @@ pub async fn check_all(checker: Arc<Checker>, urls: Vec<String>, mut each: impl 
                 // Spawned, so checks (parsing bodies, classifying) run on every worker thread.
                 tokio::spawn(async move { checker.check(&url).await })
             })
-            .buffer_unordered(concurrency);
+            .buffer_unordered(concurrency * WAITING_PER_SLOT);
     while let Some(joined) = stream.next().await {
         match joined {
             Ok(check) => each(check),

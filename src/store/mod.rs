@@ -367,16 +367,20 @@ impl Store {
     /// scanned files' digests `files`, all scanned under `scan_key`. Files recorded before
     /// with the same digest and key keep their rows untouched; the rows of every other file
     /// (changed, gone, or without a digest, such as crawled pages) are replaced.
+    /// The citations come back when `keep` asks for them; otherwise each file's are freed
+    /// as soon as they are written.
     pub fn replace_citations(
         &mut self,
         run: i64,
-        citations: &[Vec<crate::scan::Citation>],
+        citations: Vec<Vec<crate::scan::Citation>>,
         ids: &[i64],
         files: &[FileDigest],
         scan_key: &str,
-    ) -> Result<(), Error> {
+        keep: bool,
+    ) -> Result<Vec<Vec<crate::scan::Citation>>, Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
+        let mut back = Vec::new();
         let mut kept: std::collections::HashSet<&str> = std::collections::HashSet::new();
         {
             let mut stored: std::collections::HashMap<String, (String, Option<String>)> =
@@ -441,27 +445,37 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(|e| db(e, &path))?;
-            let all = ids.iter().zip(citations.iter().flatten());
-            for (link, c) in all.filter(|(_, c)| !kept.contains(&*c.file)) {
-                insert
-                    .execute(params![
-                        run,
-                        link,
-                        &*c.file,
-                        c.line,
-                        c.column,
-                        c.span.start as i64,
-                        c.span.end as i64,
-                        c.text,
-                        c.kind.as_str(),
-                        c.section.as_ref().map(|s| s.text.as_str()),
-                        c.section.as_ref().map(|s| s.id.as_str()),
-                        c.written
-                    ])
-                    .map_err(|e| db(e, &path))?;
+            let mut ids = ids.iter();
+            for file in citations {
+                // The file's citations first: zip stops on them without taking an id.
+                for (c, link) in file.iter().zip(ids.by_ref()) {
+                    if kept.contains(&*c.file) {
+                        continue;
+                    }
+                    insert
+                        .execute(params![
+                            run,
+                            link,
+                            &*c.file,
+                            c.line,
+                            c.column,
+                            c.span.start as i64,
+                            c.span.end as i64,
+                            c.text,
+                            c.kind.as_str(),
+                            c.section.as_ref().map(|s| s.text.as_str()),
+                            c.section.as_ref().map(|s| s.id.as_str()),
+                            c.written
+                        ])
+                        .map_err(|e| db(e, &path))?;
+                }
+                if keep {
+                    back.push(file);
+                }
             }
         }
-        tx.commit().map_err(|e| db(e, &path))
+        tx.commit().map_err(|e| db(e, &path))?;
+        Ok(back)
     }
 
     /// Records snapshots (one transaction), each linked to its link's latest check.
@@ -550,12 +564,22 @@ impl Store {
 
     /// Every snapshot, in no particular order (the index is built from them).
     pub fn snapshots(&self) -> Result<Vec<SnapshotRow>, Error> {
+        let mut all = Vec::new();
+        self.each_snapshot(|s| all.push(s))?;
+        Ok(all)
+    }
+
+    /// Calls `f` with every snapshot, one at a time.
+    pub fn each_snapshot(&self, mut f: impl FnMut(SnapshotRow)) -> Result<(), Error> {
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT {SNAPSHOT_COLUMNS} FROM snapshots"))
             .map_err(|e| self.err(e))?;
         let rows = stmt.query_map([], snapshot_row).map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        for row in rows {
+            f(row.map_err(|e| self.err(e))?);
+        }
+        Ok(())
     }
 
     /// The main text of the link's first HTML snapshot: what was cited.
