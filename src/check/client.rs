@@ -47,9 +47,9 @@ pub fn builder(
         .redirect(reqwest::redirect::Policy::none())
         .timeout(secs(cfg.timeout))
         .connect_timeout(secs(cfg.connect_timeout))
-        // One idle connection a host, closed after a few seconds: on a site citing thousands
-        // of hosts, idle connections would otherwise hold a file descriptor and buffers each.
-        .pool_max_idle_per_host(1)
+        // Idle connections are closed after a few seconds: on a site citing thousands of
+        // hosts, they would otherwise hold a file descriptor and buffers each.
+        .pool_max_idle_per_host(cfg.per_host.max(1))
         .pool_idle_timeout(POOL_IDLE)
         .gzip(decompress)
         .brotli(decompress)
