@@ -26,6 +26,11 @@ use cli::{
     ServeArgs,
 };
 
+/// mimalloc: per-thread heaps that give memory back, where glibc's arenas held a third more
+/// than the live heap at a million citations, and allocation is cheaper on the hot paths.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match run(cli) {

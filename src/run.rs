@@ -207,18 +207,13 @@ pub fn check_citations(
     recorder.flush();
     let newly_dead = recorder.newly_dead;
     drop(recorder);
-    let (store, citations) = writer.join().expect("the store writer panicked")?;
+    let (store, cited_at) = writer.join().expect("the store writer panicked")?;
     let checked = checks.len();
 
     // Where each link is cited, when asked for.
     let mut places: Vec<Vec<Place>> = vec![Vec::new(); keys.len()];
-    for (c, &i) in citations.into_iter().flatten().zip(&link_of) {
-        places[i].push(Place {
-            file: c.file,
-            line: c.line,
-            column: c.column,
-            text: c.text,
-        });
+    for (place, &i) in cited_at.into_iter().zip(&link_of) {
+        places[i].push(place);
     }
     drop(link_of);
 
@@ -374,8 +369,9 @@ impl<'a> Recorder<'a> {
 }
 
 /// Starts the thread that records this run's citations (`ids` holds each one's link id),
-/// then commits batches of checks; joining it gives the store back with the citations when
-/// `options.places` asks for them (empty otherwise, freed once recorded), or the first error.
+/// then commits batches of checks; joining it gives the store back with the citations'
+/// places when `options.places` asks for them (none otherwise: citations are freed as they
+/// are recorded), or the first error.
 #[allow(clippy::type_complexity)]
 fn spawn_writer(
     mut store: Store,
@@ -384,16 +380,27 @@ fn spawn_writer(
     options: &CheckOptions,
 ) -> (
     std::sync::mpsc::Sender<Vec<(LinkState, CheckRow)>>,
-    std::thread::JoinHandle<Result<(Store, Vec<Vec<Citation>>), Error>>,
+    std::thread::JoinHandle<Result<(Store, Vec<Place>), Error>>,
 ) {
     let (tx, rx) = std::sync::mpsc::channel::<Vec<(LinkState, CheckRow)>>();
     let (keep, scan_key) = (options.places, options.scan_key.clone());
     let writer = std::thread::spawn(move || {
-        let citations = store.replace_citations(run, citations, &ids, &files, &scan_key, keep)?;
+        // Only the places are kept (when asked for), so memory shrinks as files are written.
+        let mut places: Vec<Place> = Vec::with_capacity(if keep { ids.len() } else { 0 });
+        store.replace_citations(run, citations, &ids, &files, &scan_key, |file| {
+            if keep {
+                places.extend(file.into_iter().map(|c| Place {
+                    file: c.file,
+                    line: c.line,
+                    column: c.column,
+                    text: c.text,
+                }));
+            }
+        })?;
         for batch in rx {
             store.record_checks(&batch)?;
         }
-        Ok((store, citations))
+        Ok((store, places))
     });
     (tx, writer)
 }

@@ -367,8 +367,8 @@ impl Store {
     /// scanned files' digests `files`, all scanned under `scan_key`. Files recorded before
     /// with the same digest and key keep their rows untouched; the rows of every other file
     /// (changed, gone, or without a digest, such as crawled pages) are replaced.
-    /// The citations come back when `keep` asks for them; otherwise each file's are freed
-    /// as soon as they are written.
+    /// Each file's citations are handed to `done` once written (to keep what the caller
+    /// needs of them, or to free them).
     pub fn replace_citations(
         &mut self,
         run: i64,
@@ -376,11 +376,10 @@ impl Store {
         ids: &[i64],
         files: &[FileDigest],
         scan_key: &str,
-        keep: bool,
-    ) -> Result<Vec<Vec<crate::scan::Citation>>, Error> {
+        mut done: impl FnMut(Vec<crate::scan::Citation>),
+    ) -> Result<(), Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
-        let mut back = Vec::new();
         let mut kept: std::collections::HashSet<&str> = std::collections::HashSet::new();
         {
             let mut stored: std::collections::HashMap<String, (String, Option<String>)> =
@@ -469,13 +468,10 @@ impl Store {
                         ])
                         .map_err(|e| db(e, &path))?;
                 }
-                if keep {
-                    back.push(file);
-                }
+                done(file);
             }
         }
-        tx.commit().map_err(|e| db(e, &path))?;
-        Ok(back)
+        tx.commit().map_err(|e| db(e, &path))
     }
 
     /// Records snapshots (one transaction), each linked to its link's latest check.
