@@ -85,6 +85,23 @@ fn citekeep(web: &SimWeb, dir: &Path, args: &[&str]) -> (String, String, i32) {
     (stdout(&out), stderr(&out), out.status.code().unwrap_or(-1))
 }
 
+/// Starts citekeep with `args` in `dir` and kills it (SIGKILL) after `delay_ms`.
+fn kill_after(web: &SimWeb, dir: &Path, args: &[&str], delay_ms: u64) {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("citekeep"));
+    cmd.current_dir(dir).args(args);
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 fn setup(dir: &Path) {
     std::fs::create_dir_all(dir.join("site")).unwrap();
     std::fs::write(
@@ -347,19 +364,7 @@ fn kill_9_at_random_moments_never_breaks_the_archive() {
     .unwrap();
     citekeep(&web, dir.path(), &["check"]);
     for delay_ms in [5u64, 40, 90, 150, 220, 300] {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("citekeep"));
-        cmd.current_dir(dir.path()).arg("archive");
-        for (k, v) in web.env() {
-            cmd.env(k, v);
-        }
-        let mut child = cmd
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_after(&web, dir.path(), &["archive"], delay_ms);
         // The next run completes, and everything agrees.
         let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
         assert_eq!(code, 0, "after a kill at {delay_ms} ms: {out}{err}");
@@ -407,19 +412,7 @@ fn kill_9_of_run_at_twenty_moments() {
     }
     for delay_ms in moments {
         let before = checks(dir.path());
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("citekeep"));
-        cmd.current_dir(dir.path()).args(["run", "--all"]);
-        for (k, v) in web.env() {
-            cmd.env(k, v);
-        }
-        let mut child = cmd
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_after(&web, dir.path(), &["run", "--all"], delay_ms);
         let after_kill = checks(dir.path());
         assert!(
             after_kill >= before,

@@ -133,7 +133,7 @@ fn each_fault_is_classified_within_the_timeouts() {
 /// classifies each, and its peak memory (GNU time's maximum resident set size) stays under
 /// 512 MB: 64 checks and captures in flight, a body past 1 MB one of the few large ones
 /// allowed at once (two checks, one capture), endless bodies cut at `[archive] max_size` (50 MB), gzip bombs at
-/// 16 MB of decoded text.
+/// 16 MB of decoded text, and read among the large bodies once they inflate past 1 MB.
 #[test]
 fn a_thousand_faults_in_one_run() {
     gzip_bomb();

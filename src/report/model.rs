@@ -366,6 +366,9 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
     let mut domains: HashMap<&str, DomainRow> = HashMap::new();
     // Each change (which group, which link), filled in with its places below.
     let mut changed: Vec<(usize, &CitedLink)> = Vec::new();
+    // Links whose citations the editor should look at, and every link whose citations are
+    // read (those and the changed ones).
+    let mut problem_links: std::collections::HashSet<i64> = std::collections::HashSet::new();
     let mut look: Vec<i64> = Vec::new();
     let since = earlier.map(|r| r.started_at);
     for link in &links {
@@ -416,6 +419,9 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
             || status == "moved"
             || matches!(link.verdict.as_str(), "failing" | "dead")
             || drift.is_some();
+        if to_look {
+            problem_links.insert(link.id);
+        }
         if to_look || groups.iter().any(|&g| g) {
             look.push(link.id);
         }
@@ -471,14 +477,10 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
     for c in &cited {
         let state = now.get(&c.link_id);
         let status = status_of(c.link_id);
-        let drift = drift_of(c.link_id);
-        let look = is_rot_status(status)
-            || status == "moved"
-            || matches!(c.verdict.as_str(), "failing" | "dead")
-            || drift.is_some();
-        if !look {
+        if !problem_links.contains(&c.link_id) {
             continue;
         }
+        let drift = drift_of(c.link_id);
         let copy = match copies.get(&c.link_id) {
             Some(copy) => copy.clone(),
             None => {
