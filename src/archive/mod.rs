@@ -360,6 +360,8 @@ struct Captured {
     ex: Exchange,
     title: Option<String>,
     main_text: Option<String>,
+    /// `simhash:` and the main text's similarity hash.
+    text_hash: Option<String>,
 }
 
 fn analyse(ex: Exchange, page: Option<text::PageText>) -> Captured {
@@ -367,12 +369,14 @@ fn analyse(ex: Exchange, page: Option<text::PageText>) -> Captured {
         Some(p) => Captured {
             ex,
             title: p.title,
+            text_hash: Some(format!("simhash:{:016x}", text::simhash(&p.main_text))),
             main_text: Some(p.main_text),
         },
         None => Captured {
             ex,
             title: None,
             main_text: None,
+            text_hash: None,
         },
     }
 }
@@ -647,9 +651,7 @@ fn record_capture(
         }
         rows.push(SnapshotRow {
             title: if stored.revisit { None } else { c.title },
-            text_hash: main
-                .as_deref()
-                .map(|t| format!("simhash:{:016x}", text::simhash(t))),
+            text_hash: if stored.revisit { None } else { c.text_hash },
             main_text: main,
             similarity,
             ..snapshot_row(link_id, run, &c.ex, stored, now)

@@ -112,36 +112,90 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
     }
 }
 
-fn shingles(text: &str) -> Vec<u64> {
-    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+/// The hashes of a text's word 3-shingles (words lower-cased), in order; a text of fewer
+/// than three words gives its words' hashes.
+fn shingles(text: &str) -> impl Iterator<Item = u64> {
     let hasher = foldhash::fast::FixedState::with_seed(11);
-    if words.len() < 3 {
-        return words.iter().map(|w| hasher.hash_one(w)).collect();
-    }
-    words.windows(3).map(|w| hasher.hash_one(w)).collect()
+    let mut lower = String::new();
+    let words_hasher = hasher.clone();
+    let words = text.split_ascii_whitespace().map(move |w| {
+        if w.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+            lower.clear();
+            lower.extend(w.chars().flat_map(char::to_lowercase));
+            words_hasher.hash_one(lower.as_str())
+        } else {
+            words_hasher.hash_one(w)
+        }
+    });
+    let short = text.split_ascii_whitespace().nth(2).is_none();
+    let mut window = [0u64; 3];
+    words.enumerate().filter_map(move |(i, h)| {
+        window = [window[1], window[2], h];
+        if short {
+            Some(h)
+        } else if i >= 2 {
+            Some(hasher.hash_one(window))
+        } else {
+            None
+        }
+    })
 }
 
 /// A 64-bit simhash of the text's word 3-shingles: near texts have near hashes.
 pub fn simhash(text: &str) -> u64 {
-    let mut weights = [0i32; 64];
+    // Each bit is set when most shingle hashes have it set. The set bits are counted eight
+    // at a time: `lanes[k]` holds, byte by byte, the counts of bits 8k to 8k+7, moved into
+    // `ones` before a byte can overflow.
+    let mut ones = [0u32; 64];
+    let mut lanes = [0u64; 8];
+    let (mut count, mut pending) = (0u32, 0u32);
+    let flush = |lanes: &mut [u64; 8], ones: &mut [u32; 64]| {
+        for (k, lane) in lanes.iter_mut().enumerate() {
+            for (i, n) in ones[8 * k..8 * k + 8].iter_mut().enumerate() {
+                *n += (*lane >> (8 * i)) as u32 & 0xff;
+            }
+            *lane = 0;
+        }
+    };
     for h in shingles(text) {
-        for (bit, w) in weights.iter_mut().enumerate() {
-            *w += if h >> bit & 1 == 1 { 1 } else { -1 };
+        for (k, lane) in lanes.iter_mut().enumerate() {
+            *lane += SPREAD[(h >> (8 * k)) as usize & 0xff];
+        }
+        count += 1;
+        pending += 1;
+        if pending == 255 {
+            flush(&mut lanes, &mut ones);
+            pending = 0;
         }
     }
-    weights.iter().enumerate().fold(
+    flush(&mut lanes, &mut ones);
+    ones.iter().enumerate().fold(
         0u64,
-        |acc, (bit, &w)| if w > 0 { acc | 1 << bit } else { acc },
+        |acc, (bit, &n)| if 2 * n > count { acc | 1 << bit } else { acc },
     )
 }
+
+/// For each byte value, a word whose byte i is bit i of that value.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut value = 0;
+    while value < 256 {
+        let mut bit = 0;
+        while bit < 8 {
+            if value >> bit & 1 == 1 {
+                table[value] |= 1 << (8 * bit);
+            }
+            bit += 1;
+        }
+        value += 1;
+    }
+    table
+};
 
 /// How much of two texts is the same: Jaccard similarity of their word 3-shingles (0 to 1).
 pub fn similarity(a: &str, b: &str) -> f64 {
     use std::collections::HashSet;
-    let (a, b): (HashSet<u64>, HashSet<u64>) = (
-        shingles(a).into_iter().collect(),
-        shingles(b).into_iter().collect(),
-    );
+    let (a, b): (HashSet<u64>, HashSet<u64>) = (shingles(a).collect(), shingles(b).collect());
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
@@ -162,6 +216,24 @@ mod tests {
         assert_eq!(main_text(page), "Declaration The countries agree.");
         let plain = b"<body><nav>Menu</nav><p>Only text.</p><aside>Ads</aside></body>";
         assert_eq!(main_text(plain), "Only text.");
+    }
+
+    #[test]
+    fn simhash_sets_the_bits_most_shingles_have() {
+        // Enough shingles that the byte-wide counters are flushed several times.
+        let text: String = (0..2000).map(|i| format!("w{} ", i % 37)).collect();
+        let hashes: Vec<u64> = shingles(&text).collect();
+        let expected = (0..64).fold(0u64, |acc, bit| {
+            let set = hashes.iter().filter(|h| *h >> bit & 1 == 1).count();
+            if 2 * set > hashes.len() {
+                acc | 1 << bit
+            } else {
+                acc
+            }
+        });
+        assert_eq!(hashes.len(), 1998);
+        assert_eq!(simhash(&text), expected);
+        assert_ne!(expected, 0);
     }
 
     #[test]
