@@ -44,7 +44,7 @@ pub struct PageText {
 
 /// Reads a page once for its title, main text and (given its URL) requisites.
 pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
-    let lossy = String::from_utf8_lossy(html);
+    let lossy = utf8_lossy(html);
     let html = crate::source::html::tokenizable(&lossy);
     let mut found = url.map(super::requisites::Found::new);
     let mut title: Option<String> = None;
@@ -86,59 +86,64 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
             Token::String(s) if in_title => {
                 title
                     .get_or_insert_with(String::new)
-                    .push_str(&String::from_utf8_lossy(&s));
+                    .push_str(&utf8_lossy(&s));
             }
             Token::String(s) if chrome == 0 => {
                 let target = if main > 0 { &mut marked } else { &mut rest };
                 if target.len() < 256 * 1024 {
-                    target.push(' ');
-                    target.push_str(&String::from_utf8_lossy(&s));
+                    // Whitespace collapsed as the text is gathered.
+                    for word in utf8_lossy(&s).split_ascii_whitespace() {
+                        if !target.is_empty() {
+                            target.push(' ');
+                        }
+                        target.push_str(word);
+                    }
                 }
             }
             _ => {}
         }
     }
-    let text = if marked.trim().is_empty() {
-        rest
-    } else {
-        marked
-    };
+    let text = if marked.is_empty() { rest } else { marked };
     PageText {
         title: title
             .map(crate::source::collapse_whitespace)
             .filter(|t| !t.is_empty()),
-        main_text: crate::source::collapse_whitespace(text),
+        main_text: text,
         requisites: found.map(|f| f.finish()).unwrap_or_default(),
     }
 }
 
+/// `bytes` as text, invalid UTF-8 replaced; valid text (the common case) is checked by the
+/// standard library's faster validator and borrowed.
+fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// The hashes of a text's word 3-shingles (words lower-cased), in order; a text of fewer
-/// than three words gives its words' hashes.
-fn shingles(text: &str) -> impl Iterator<Item = u64> {
+/// than three words gives its words' hashes. Words are split at spaces: the text is
+/// whitespace-collapsed, as [`main_text`] gives it.
+fn shingles(text: &str) -> Vec<u64> {
+    let lower = if text
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        std::borrow::Cow::Owned(text.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let hasher = foldhash::fast::FixedState::with_seed(11);
-    let mut lower = String::new();
-    let words_hasher = hasher.clone();
-    let words = text.split_ascii_whitespace().map(move |w| {
-        if w.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-            lower.clear();
-            lower.extend(w.chars().flat_map(char::to_lowercase));
-            words_hasher.hash_one(lower.as_str())
-        } else {
-            words_hasher.hash_one(w)
-        }
-    });
-    let short = text.split_ascii_whitespace().nth(2).is_none();
-    let mut window = [0u64; 3];
-    words.enumerate().filter_map(move |(i, h)| {
-        window = [window[1], window[2], h];
-        if short {
-            Some(h)
-        } else if i >= 2 {
-            Some(hasher.hash_one(window))
-        } else {
-            None
-        }
-    })
+    let words: Vec<u64> = lower
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| hasher.hash_one(w))
+        .collect();
+    if words.len() < 3 {
+        return words;
+    }
+    words.windows(3).map(|w| hasher.hash_one(w)).collect()
 }
 
 /// A 64-bit simhash of the text's word 3-shingles: near texts have near hashes.
@@ -195,7 +200,10 @@ const SPREAD: [u64; 256] = {
 /// How much of two texts is the same: Jaccard similarity of their word 3-shingles (0 to 1).
 pub fn similarity(a: &str, b: &str) -> f64 {
     use std::collections::HashSet;
-    let (a, b): (HashSet<u64>, HashSet<u64>) = (shingles(a).collect(), shingles(b).collect());
+    let (a, b): (HashSet<u64>, HashSet<u64>) = (
+        shingles(a).into_iter().collect(),
+        shingles(b).into_iter().collect(),
+    );
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
@@ -222,7 +230,7 @@ mod tests {
     fn simhash_sets_the_bits_most_shingles_have() {
         // Enough shingles that the byte-wide counters are flushed several times.
         let text: String = (0..2000).map(|i| format!("w{} ", i % 37)).collect();
-        let hashes: Vec<u64> = shingles(&text).collect();
+        let hashes = shingles(&text);
         let expected = (0..64).fold(0u64, |acc, bit| {
             let set = hashes.iter().filter(|h| *h >> bit & 1 == 1).count();
             if 2 * set > hashes.len() {
