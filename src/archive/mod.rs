@@ -35,6 +35,18 @@ use crate::store::{SnapshotRow, Store};
 use capture::Exchange;
 use warc::{Placed, Record, WarcWriter, record_id, sha1_digest, warc_date};
 
+/// The main text of the HTML page in the response record at `offset` of the WARC file
+/// `filename` in the archive `dir`: pages' texts are read from their records rather than
+/// kept twice. `None` when the record cannot be read.
+pub fn page_text(dir: &Path, filename: &str, offset: u64) -> Option<String> {
+    let record = warc::read_at(&dir.join("warc").join(filename), offset).ok()?;
+    let block = &record.block;
+    let end = memchr::memmem::find(block, b"\r\n\r\n")?;
+    let encoding = capture::header_value(&block[..end], "content-encoding");
+    let body = capture::decode_body(encoding.as_deref(), &block[end + 4..]);
+    Some(text::read(&body, None).main_text)
+}
+
 /// The revisit profile for an unchanged payload (WARC 1.1, section 6.7.2).
 const IDENTICAL_PAYLOAD: &str = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest";
 
@@ -629,7 +641,7 @@ fn record_capture(
         let main = if stored.revisit { None } else { c.main_text };
         if i == last
             && let Some(text) = &main
-            && let Some(first) = first_text(store, rows, link_id)?
+            && let Some(first) = first_text(store, &archive.dir, rows, link_id)?
         {
             let s = text::similarity(&first, text);
             similarity = Some(s);
@@ -696,10 +708,15 @@ fn snapshot_row(
     }
 }
 
-/// The main text first archived for a link: in the store, or earlier in this group.
-fn first_text(store: &Store, rows: &[SnapshotRow], link_id: i64) -> Result<Option<String>, Error> {
-    if let Some(text) = store.first_text(link_id)? {
-        return Ok(Some(text));
+/// The main text first archived for a link: from its record, or earlier in this group.
+fn first_text(
+    store: &Store,
+    dir: &Path,
+    rows: &[SnapshotRow],
+    link_id: i64,
+) -> Result<Option<String>, Error> {
+    if let Some((filename, offset)) = store.first_page(link_id)? {
+        return Ok(page_text(dir, &filename, offset));
     }
     Ok(rows
         .iter()

@@ -113,6 +113,62 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
     }
 }
 
+/// About `words` words of `text` from just before the first word matching a word of
+/// `query` (as the search index matches: runs of letters and digits, case-insensitive),
+/// with the matches between `\u{1}` and `\u{2}` and `…` where the text was cut.
+pub fn snippet(text: &str, query: &str, words: usize) -> String {
+    let lower = |t: &str| t.to_lowercase();
+    let terms: Vec<String> = alnum_runs(query).map(lower).collect();
+    let is_term = |t: &str| terms.contains(&lower(t));
+    let all: Vec<&str> = text.split_ascii_whitespace().collect();
+    let first = all
+        .iter()
+        .position(|w| alnum_runs(w).any(is_term))
+        .unwrap_or(0);
+    let start = first.saturating_sub(words / 4);
+    let end = (start + words).min(all.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    for (i, word) in all[start..end].iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        // The word's letter-and-digit runs, marked when they match, and what lies between.
+        let mut rest = *word;
+        while !rest.is_empty() {
+            let run = rest
+                .find(|c: char| !c.is_alphanumeric())
+                .unwrap_or(rest.len());
+            let cut = if run == 0 {
+                let other = rest.find(char::is_alphanumeric).unwrap_or(rest.len());
+                out.push_str(&rest[..other]);
+                other
+            } else if is_term(&rest[..run]) {
+                out.push('\u{1}');
+                out.push_str(&rest[..run]);
+                out.push('\u{2}');
+                run
+            } else {
+                out.push_str(&rest[..run]);
+                run
+            };
+            rest = &rest[cut..];
+        }
+    }
+    if end < all.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// The runs of letters and digits in `text`.
+fn alnum_runs(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+}
+
 /// `bytes` as text, invalid UTF-8 replaced; valid text (the common case) is checked by the
 /// standard library's faster validator and borrowed.
 fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -242,6 +298,21 @@ mod tests {
         assert_eq!(hashes.len(), 1998);
         assert_eq!(simhash(&text), expected);
         assert_ne!(expected, 0);
+    }
+
+    #[test]
+    fn snippets_mark_matching_words_around_the_first_match() {
+        let text = "one two three four five six seven eight nine ten Bletchley, Park eleven \
+                    twelve thirteen fourteen fifteen sixteen bletchley seventeen eighteen";
+        assert_eq!(
+            snippet(text, "bletchley", 8),
+            "…nine ten \u{1}Bletchley\u{2}, Park eleven twelve thirteen fourteen…"
+        );
+        assert_eq!(snippet("short text", "absent", 16), "short text");
+        assert_eq!(
+            snippet("Gov.uk says", "gov.UK", 16),
+            "\u{1}Gov\u{2}.\u{1}uk\u{2} says"
+        );
     }
 
     #[test]

@@ -11,9 +11,11 @@ use serde::Deserialize;
 
 use super::App;
 use crate::archive::cdxj::timestamp;
+use crate::archive::{self, text};
 use crate::clock;
 use crate::report;
 pub(crate) use crate::report::html::badge;
+use crate::store::{PageHit, SnapshotRow};
 
 pub(crate) use crate::report::escape::html as h;
 
@@ -265,6 +267,7 @@ pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQu
 /// `/link/{id}`: a link's timeline of checks and snapshots, with a text diff when its page
 /// drifted.
 pub(crate) async fn link(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Response {
+    let dir = app.archive.clone();
     let data = app
         .db
         .with(move |s| {
@@ -275,18 +278,19 @@ pub(crate) async fn link(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Re
             let checks = s.checks_of(id)?;
             let snaps = s.snapshots_of(id)?;
             // The first and the newest distinct texts, for the diff.
-            let texts: Vec<(i64, i64)> = snaps
+            let texts: Vec<(i64, &SnapshotRow)> = snaps
                 .iter()
                 .filter(|(_, r)| r.text_hash.is_some() && !r.revisit)
-                .map(|(sid, r)| (*sid, r.captured_at))
+                .map(|(sid, r)| (*sid, r))
                 .collect();
+            let text = |r: &SnapshotRow| archive::page_text(&dir, &r.filename, r.offset);
             let diff = match (texts.first(), texts.last()) {
-                (Some(a), Some(b)) if a.0 != b.0 => {
-                    match (s.snapshot_text(a.0)?, s.snapshot_text(b.0)?) {
-                        (Some(ta), Some(tb)) if ta != tb => Some((a.1, ta, b.1, tb)),
-                        _ => None,
+                (Some(a), Some(b)) if a.0 != b.0 => match (text(a.1), text(b.1)) {
+                    (Some(ta), Some(tb)) if ta != tb => {
+                        Some((a.1.captured_at, ta, b.1.captured_at, tb))
                     }
-                }
+                    _ => None,
+                },
                 _ => None,
             };
             Ok(Some((link, places, checks, snaps, diff)))
@@ -447,9 +451,22 @@ pub(crate) struct SearchQuery {
 pub(crate) async fn search(State(app): State<Arc<App>>, Query(q): Query<SearchQuery>) -> Response {
     let query = q.q.trim().to_string();
     let moved = query.clone();
+    let dir = app.archive.clone();
     let hits = app
         .db
-        .with(move |s| Ok((s.search_citations(&moved, 50)?, s.search_pages(&moved, 50)?)))
+        .with(move |s| {
+            let pages = s.search_pages(&moved, 50)?;
+            // Each hit's snippet, from its page's text as archived.
+            let pages: Vec<(PageHit, String)> = pages
+                .into_iter()
+                .map(|p| {
+                    let text = archive::page_text(&dir, &p.filename, p.offset);
+                    let snippet = text::snippet(text.as_deref().unwrap_or(""), &moved, 16);
+                    (p, snippet)
+                })
+                .collect();
+            Ok((s.search_citations(&moved, 50)?, pages))
+        })
         .await;
     let (cited, pages) = match hits {
         Ok(h) => h,
@@ -484,10 +501,9 @@ pub(crate) async fn search(State(app): State<Arc<App>>, Query(q): Query<SearchQu
         if pages.is_empty() {
             body.push_str("<p>None.</p>");
         }
-        for p in &pages {
+        for (p, snippet) in &pages {
             // Matches come between \u{1} and \u{2}; the text around them is escaped.
-            let snippet: String = p
-                .snippet
+            let snippet: String = snippet
                 .split('\u{1}')
                 .enumerate()
                 .map(|(i, part)| match part.split_once('\u{2}') {

@@ -61,8 +61,11 @@ pub struct PageHit {
     pub title: Option<String>,
     /// Unix seconds of the capture.
     pub captured_at: i64,
-    /// Matching text, with matches between `\u{1}` and `\u{2}`.
-    pub snippet: String,
+    /// The WARC file of its record.
+    pub filename: String,
+    /// The record's offset in that file (its text gives the hit's snippet, see
+    /// [`crate::archive::text::snippet`]).
+    pub offset: u64,
 }
 
 /// A cited link matching a search by URL or link text.
@@ -212,19 +215,6 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// The main text kept with a snapshot.
-    pub fn snapshot_text(&self, snapshot_id: i64) -> Result<Option<String>, Error> {
-        self.conn
-            .query_row(
-                "SELECT main_text FROM snapshots WHERE id = ?1",
-                params![snapshot_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map(Option::flatten)
-            .map_err(|e| self.err(e))
-    }
-
     /// Archived pages whose URL, title or text match `q`, best first.
     pub fn search_pages(&self, q: &str, limit: usize) -> Result<Vec<PageHit>, Error> {
         let Some(query) = fts_query(q) else {
@@ -233,8 +223,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT s.link_id, s.url, s.title, s.captured_at,
-                        snippet(snapshots_fts, 2, char(1), char(2), '…', 16)
+                "SELECT s.link_id, s.url, s.title, s.captured_at, s.filename, s.offset
                  FROM snapshots_fts JOIN snapshots s ON s.id = snapshots_fts.rowid
                  WHERE snapshots_fts MATCH ?1 ORDER BY rank LIMIT ?2",
             )
@@ -246,7 +235,8 @@ impl Store {
                     url: r.get(1)?,
                     title: r.get(2)?,
                     captured_at: r.get(3)?,
-                    snippet: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    filename: r.get(4)?,
+                    offset: r.get::<_, i64>(5)? as u64,
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -128,8 +128,8 @@ pub struct SnapshotRow {
     pub title: Option<String>,
     /// A similarity hash of the page's main text, for HTML (`simhash:` and 16 hex digits).
     pub text_hash: Option<String>,
-    /// The page's main text, for HTML (written, but not read back with the row; see
-    /// [`Store::first_text`]).
+    /// The page's main text, for HTML: indexed for search when written, never kept in the
+    /// database nor read back with the row (see [`crate::archive::page_text`]).
     pub main_text: Option<String>,
     /// How much of the link's first archived text remains (0 to 1), when compared.
     pub similarity: Option<f64>,
@@ -139,8 +139,7 @@ pub struct SnapshotRow {
     pub requisite: bool,
 }
 
-/// Snapshot columns as read back; the main text is left out (`NULL`): it can be large, and
-/// only [`Store::first_text`] needs it.
+/// Snapshot columns as read back; the main text is not kept (`NULL`).
 const SNAPSHOT_COLUMNS: &str = "link_id, run_id, url, captured_at, filename, offset, length, status, \
                                 mime, payload_digest, record_id, revisit, title, text_hash, NULL, \
                                 similarity, warc_end, requisite";
@@ -483,10 +482,14 @@ impl Store {
                 .prepare_cached(
                     "INSERT INTO snapshots (link_id, run_id, check_id, url, captured_at, filename, offset,
                                             length, status, mime, payload_digest, record_id, revisit,
-                                            title, text_hash, main_text, similarity, warc_end,
-                                            requisite)
+                                            title, text_hash, similarity, warc_end, requisite)
                      VALUES (?1, ?2, (SELECT max(id) FROM checks WHERE link_id = ?1), ?3, ?4, ?5, ?6,
-                             ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                             ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                )
+                .map_err(|e| db(e, &path))?;
+            let mut index = tx
+                .prepare_cached(
+                    "INSERT INTO snapshots_fts (rowid, url, title, main_text) VALUES (?1, ?2, ?3, ?4)",
                 )
                 .map_err(|e| db(e, &path))?;
             for r in rows {
@@ -506,12 +509,16 @@ impl Store {
                         r.revisit,
                         r.title,
                         r.text_hash,
-                        r.main_text,
                         r.similarity,
                         r.warc_end as i64,
                         r.requisite
                     ])
                     .map_err(|e| db(e, &path))?;
+                if !r.revisit && (r.title.is_some() || r.main_text.is_some()) {
+                    index
+                        .execute(params![tx.last_insert_rowid(), r.url, r.title, r.main_text])
+                        .map_err(|e| db(e, &path))?;
+                }
             }
         }
         tx.commit().map_err(|e| db(e, &path))
@@ -578,14 +585,16 @@ impl Store {
         Ok(())
     }
 
-    /// The main text of the link's first HTML snapshot: what was cited.
-    pub fn first_text(&self, link_id: i64) -> Result<Option<String>, Error> {
+    /// Where the link's first HTML snapshot is (WARC file name and offset): its main text is
+    /// what was cited.
+    pub fn first_page(&self, link_id: i64) -> Result<Option<(String, u64)>, Error> {
         self.conn
             .query_row(
-                "SELECT main_text FROM snapshots WHERE link_id = ?1 AND main_text IS NOT NULL
+                "SELECT filename, offset FROM snapshots
+                 WHERE link_id = ?1 AND text_hash IS NOT NULL AND revisit = 0
                  ORDER BY captured_at, id LIMIT 1",
                 params![link_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
             )
             .optional()
             .map_err(|e| self.err(e))

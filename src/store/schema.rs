@@ -117,6 +117,16 @@ const MIGRATIONS: &[&str] = &[
     // citations besides its bytes (the site's hosts, citekeep's version).
     "CREATE INDEX citations_file ON citations (file, link_id);
      ALTER TABLE files ADD COLUMN scan_key TEXT;",
+    // 6: the main text of pages is read from the WARC record when needed (the bytes are
+    // there); the database kept a second copy of every page's text, most of its size and of
+    // the archiving time. The search index keeps its own tokens (contentless).
+    "DROP TRIGGER snapshots_fts_insert;
+     DROP TABLE snapshots_fts;
+     CREATE VIRTUAL TABLE snapshots_fts USING fts5(url, title, main_text, content = '');
+     INSERT INTO snapshots_fts (rowid, url, title, main_text)
+         SELECT id, url, title, main_text FROM snapshots
+         WHERE revisit = 0 AND (title IS NOT NULL OR main_text IS NOT NULL);
+     ALTER TABLE snapshots DROP COLUMN main_text;",
 ];
 
 /// Brings the database up to the newest schema.
@@ -129,4 +139,47 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_kept_before_version_6_stay_searchable() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        conn.execute_batch(
+            "INSERT INTO links (id, url, host, first_seen, verdict)
+                 VALUES (1, 'https://www.gov.uk/report', 'www.gov.uk', 0, 'alive');
+             INSERT INTO snapshots (link_id, url, captured_at, filename, offset, length, status,
+                                    mime, payload_digest, record_id, revisit, title, text_hash,
+                                    main_text, warc_end)
+                 VALUES (1, 'https://www.gov.uk/report', 0, 'a.warc.gz', 0, 10, 200,
+                         'text/html', 'sha1:X', '<urn:uuid:1>', 0, 'Report', 'simhash:0',
+                         'The Bletchley declaration', 10);",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let found: i64 = conn
+            .query_row(
+                "SELECT rowid FROM snapshots_fts WHERE snapshots_fts MATCH 'bletchley'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 1);
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('snapshots')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(columns.contains(&"text_hash".to_string()));
+        assert!(!columns.contains(&"main_text".to_string()));
+    }
 }
