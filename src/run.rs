@@ -2,7 +2,9 @@
 //! due checked by the engine, each result recorded in the history with the link's new
 //! verdict, and the network-down guard applied before any strike is recorded.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 use std::sync::Arc;
 

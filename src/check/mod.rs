@@ -255,11 +255,12 @@ impl Checker {
         if page_url.path() == "/" {
             return None;
         }
-        let key = format!(
-            "{}{}",
-            page_url.origin().ascii_serialization(),
-            soft404::parent(&page_url)
-        );
+        // Scheme, host and port as written, then the parent folder.
+        let key = [
+            &page_url[..url::Position::BeforePath],
+            soft404::parent(&page_url).as_ref(),
+        ]
+        .concat();
         let cell = {
             let mut probes = self.probes.lock().expect("probe cache poisoned");
             probes.entry(key).or_default().clone()
