@@ -138,6 +138,11 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }
+    // Version 6 dropped the copy of every page's text, most of an older archive's database:
+    // give that space back to the file system once.
+    if (1..6).contains(&version) {
+        conn.execute_batch("VACUUM")?;
+    }
     Ok(())
 }
 
