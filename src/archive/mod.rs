@@ -723,3 +723,37 @@ fn first_text(
         .find(|r| r.link_id == link_id && r.main_text.is_some())
         .and_then(|r| r.main_text.clone()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn page_text_reads_a_gzip_encoded_page_from_its_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"<html><title>T</title><nav>Menu</nav><main><p>The declaration.</p></main>")
+            .unwrap();
+        let mut block =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n"
+                .to_vec();
+        block.extend(gz.finish().unwrap());
+        let mut writer =
+            warc::WarcWriter::create(&dir.path().join("warc"), "a.warc.gz", 0, "test").unwrap();
+        let placed = writer
+            .write(&warc::Record {
+                kind: "response".into(),
+                fields: vec![("WARC-Target-URI".into(), "https://www.gov.uk/x".into())],
+                block,
+            })
+            .unwrap();
+        assert_eq!(
+            page_text(dir.path(), "a.warc.gz", placed.offset).as_deref(),
+            Some("The declaration.")
+        );
+        assert_eq!(page_text(dir.path(), "a.warc.gz", placed.offset + 1), None);
+        assert_eq!(page_text(dir.path(), "missing.warc.gz", 0), None);
+    }
+}
