@@ -262,7 +262,9 @@ pub fn check_citations(
             }
         })
         .collect();
-    links.sort_by_key(|l| (l.status.map_or(usize::MAX, rank), l.url.clone()));
+    // Compared by reference: a key function would clone a URL for every comparison.
+    let rank_of = |l: &LinkReport| l.status.map_or(usize::MAX, rank);
+    links.sort_by(|a, b| rank_of(a).cmp(&rank_of(b)).then_with(|| a.url.cmp(&b.url)));
 
     let mut summary = CheckSummary {
         links: links.len(),
