@@ -65,7 +65,9 @@ impl FileTally {
             warnings: scan.warnings.clone(),
             ..FileTally::default()
         };
-        let mut domains: HashMap<&str, usize> = HashMap::new();
+        // Counted by host first: a file cites few hosts, and each is looked up in the
+        // public suffix list once.
+        let mut hosts: HashMap<&str, usize> = HashMap::new();
         for c in scan.citations.iter().filter(|c| !c.internal) {
             t.citations += 1;
             if c.invalid.is_some() {
@@ -74,8 +76,12 @@ impl FileTally {
             }
             t.urls.push(url_hash(&c.url));
             if let Some(host) = host_of(&c.url) {
-                *domains.entry(registrable_domain(host)).or_default() += 1;
+                *hosts.entry(host).or_default() += 1;
             }
+        }
+        let mut domains: HashMap<&str, usize> = HashMap::new();
+        for (host, n) in hosts {
+            *domains.entry(registrable_domain(host)).or_default() += n;
         }
         t.domains = domains
             .into_iter()
