@@ -40,10 +40,9 @@ use warc::{Placed, Record, WarcWriter, record_id, sha1_digest, warc_date};
 /// kept twice. `None` when the record cannot be read.
 pub fn page_text(dir: &Path, filename: &str, offset: u64) -> Option<String> {
     let record = warc::read_at(&dir.join("warc").join(filename), offset).ok()?;
-    let block = &record.block;
-    let end = memchr::memmem::find(block, b"\r\n\r\n")?;
-    let encoding = capture::header_value(&block[..end], "content-encoding");
-    let body = capture::decode_body(encoding.as_deref(), &block[end + 4..]);
+    let (head, body) = record.http_message()?;
+    let encoding = capture::header_value(head, "content-encoding");
+    let body = capture::decode_body(encoding.as_deref(), body);
     Some(text::read(&body, None).main_text)
 }
 

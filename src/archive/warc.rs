@@ -54,6 +54,13 @@ impl Record {
             .map(|(_, v)| v.as_str())
     }
 
+    /// For an HTTP record, its block split into the message head (without the blank line
+    /// that ends it) and the body; `None` when the block has no complete head.
+    pub fn http_message(&self) -> Option<(&[u8], &[u8])> {
+        let end = memchr::memmem::find(&self.block, b"\r\n\r\n")?;
+        Some((&self.block[..end], &self.block[end + 4..]))
+    }
+
     /// The record serialized (uncompressed): version line, fields, blank line, block, and
     /// the two CRLFs that end a record.
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -217,7 +217,7 @@ fn unreadable() -> Response {
 /// The archived response in the record at `offset` of the WARC file `path`.
 fn read(path: &std::path::Path, offset: u64) -> Option<Archived> {
     let record = warc::read_at(path, offset).ok()?;
-    Archived::from_block(&record.block)
+    Archived::from_record(&record)
 }
 
 /// The TimeGate: the memento nearest `Accept-Datetime`, or the newest.
@@ -327,10 +327,10 @@ const DROPPED: &[&str] = &[
 ];
 
 impl Archived {
-    /// Splits a response record's block into status, headers and body.
-    fn from_block(block: &[u8]) -> Option<Archived> {
-        let end = memchr::memmem::find(block, b"\r\n\r\n")?;
-        let head = std::str::from_utf8(&block[..end]).ok()?;
+    /// Reads a response record's status, headers and body.
+    fn from_record(record: &warc::Record) -> Option<Archived> {
+        let (head, body) = record.http_message()?;
+        let head = std::str::from_utf8(head).ok()?;
         let mut lines = head.split("\r\n");
         let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
         let headers = lines
@@ -340,7 +340,7 @@ impl Archived {
         Some(Archived {
             status,
             headers,
-            body: block[end + 4..].to_vec(),
+            body: body.to_vec(),
         })
     }
 
@@ -511,9 +511,11 @@ mod tests {
 
     #[test]
     fn archived_headers_that_act_on_our_origin_are_dropped() {
-        let a = Archived::from_block(
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie: s=1\r\nStrict-Transport-Security: max-age=1\r\nX-Kept: yes\r\n\r\n<p>hi</p>",
-        )
+        let a = Archived::from_record(&warc::Record {
+            kind: "response".into(),
+            fields: Vec::new(),
+            block: b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie: s=1\r\nStrict-Transport-Security: max-age=1\r\nX-Kept: yes\r\n\r\n<p>hi</p>".to_vec(),
+        })
         .unwrap();
         let r = a.raw(&[]);
         assert!(r.headers().get("set-cookie").is_none());
