@@ -44,7 +44,7 @@ pub struct PageText {
 
 /// Reads a page once for its title, main text and (given its URL) requisites.
 pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
-    let lossy = String::from_utf8_lossy(html);
+    let lossy = utf8_lossy(html);
     let html = crate::source::html::tokenizable(&lossy);
     let mut found = url.map(super::requisites::Found::new);
     let mut title: Option<String> = None;
@@ -86,13 +86,13 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
             Token::String(s) if in_title => {
                 title
                     .get_or_insert_with(String::new)
-                    .push_str(&String::from_utf8_lossy(&s));
+                    .push_str(&utf8_lossy(&s));
             }
             Token::String(s) if chrome == 0 => {
                 let target = if main > 0 { &mut marked } else { &mut rest };
                 if target.len() < 256 * 1024 {
                     // Whitespace collapsed as the text is gathered.
-                    for word in String::from_utf8_lossy(&s).split_ascii_whitespace() {
+                    for word in utf8_lossy(&s).split_ascii_whitespace() {
                         if !target.is_empty() {
                             target.push(' ');
                         }
@@ -167,6 +167,15 @@ pub fn snippet(text: &str, query: &str, words: usize) -> String {
 fn alnum_runs(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
+}
+
+/// `bytes` as text, invalid UTF-8 replaced; valid text (the common case) is checked by the
+/// standard library's faster validator and borrowed.
+fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// The hashes of a text's word 3-shingles (words lower-cased), in order; a text of fewer
