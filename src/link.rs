@@ -409,18 +409,34 @@ pub fn host_of(url: &str) -> String {
 /// The host of a URL the `url` crate has already normalized, read off the string (user
 /// info, port and path stripped; IPv6 hosts keep their brackets), without parsing.
 pub fn host_str(url: &str) -> Option<&str> {
-    let start = memchr::memmem::find(url.as_bytes(), b"://")? + 3;
-    let rest = &url.as_bytes()[start..];
-    let end = rest
-        .iter()
-        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
-    let authority = &url[start..start + end];
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let bytes = url.as_bytes();
+    // A scheme has no colon, so the first one ends it. (Plain loops here: these strings
+    // are a few bytes, shorter than memchr takes to set up.)
+    let colon = bytes.iter().position(|&b| b == b':')?;
+    if !bytes[colon..].starts_with(b"://") {
+        return None;
+    }
+    // The authority runs to the path, query or fragment; the host follows the last `@`.
+    let mut host_start = colon + 3;
+    let mut end = bytes.len();
+    for (i, &b) in bytes.iter().enumerate().skip(host_start) {
+        match b {
+            b'/' | b'?' | b'#' => {
+                end = i;
+                break;
+            }
+            b'@' => host_start = i + 1,
+            _ => {}
+        }
+    }
+    let host_port = &url[host_start..end];
     if host_port.starts_with('[') {
         return host_port.find(']').map(|i| &host_port[..=i]);
     }
-    Some(host_port.split_once(':').map_or(host_port, |(h, _)| h))
+    Some(match host_port.bytes().position(|b| b == b':') {
+        Some(i) => &host_port[..i],
+        None => host_port,
+    })
 }
 
 /// The registrable domain of a host (`www.reuters.com` → `reuters.com`), by the Public

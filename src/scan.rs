@@ -121,10 +121,13 @@ pub fn scan_file(file: &SourceFile, options: &ScanOptions) -> Result<FileScan, E
         return Ok(scan);
     }
     let lossy;
-    let text = match std::str::from_utf8(&bytes) {
+    // simdutf8 checks valid text several times faster than std; std says where it breaks.
+    let text = match simdutf8::basic::from_utf8(&bytes) {
         Ok(text) => text,
-        Err(e) => {
-            let valid_up_to = e.valid_up_to();
+        Err(_) => {
+            let valid_up_to = std::str::from_utf8(&bytes)
+                .err()
+                .map_or(bytes.len(), |e| e.valid_up_to());
             scan.warnings.push(format!(
                 "{}: not valid UTF-8 (first bad byte at offset {valid_up_to}); read with replacement characters",
                 file.path.display(),
@@ -215,6 +218,7 @@ fn judge_all(
     mut internal_out: Option<&mut Vec<String>>,
 ) {
     let lines = LineIndex::new(text);
+    scan.citations.reserve(found.len());
     for f in found {
         let (url, internal, invalid) = match judge(&f.written, base, &options.site) {
             Judged::External(url) => (url, false, None),

@@ -116,12 +116,15 @@ pub fn extract(format: Format, text: &str) -> Vec<Found> {
 /// Text that is already clean (the common case) is returned as is, without copying.
 pub fn collapse_whitespace(s: String) -> String {
     let b = s.as_bytes();
-    let clean = !b.first().is_some_and(u8::is_ascii_whitespace)
-        && !b.last().is_some_and(u8::is_ascii_whitespace)
-        && b.iter().enumerate().all(|(i, &c)| {
-            !c.is_ascii_whitespace() || (c == b' ' && !b[i + 1].is_ascii_whitespace())
-        });
-    if clean {
+    // Clean: no whitespace at either end, and every whitespace byte a single space.
+    let mut previous_space = true;
+    let mut clean = true;
+    for &c in b {
+        let space = c == b' ';
+        clean &= (!space || !previous_space) && (space || !c.is_ascii_whitespace());
+        previous_space = space;
+    }
+    if (clean && !previous_space) || b.is_empty() {
         return s;
     }
     let mut out = String::with_capacity(s.len());
@@ -154,10 +157,15 @@ pub(crate) fn slug(text: &str) -> String {
     }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_alphanumeric() || c == '_' || c == '-' {
+        if c.is_ascii() {
+            match c {
+                'A'..='Z' => out.push(c.to_ascii_lowercase()),
+                'a'..='z' | '0'..='9' | '_' | '-' => out.push(c),
+                ' ' => out.push('-'),
+                _ => {}
+            }
+        } else if c.is_alphanumeric() {
             out.extend(c.to_lowercase());
-        } else if c == ' ' {
-            out.push('-');
         }
     }
     out
@@ -166,6 +174,37 @@ pub(crate) fn slug(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whitespace_collapses_like_rendered_html() {
+        for (text, want) in [
+            ("", ""),
+            ("a b", "a b"),
+            (" a", "a"),
+            ("a ", "a"),
+            ("a  b", "a b"),
+            ("a\nb", "a b"),
+            ("a \t\n b", "a b"),
+            ("  ", ""),
+            ("é\u{a0}b", "é\u{a0}b"),
+        ] {
+            assert_eq!(collapse_whitespace(text.to_string()), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn heading_slugs_as_github_makes_them() {
+        for (text, want) in [
+            ("Past summits", "past-summits"),
+            ("  Eerdere toppen ", "eerdere-toppen"),
+            ("What's next?", "whats-next"),
+            ("C++ & Rust_2", "c--rust_2"),
+            ("Программирование на Python", "программирование-на-python"),
+            ("Über uns: Ärger", "über-uns-ärger"),
+        ] {
+            assert_eq!(slug(text), want, "{text:?}");
+        }
+    }
 
     proptest::proptest! {
         /// No input makes an extractor panic, and every place it reports lies inside the text
