@@ -243,26 +243,38 @@ fn write_text_line(out: &mut Vec<u8>, c: &Citation) {
     out.push(b'\n');
 }
 
+/// Bytes [`write_quoted`] escapes: `"`, `\\` and ASCII control characters.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Writes `s` in double quotes, escaping quotes, backslashes and ASCII control characters.
 fn write_quoted(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escaped: &[u8] = match b {
+    let mut rest = s.as_bytes();
+    // Plain runs are copied whole; a table says which bytes need escaping.
+    while let Some(i) = rest.iter().position(|&b| NEEDS_ESCAPE[b as usize]) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(match rest[i] {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
             b'\n' => b"\\n",
             b'\t' => b"\\t",
             b'\r' => b"\\r",
-            0..=0x1f | 0x7f => b"\\u{fffd}",
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[run..i]);
-        out.extend_from_slice(escaped);
-        run = i + 1;
+            _ => b"\\u{fffd}",
+        });
+        rest = &rest[i + 1..];
     }
-    out.extend_from_slice(&bytes[run..]);
+    out.extend_from_slice(rest);
     out.push(b'"');
 }
 
@@ -279,4 +291,25 @@ fn write_text_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_escapes_quotes_backslashes_and_controls() {
+        for (text, want) in [
+            ("", r#""""#),
+            ("plain é text", r#""plain é text""#),
+            (r#"say "hi""#, r#""say \"hi\"""#),
+            (r"a\b", r#""a\\b""#),
+            ("a\nb\tc\rd", r#""a\nb\tc\rd""#),
+            ("bell\u{7}del\u{7f}", r#""bell\u{fffd}del\u{fffd}""#),
+        ] {
+            let mut out = Vec::new();
+            write_quoted(&mut out, text);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{text:?}");
+        }
+    }
 }

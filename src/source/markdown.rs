@@ -348,7 +348,7 @@ fn raw_dest_span(text: &str, start: usize, limit: usize) -> Option<Range<usize>>
         // Most bytes of a URL end nothing: skip them in one tight loop.
         i += bytes[i..]
             .iter()
-            .position(|&b| b <= b' ' || matches!(b, b'\\' | b'(' | b')' | 0x7f))
+            .position(|&b| DEST_SPECIAL[b as usize])
             .unwrap_or(bytes.len() - i);
         let Some(&b) = bytes.get(i) else { break };
         match b {
@@ -363,6 +363,21 @@ fn raw_dest_span(text: &str, start: usize, limit: usize) -> Option<Range<usize>>
     }
     Some(start..i.min(bytes.len()))
 }
+
+/// Bytes that end a raw destination or need a look: whitespace, controls, `\\`, `(`, `)`.
+const DEST_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b <= b' ' as usize {
+        t[b] = true;
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[b'\\' as usize] = true;
+    t[b'(' as usize] = true;
+    t[b')' as usize] = true;
+    t
+};
 
 /// Calls `found` with each bare URL in `prose` (GitHub's extended autolinks: `http://`,
 /// `https://` and `www.`), trailing punctuation and emphasis markers removed.
