@@ -213,15 +213,31 @@ pub(crate) fn already_normalized(s: &str) -> Option<&str> {
         .or_else(|| s.strip_prefix("http://"))?;
     let https = s.starts_with("https");
     let bytes = rest.as_bytes();
-    let host_len = bytes.iter().position(|&b| CLASS[b as usize] & HOST == 0)?;
-    let host = &rest[..host_len];
-    if host.is_empty() || host.starts_with('.') || host.ends_with('.') {
+    // The host, in one pass: no empty label (leading, trailing or doubled dot), no `xn--`.
+    let mut host_len = None;
+    let mut after_dot = true;
+    let mut last_label = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if CLASS[b as usize] & HOST == 0 {
+            host_len = Some(i);
+            break;
+        }
+        match b {
+            b'.' if after_dot => return None,
+            b'.' => {
+                after_dot = true;
+                last_label = i + 1;
+            }
+            b'x' if bytes[i..].starts_with(b"xn--") => return None,
+            _ => after_dot = false,
+        }
+    }
+    let host_len = host_len?;
+    if after_dot {
         return None;
     }
-    let last_label = host.rsplit('.').next().unwrap_or(host);
-    let has = |pat: &[u8]| host.as_bytes().windows(pat.len()).any(|w| w == pat);
-    let numeric = last_label.starts_with(|c: char| c.is_ascii_digit());
-    if has(b"..") || has(b"xn--") || (numeric && !canonical_ipv4(host)) {
+    let host = &rest[..host_len];
+    if bytes[last_label].is_ascii_digit() && !canonical_ipv4(host) {
         return None;
     }
     // An explicit port stays unless it is the scheme's default.
@@ -249,13 +265,13 @@ pub(crate) fn already_normalized(s: &str) -> Option<&str> {
     // Path, then query, then fragment: each allows a different set of bytes unchanged.
     let mut part = PATH;
     let mut i = path_start;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let class = CLASS[b as usize];
-        if class & part != 0 {
-            i += 1;
-            continue;
-        }
+    loop {
+        // Runs of bytes that stand unchanged in this part, skipped in one tight loop.
+        i += bytes[i..]
+            .iter()
+            .position(|&b| CLASS[b as usize] & part == 0)
+            .unwrap_or(bytes.len() - i);
+        let Some(&b) = bytes.get(i) else { break };
         match b {
             b'?' if part == PATH => part = QUERY,
             b'#' if part != FRAGMENT => part = FRAGMENT,

@@ -82,8 +82,11 @@ fn walk_folder(root: &Path, filter: &Filter, files: &mut Vec<SourceFile>, errors
     let root_owned = root.to_path_buf();
     let exclude = filter.exclude.clone();
     // Excluded folders are pruned, not walked and then dropped.
+    // Each folder's entries sorted by name: the walk then finds files in the order `Path`
+    // sorts them, and the final sort only confirms it.
     let walker = ignore::WalkBuilder::new(root)
         .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(move |entry| {
             let relative = entry
                 .path()
