@@ -301,7 +301,7 @@ fn bot_wall(answer: &Answer) -> Option<String> {
 
 fn captcha(answer: &Answer) -> bool {
     answer.page.as_ref().is_some_and(|p| {
-        let t = p.text.to_ascii_lowercase();
+        let t = p.text().to_ascii_lowercase();
         t.contains("captcha") || t.contains("just a moment") || t.contains("verify you are human")
     })
 }

@@ -4,16 +4,23 @@
 //! random never-existing path next to the page (the probe, made once per host and parent
 //! folder per run).
 
+use std::sync::OnceLock;
+
 use html5gum::{Token, Tokenizer};
 
-/// What classification needs of an HTML page: its title, its visible text, and shingles of
-/// that text for comparing pages.
+/// What classification needs of an HTML page: its title, and its visible text for the
+/// few checks that compare or search it (read from the body only then: most pages are
+/// judged by title alone, and tokenizing whole bodies was a tenth of a check's CPU).
 #[derive(Clone, Debug, Default)]
 pub struct Page {
     /// The `<title>`, whitespace collapsed.
     pub title: Option<String>,
+    /// The body as read (at most [`INPUT_CAP`] bytes) while its text is not needed yet.
+    body: Vec<u8>,
+    /// A word removed from the text (a probe's random name, which error pages echo).
+    ignore: Option<String>,
     /// Visible text (no script or style), whitespace collapsed, at most 64 KB.
-    pub text: String,
+    text: OnceLock<String>,
 }
 
 const TEXT_CAP: usize = 64 * 1024;
@@ -22,60 +29,54 @@ const TEXT_CAP: usize = 64 * 1024;
 const INPUT_CAP: usize = 1 << 20;
 
 impl Page {
-    /// Reads an HTML body. `ignore` is removed from the text first (a probe's random name,
-    /// which error pages often echo).
+    /// Reads an HTML body's title; its text waits in the page until asked for. `ignore` is
+    /// removed from the text (a probe's random name, which error pages often echo).
     pub fn from_html(body: &[u8], ignore: Option<&str>) -> Page {
-        // The title and the first text are what a soft 404 shows: no need to read further.
         let body = &body[..body.len().min(INPUT_CAP)];
-        let lossy = String::from_utf8_lossy(body);
-        let html = crate::source::html::tokenizable(&lossy);
-        let mut title: Option<String> = None;
-        let mut in_title = false;
-        let mut skip = 0u32;
-        let mut text = String::new();
-        for token in Tokenizer::new(html.as_ref()).flatten() {
-            match token {
-                Token::StartTag(t) => match t.name.as_slice() {
-                    b"title" => in_title = true,
-                    b"script" | b"style" | b"noscript" | b"template" => skip += 1,
-                    _ => {}
-                },
-                Token::EndTag(t) => match t.name.as_slice() {
-                    b"title" => in_title = false,
-                    b"script" | b"style" | b"noscript" | b"template" => {
-                        skip = skip.saturating_sub(1)
-                    }
-                    _ => {}
-                },
-                Token::String(s) => {
-                    let s = String::from_utf8_lossy(&s);
-                    if in_title {
-                        title.get_or_insert_with(String::new).push_str(&s);
-                    } else if skip == 0 && text.len() < TEXT_CAP {
-                        text.push(' ');
-                        text.push_str(&s);
-                    }
-                }
-                _ => {}
-            }
-        }
-        let mut text = crate::source::collapse_whitespace(text);
-        if let Some(ignore) = ignore.filter(|i| !i.is_empty()) {
-            text = text.replace(ignore, "");
-        }
+        let ignore = ignore.filter(|i| !i.is_empty()).map(str::to_string);
+        let (title, text) = read(body, true, ignore.as_deref());
         let title = title
             .map(crate::source::collapse_whitespace)
             .filter(|t| !t.is_empty());
-        Page { title, text }
+        match text {
+            // No title: the whole page was read, text and all.
+            Some(text) => Page {
+                title,
+                body: Vec::new(),
+                ignore,
+                text: OnceLock::from(text),
+            },
+            None => Page {
+                title,
+                body: body.to_vec(),
+                ignore,
+                text: OnceLock::new(),
+            },
+        }
+    }
+
+    /// The visible text, read from the body the first time it is asked for.
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| {
+            read(&self.body, false, self.ignore.as_deref())
+                .1
+                .unwrap_or_default()
+        })
     }
 
     /// The same page with `token` (a probe's random name, which error pages often echo)
-    /// removed from its text.
-    pub fn without(mut self, token: &str) -> Page {
-        if !token.is_empty() && self.text.contains(token) {
-            self.text = self.text.replace(token, "");
+    /// removed from its text, which is read now: the body is not kept.
+    pub fn without(self, token: &str) -> Page {
+        let mut text = self.text().to_string();
+        if !token.is_empty() && text.contains(token) {
+            text = text.replace(token, "");
         }
-        self
+        Page {
+            title: self.title,
+            body: Vec::new(),
+            ignore: None,
+            text: OnceLock::from(text),
+        }
     }
 
     /// The title, when it says the page is an error page.
@@ -109,8 +110,50 @@ impl Page {
     /// How alike two pages' texts are: Jaccard similarity of their word 3-shingles (0 to 1).
     /// (Shingles are computed here, not kept: most pages are never compared.)
     pub fn similarity(&self, other: &Page) -> f64 {
-        crate::archive::text::similarity(&self.text, &other.text)
+        crate::archive::text::similarity(self.text(), other.text())
     }
+}
+
+/// Tokenizes an HTML body for its raw title and its text. With `title_only`, stops at the
+/// end of the first title and gives no text; without a title it reads on to the end and
+/// gives both.
+fn read(body: &[u8], title_only: bool, ignore: Option<&str>) -> (Option<String>, Option<String>) {
+    let lossy = String::from_utf8_lossy(body);
+    let html = crate::source::html::tokenizable(&lossy);
+    let mut title: Option<String> = None;
+    let mut in_title = false;
+    let mut skip = 0u32;
+    let mut text = String::new();
+    for token in Tokenizer::new(html.as_ref()).flatten() {
+        match token {
+            Token::StartTag(t) => match t.name.as_slice() {
+                b"title" => in_title = true,
+                b"script" | b"style" | b"noscript" | b"template" => skip += 1,
+                _ => {}
+            },
+            Token::EndTag(t) => match t.name.as_slice() {
+                b"title" if title_only && title.is_some() => return (title, None),
+                b"title" => in_title = false,
+                b"script" | b"style" | b"noscript" | b"template" => skip = skip.saturating_sub(1),
+                _ => {}
+            },
+            Token::String(s) => {
+                let s = String::from_utf8_lossy(&s);
+                if in_title {
+                    title.get_or_insert_with(String::new).push_str(&s);
+                } else if skip == 0 && text.len() < TEXT_CAP {
+                    text.push(' ');
+                    text.push_str(&s);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut text = crate::source::collapse_whitespace(text);
+    if let Some(ignore) = ignore {
+        text = text.replace(ignore, "");
+    }
+    (title, Some(text))
 }
 
 /// The parent folder of a URL's path (`/a/b/c` and `/a/b/c/` → `/a/b/`), the scope of one
@@ -144,7 +187,7 @@ mod tests {
         );
         assert_eq!(p.title.as_deref(), Some("Page not found | GOV.UK"));
         assert_eq!(p.error_title(), Some("Page not found | GOV.UK"));
-        assert_eq!(p.text, "Sorry We could not find /.");
+        assert_eq!(p.text(), "Sorry We could not find /.");
         let ok = Page::from_html(b"<title>The Bletchley Declaration</title>", None);
         assert_eq!(ok.error_title(), None);
     }
