@@ -13,6 +13,7 @@ mod schema;
 pub use browse::{CitationHit, PageHit, Place, SourceCitation};
 pub use history::{CitedLink, CitedRow, FileDigest, LinkAsOf, RunRow};
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -264,37 +265,61 @@ impl Store {
     pub fn links(&mut self, links: &[(&str, String)], now: i64) -> Result<Vec<LinkState>, Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
-        let mut by_url = std::collections::HashMap::with_capacity(links.len());
+        // Where each URL first sits in `links`.
+        let mut wanted: HashMap<&str, usize> = HashMap::with_capacity(links.len());
+        for (i, (url, _)) in links.iter().enumerate() {
+            wanted.entry(*url).or_insert(i);
+        }
+        let mut found: Vec<Option<LinkState>> = (0..links.len()).map(|_| None).collect();
         {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO links (url, host, first_seen, verdict) VALUES (?1, ?2, ?3, 'new')
-                     ON CONFLICT (url) DO NOTHING",
-                )
-                .map_err(|e| db(e, &path))?;
-            for (url, host) in links {
-                insert
-                    .execute(params![url, host, now])
-                    .map_err(|e| db(e, &path))?;
-            }
             // One scan of the table beats a lookup per link.
-            let wanted: std::collections::HashSet<&str> = links.iter().map(|(u, _)| *u).collect();
             let mut all = tx.prepare(LINK_SELECT_ALL).map_err(|e| db(e, &path))?;
             let rows = all.query_map([], link_row).map_err(|e| db(e, &path))?;
             for row in rows {
                 let state = row.map_err(|e| db(e, &path))?;
-                if wanted.contains(state.url.as_str()) {
-                    by_url.insert(state.url.clone(), state);
+                if let Some(&i) = wanted.get(state.url.as_str()) {
+                    found[i] = Some(state);
                 }
+            }
+            // The rest are new: inserted, and their state known without reading it back.
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO links (url, host, first_seen, verdict) VALUES (?1, ?2, ?3, 'new')",
+                )
+                .map_err(|e| db(e, &path))?;
+            for (i, (url, host)) in links.iter().enumerate() {
+                let first = wanted[url];
+                if first != i {
+                    found[i] = found[first].clone();
+                    continue;
+                }
+                if found[i].is_some() {
+                    continue;
+                }
+                insert
+                    .execute(params![url, host, now])
+                    .map_err(|e| db(e, &path))?;
+                found[i] = Some(LinkState {
+                    id: tx.last_insert_rowid(),
+                    url: url.to_string(),
+                    host: host.clone(),
+                    first_seen: now,
+                    first_failing: None,
+                    last_alive: None,
+                    strikes: 0,
+                    verdict: "new".to_string(),
+                    last_status: None,
+                    last_checked: None,
+                    next_due: None,
+                });
             }
         }
         tx.commit().map_err(|e| db(e, &path))?;
-        links
-            .iter()
-            .map(|(url, _)| {
-                by_url
-                    .remove(*url)
-                    .ok_or_else(|| Error::Store(format!("link {url} missing after insert")))
+        found
+            .into_iter()
+            .zip(links)
+            .map(|(state, (url, _))| {
+                state.ok_or_else(|| Error::Store(format!("link {url} missing after insert")))
             })
             .collect()
     }
@@ -676,5 +701,43 @@ impl Store {
             .query_row("SELECT count(*) FROM checks", [], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
             .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_created_once_and_found_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let a = "https://a.example/x";
+        let b = "https://b.example/y";
+        let first = store
+            .links(&[(a, "a.example".into()), (b, "b.example".into())], 100)
+            .unwrap();
+        assert_eq!(first[0].url, a);
+        assert_eq!(first[0].verdict, "new");
+        assert_eq!(first[0].first_seen, 100);
+        assert_ne!(first[0].id, first[1].id);
+        // Read back as written; a repeated URL gets the same link; a new one is added.
+        assert_eq!(store.link_state(a).unwrap().as_ref(), Some(&first[0]));
+        let c = "https://c.example/z";
+        let again = store
+            .links(
+                &[
+                    (b, "b.example".into()),
+                    (c, "c.example".into()),
+                    (b, "b.example".into()),
+                ],
+                200,
+            )
+            .unwrap();
+        assert_eq!(again[0], first[1]);
+        assert_eq!(again[2], first[1]);
+        assert_eq!(again[1].first_seen, 200);
+        assert!(![first[0].id, first[1].id].contains(&again[1].id));
+        assert_eq!(store.link_state(c).unwrap().as_ref(), Some(&again[1]));
     }
 }
