@@ -311,23 +311,66 @@ pub(crate) const WAITING_PER_SLOT: usize = 4;
 
 /// Checks `urls` (unique link identities) concurrently, calling `each` as results arrive.
 /// URLs are interleaved by host so one busy host does not hold the global slots.
+///
+/// The checks are driven on the runtime's workers, which hand results to the caller's thread
+/// in batches (at most [`BATCH_WAIT`] late): woken once a result, the caller's thread cost a
+/// context switch a check on a machine whose cores the checks keep busy.
 pub async fn check_all(checker: Arc<Checker>, urls: Vec<String>, mut each: impl FnMut(Check)) {
-    let concurrency = checker.cfg.concurrency.max(1);
-    let mut stream =
-        futures_util::stream::iter(interleave_by_host(urls, |u| crate::link::host_of(u)))
-            .map(|url| {
-                let checker = checker.clone();
-                // Spawned, so checks (parsing bodies, classifying) run on every worker thread.
-                tokio::spawn(async move { checker.check(&url).await })
-            })
-            .buffer_unordered(concurrency * WAITING_PER_SLOT);
-    while let Some(joined) = stream.next().await {
-        match joined {
-            Ok(check) => each(check),
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<Check>>();
+    let driver = tokio::spawn(async move {
+        let concurrency = checker.cfg.concurrency.max(1);
+        let mut stream =
+            futures_util::stream::iter(interleave_by_host(urls, |u| crate::link::host_of(u)))
+                .map(|url| {
+                    let checker = checker.clone();
+                    // Spawned, so checks (parsing bodies, classifying) run on every worker.
+                    tokio::spawn(async move { checker.check(&url).await })
+                })
+                .buffer_unordered(concurrency * WAITING_PER_SLOT);
+        let mut batch = Vec::new();
+        let mut oldest = tokio::time::Instant::now();
+        loop {
+            let next = if batch.is_empty() {
+                stream.next().await
+            } else {
+                match tokio::time::timeout_at(oldest + BATCH_WAIT, stream.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        // The caller has gone only if it panicked; the panic is its to report.
+                        let _ = tx.send(std::mem::take(&mut batch));
+                        continue;
+                    }
+                }
+            };
+            let Some(joined) = next else { break };
+            match joined {
+                Ok(check) => batch.push(check),
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
+            if batch.len() == 1 {
+                oldest = tokio::time::Instant::now();
+            }
+            if batch.len() >= BATCH_MAX {
+                let _ = tx.send(std::mem::take(&mut batch));
+            }
         }
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
+        }
+    });
+    while let Some(batch) = rx.recv().await {
+        batch.into_iter().for_each(&mut each);
+    }
+    if let Err(e) = driver.await {
+        std::panic::resume_unwind(e.into_panic());
     }
 }
+
+/// How long a finished check may wait to be handed over with others.
+const BATCH_WAIT: Duration = Duration::from_millis(10);
+
+/// Checks handed over at most at once.
+const BATCH_MAX: usize = 256;
 
 /// Orders items round-robin over their hosts (`host` names an item's host), so that a
 /// window of them in flight spreads over many hosts.
