@@ -244,18 +244,7 @@ fn write_text_line(out: &mut Vec<u8>, c: &Citation) {
 }
 
 /// Bytes [`write_quoted`] escapes: `"`, `\\` and ASCII control characters.
-const NEEDS_ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = true;
-        b += 1;
-    }
-    t[0x7f] = true;
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
+const NEEDS_ESCAPE: [bool; 256] = crate::source::byte_set(0, b"\"\\");
 
 /// Writes `s` in double quotes, escaping quotes, backslashes and ASCII control characters.
 fn write_quoted(out: &mut Vec<u8>, s: &str) {

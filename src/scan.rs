@@ -287,12 +287,10 @@ pub fn scan_files<T: Send>(
             scope.spawn(move || {
                 loop {
                     let start = next.fetch_add(run, Ordering::Relaxed);
-                    let Some(chunk) = files.get(start..(start + run).min(files.len())) else {
-                        break;
-                    };
-                    if chunk.is_empty() {
+                    if start >= files.len() {
                         break;
                     }
+                    let chunk = &files[start..(start + run).min(files.len())];
                     let results: Vec<T> =
                         chunk.iter().map(|f| work(scan_file(f, options))).collect();
                     if tx.send((start, results)).is_err() {

@@ -201,7 +201,7 @@ pub async fn send(
                 }
             }
         }
-        page = Some(Page::from_html(&body, None));
+        page = Some(Page::from_html(&body));
     }
     Ok(Reply::Answer(Answer {
         status,

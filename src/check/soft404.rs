@@ -17,8 +17,6 @@ pub struct Page {
     pub title: Option<String>,
     /// The body as read (at most [`INPUT_CAP`] bytes) while its text is not needed yet.
     body: Vec<u8>,
-    /// A word removed from the text (a probe's random name, which error pages echo).
-    ignore: Option<String>,
     /// Visible text (no script or style), whitespace collapsed, at most 64 KB.
     text: OnceLock<String>,
 }
@@ -29,12 +27,10 @@ const TEXT_CAP: usize = 64 * 1024;
 const INPUT_CAP: usize = 1 << 20;
 
 impl Page {
-    /// Reads an HTML body's title; its text waits in the page until asked for. `ignore` is
-    /// removed from the text (a probe's random name, which error pages often echo).
-    pub fn from_html(body: &[u8], ignore: Option<&str>) -> Page {
+    /// Reads an HTML body's title; its text waits in the page until asked for.
+    pub fn from_html(body: &[u8]) -> Page {
         let body = &body[..body.len().min(INPUT_CAP)];
-        let ignore = ignore.filter(|i| !i.is_empty()).map(str::to_string);
-        let (title, text) = read(body, true, ignore.as_deref());
+        let (title, text) = read(body, true);
         let title = title
             .map(crate::source::collapse_whitespace)
             .filter(|t| !t.is_empty());
@@ -43,13 +39,11 @@ impl Page {
             Some(text) => Page {
                 title,
                 body: Vec::new(),
-                ignore,
                 text: OnceLock::from(text),
             },
             None => Page {
                 title,
                 body: body.to_vec(),
-                ignore,
                 text: OnceLock::new(),
             },
         }
@@ -57,11 +51,8 @@ impl Page {
 
     /// The visible text, read from the body the first time it is asked for.
     pub fn text(&self) -> &str {
-        self.text.get_or_init(|| {
-            read(&self.body, false, self.ignore.as_deref())
-                .1
-                .unwrap_or_default()
-        })
+        self.text
+            .get_or_init(|| read(&self.body, false).1.unwrap_or_default())
     }
 
     /// The same page with `token` (a probe's random name, which error pages often echo)
@@ -74,7 +65,6 @@ impl Page {
         Page {
             title: self.title,
             body: Vec::new(),
-            ignore: None,
             text: OnceLock::from(text),
         }
     }
@@ -117,7 +107,7 @@ impl Page {
 /// Tokenizes an HTML body for its raw title and its text. With `title_only`, stops at the
 /// end of the first title and gives no text; without a title it reads on to the end and
 /// gives both.
-fn read(body: &[u8], title_only: bool, ignore: Option<&str>) -> (Option<String>, Option<String>) {
+fn read(body: &[u8], title_only: bool) -> (Option<String>, Option<String>) {
     let lossy = String::from_utf8_lossy(body);
     let html = crate::source::html::tokenizable(&lossy);
     let mut title: Option<String> = None;
@@ -149,11 +139,7 @@ fn read(body: &[u8], title_only: bool, ignore: Option<&str>) -> (Option<String>,
             _ => {}
         }
     }
-    let mut text = crate::source::collapse_whitespace(text);
-    if let Some(ignore) = ignore {
-        text = text.replace(ignore, "");
-    }
-    (title, Some(text))
+    (title, Some(crate::source::collapse_whitespace(text)))
 }
 
 /// The parent folder of a URL's path (`/a/b/c` and `/a/b/c/` → `/a/b/`), the scope of one
@@ -183,12 +169,12 @@ mod tests {
     fn titles_and_text() {
         let p = Page::from_html(
             b"<html><head><title> Page not found | GOV.UK </title><script>var x='hidden';</script></head><body><h1>Sorry</h1><p>We could not find /abc123.</p></body></html>",
-            Some("abc123"),
-        );
+        )
+        .without("abc123");
         assert_eq!(p.title.as_deref(), Some("Page not found | GOV.UK"));
         assert_eq!(p.error_title(), Some("Page not found | GOV.UK"));
         assert_eq!(p.text(), "Sorry We could not find /.");
-        let ok = Page::from_html(b"<title>The Bletchley Declaration</title>", None);
+        let ok = Page::from_html(b"<title>The Bletchley Declaration</title>");
         assert_eq!(ok.error_title(), None);
     }
 
@@ -196,15 +182,12 @@ mod tests {
     fn similar_pages() {
         let a = Page::from_html(
             b"<p>Oops, this page could not be found on our site. Try the search box.</p>",
-            None,
         );
         let b = Page::from_html(
             b"<p>Oops, this page could not be found on our site. Try the search box.</p>",
-            None,
         );
         let c = Page::from_html(
             b"<p>The Bletchley Declaration by Countries Attending the AI Safety Summit.</p>",
-            None,
         );
         assert!(a.similarity(&b) > 0.99);
         assert!(a.similarity(&c) < 0.1);

@@ -365,19 +365,7 @@ fn raw_dest_span(text: &str, start: usize, limit: usize) -> Option<Range<usize>>
 }
 
 /// Bytes that end a raw destination or need a look: whitespace, controls, `\\`, `(`, `)`.
-const DEST_SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b <= b' ' as usize {
-        t[b] = true;
-        b += 1;
-    }
-    t[0x7f] = true;
-    t[b'\\' as usize] = true;
-    t[b'(' as usize] = true;
-    t[b')' as usize] = true;
-    t
-};
+const DEST_SPECIAL: [bool; 256] = super::byte_set(b' ' + 1, b"\\()");
 
 /// Calls `found` with each bare URL in `prose` (GitHub's extended autolinks: `http://`,
 /// `https://` and `www.`), trailing punctuation and emphasis markers removed.

@@ -112,6 +112,24 @@ pub fn extract(format: Format, text: &str) -> Vec<Found> {
     }
 }
 
+/// A byte table for scanning loops: true for the ASCII controls (with DEL), for every byte
+/// below `below` too, and for each of `extra`.
+pub(crate) const fn byte_set(below: u8, extra: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 || b < below as usize {
+        table[b] = true;
+        b += 1;
+    }
+    table[0x7f] = true;
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
 /// Collapses runs of ASCII whitespace to one space and trims the ends, as HTML renders text.
 /// Text that is already clean (the common case) is returned as is, without copying.
 pub fn collapse_whitespace(s: String) -> String {

@@ -81,9 +81,9 @@ pub fn collect(inputs: &[PathBuf], filter: &Filter) -> (Vec<SourceFile>, Vec<Err
 fn walk_folder(root: &Path, filter: &Filter, files: &mut Vec<SourceFile>, errors: &mut Vec<Error>) {
     let root_owned = root.to_path_buf();
     let exclude = filter.exclude.clone();
-    // Excluded folders are pruned, not walked and then dropped.
     // Each folder's entries sorted by name: the walk then finds files in the order `Path`
-    // sorts them, and the final sort only confirms it.
+    // sorts them, and the final sort only confirms it. Excluded folders are pruned, not
+    // walked and then dropped.
     let walker = ignore::WalkBuilder::new(root)
         .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b))
