@@ -128,8 +128,16 @@ const IGNORED_SCHEMES: &[&str] = &[
 /// Judges `written`, resolving relative destinations against `base` (an HTML `<base href>`).
 pub fn judge(written: &str, base: Option<&Url>, site: &Site) -> Judged {
     let written = written.trim();
-    if written.is_empty() || written.starts_with('#') || written.starts_with('?') {
+    let http_base = base.filter(|b| b.scheme().starts_with("http"));
+    if written.is_empty() {
         return Judged::Internal(written.to_string());
+    }
+    if written.starts_with('#') || written.starts_with('?') {
+        // Relative to the page itself, unless a `<base href>` says where they lead.
+        return match http_base.map(|b| b.join(written)) {
+            Some(Ok(url)) => judge_absolute(url.as_str(), site),
+            _ => Judged::Internal(written.to_string()),
+        };
     }
     if let Some(rest) = written.strip_prefix("//") {
         // Protocol-relative: the page's own scheme, https for a file on disk.
@@ -154,7 +162,12 @@ pub fn judge(written: &str, base: Option<&Url>, site: &Site) -> Judged {
             Judged::Ignored(lower)
         }
         None => {
-            if let Some(base) = base.filter(|b| b.scheme().starts_with("http")) {
+            if misspelled_scheme(written) {
+                return Judged::Invalid(format!(
+                    "misspelled scheme: `{written}` should start with `https://` or `http://`"
+                ));
+            }
+            if let Some(base) = http_base {
                 return match base.join(written) {
                     Ok(url) => judge_absolute(url.as_str(), site),
                     Err(e) => Judged::Invalid(e.to_string()),
@@ -168,6 +181,19 @@ pub fn judge(written: &str, base: Option<&Url>, site: &Site) -> Judged {
             Judged::Internal(written.to_string())
         }
     }
+}
+
+/// Whether `written` begins like a mistyped `http(s)://`: `https;//`, `https//`,
+/// `http:/x`, `htps:/`... (letters with `ttp` or `htp`, then `//` or one `:/`).
+fn misspelled_scheme(written: &str) -> bool {
+    let letters = written.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let (word, rest) = written.split_at(letters);
+    let word = word.to_ascii_lowercase();
+    if !(2..=6).contains(&letters) || !(word.contains("ttp") || word.contains("htp")) {
+        return false;
+    }
+    let rest = rest.trim_start_matches([';', ':', '.', ',', ' ']);
+    rest.starts_with('/') && written.len() - rest.len() > letters || rest.starts_with("//")
 }
 
 fn judge_absolute(written: &str, site: &Site) -> Judged {
@@ -472,6 +498,43 @@ mod tests {
 
     fn site() -> Site {
         Site::new(Some("https://pauseai.info"), &["pauseai.nl".to_string()]).unwrap()
+    }
+
+    #[test]
+    fn misspelled_schemes_are_invalid_not_internal() {
+        let site = Site::new(Some("https://pauseai.info"), &[]).unwrap();
+        for written in [
+            "https;//example.com/x",
+            "https//example.com/x",
+            "http//a.example",
+            "htps;//a.example",
+        ] {
+            assert!(
+                matches!(judge(written, None, &site), Judged::Invalid(_)),
+                "{written}"
+            );
+        }
+        for written in ["http/x.md", "https-notes.md", "./http//x"] {
+            assert!(
+                matches!(judge(written, None, &site), Judged::Internal(_)),
+                "{written}"
+            );
+        }
+    }
+
+    #[test]
+    fn query_and_fragment_links_follow_the_base() {
+        let site = Site::new(Some("https://pauseai.info"), &[]).unwrap();
+        let base = Url::parse("https://other.example/dir/page").unwrap();
+        assert!(matches!(
+            judge("?q=1", Some(&base), &site),
+            Judged::External(u) if u == "https://other.example/dir/page?q=1"
+        ));
+        assert!(matches!(
+            judge("#top", Some(&base), &site),
+            Judged::External(u) if u.starts_with("https://other.example/dir/page")
+        ));
+        assert!(matches!(judge("#top", None, &site), Judged::Internal(_)));
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub struct ScanOptions {
 pub fn scan_file(file: &SourceFile, options: &ScanOptions) -> Result<FileScan, Error> {
     let io = |e| Error::Io {
         path: file.path.clone(),
-        source: e,
+        error: e,
     };
     if options.max_file_size > 0 {
         let size = std::fs::metadata(&file.path).map_err(io)?.len();
@@ -220,7 +220,14 @@ fn judge_all(
     let lines = LineIndex::new(text);
     scan.citations.reserve(found.len());
     for f in found {
-        let (url, internal, invalid) = match judge(&f.written, base, &options.site) {
+        let implied;
+        let target = if f.bare && starts_with_ignore_case(&f.written, "www.") {
+            implied = format!("http://{}", f.written);
+            &implied
+        } else {
+            &f.written
+        };
+        let (url, internal, invalid) = match judge(target, base, &options.site) {
             Judged::External(url) => (url, false, None),
             Judged::Internal(url) => {
                 scan.internal += 1;
@@ -256,6 +263,11 @@ fn judge_all(
             invalid,
         });
     }
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 /// Scans `files` on `threads` workers. Each worker turns a file's result into a `T` with

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use html5gum::{DefaultEmitter, HtmlString, Span, Token, Tokenizer};
+use html5gum::{DefaultEmitter, HtmlString, Span, State, Token, Tokenizer};
 
 use super::{Found, Kind, Section, collapse_whitespace, slug};
 
@@ -19,6 +19,8 @@ pub(crate) enum Mode {
     File,
     /// Fragments of raw HTML inside a Markdown file.
     Markdown,
+    /// Fragments of raw HTML and JSX inside an MDX file: a component's `href` is a link.
+    Mdx,
 }
 
 /// `html` as text for the tokenizer: control characters (NUL and the like, never content)
@@ -83,6 +85,8 @@ pub(crate) struct Scanner {
     heading: Option<(String, Option<String>)>,
     base: Option<String>,
     canonical: Option<String>,
+    /// Open `<svg>` and `<math>` elements: foreign content, where text elements are not.
+    foreign: u32,
 }
 
 impl Scanner {
@@ -94,6 +98,7 @@ impl Scanner {
             heading: None,
             base: None,
             canonical: None,
+            foreign: 0,
         }
     }
 
@@ -111,12 +116,26 @@ impl Scanner {
 
     /// Tokenizes `src`, which starts at byte `offset` of the file, appending links to `out`.
     pub(crate) fn feed(&mut self, src: &str, offset: usize, out: &mut Vec<Found>) {
-        let mut emitter = DefaultEmitter::<usize>::new_with_span();
-        emitter.naively_switch_states(true);
-        for token in Tokenizer::new_with_emitter(src, emitter).flatten() {
+        let blanked = blank_foreign_cdata(src);
+        let src: &str = &blanked;
+        let mut tokenizer =
+            Tokenizer::new_with_emitter(src, DefaultEmitter::<usize>::new_with_span());
+        while let Some(Ok(token)) = tokenizer.next() {
             match token {
-                Token::StartTag(tag) => self.start_tag(src, tag, offset, out),
-                Token::EndTag(tag) => self.end_tag(&tag.name, out),
+                Token::StartTag(tag) => {
+                    // Text-only elements switch the tokenizer as a browser's tree builder
+                    // would: never inside SVG or MathML, where `<title>` is an element.
+                    if let Some(state) = self.text_state(&tag.name, tag.self_closing) {
+                        tokenizer.set_state(state);
+                    }
+                    self.start_tag(src, tag, offset, out)
+                }
+                Token::EndTag(tag) => {
+                    if matches!(tag.name.as_slice(), b"svg" | b"math") {
+                        self.foreign = self.foreign.saturating_sub(1);
+                    }
+                    self.end_tag(&tag.name, out)
+                }
                 Token::String(s) => {
                     let s = lossy(&s.value);
                     if let Some(anchor) = &mut self.anchor {
@@ -128,6 +147,28 @@ impl Scanner {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// The tokenizer state after start tag `name`: raw text for `<style>`, `<noframes>`
+    /// and the like, escapable text for `<title>` and `<textarea>`, script data for
+    /// `<script>`; none inside SVG and MathML (whose depth it keeps).
+    fn text_state(&mut self, name: &HtmlString, self_closing: bool) -> Option<State> {
+        let name = name.as_slice();
+        if matches!(name, b"svg" | b"math") && !self_closing {
+            self.foreign += 1;
+        }
+        if self.foreign > 0 || self_closing {
+            return None;
+        }
+        match name {
+            b"title" | b"textarea" => Some(State::RcData),
+            b"script" => Some(State::ScriptData),
+            b"style" | b"xmp" | b"iframe" | b"noembed" | b"noframes" | b"noscript" => {
+                Some(State::RawText)
+            }
+            b"plaintext" => Some(State::PlainText),
+            _ => None,
         }
     }
 
@@ -159,11 +200,13 @@ impl Scanner {
             text,
             kind,
             section: section.clone(),
+            bare: false,
         };
         match name {
             b"a" => {
                 self.close_anchor(out);
-                if let Some(href) = attr("href") {
+                // SVG links name their target in `xlink:href` (SVG 1.1) or `href`.
+                if let Some(href) = attr("href").or_else(|| attr("xlink:href")) {
                     let link = found(href, Kind::Html, String::new());
                     if tag.self_closing {
                         out.push(link);
@@ -182,9 +225,14 @@ impl Scanner {
                     out.push(found(src, Kind::Html, text_of("title")));
                 }
             }
+            _ if self.mode == Mode::Mdx && is_component(src, tag.span.start) => {
+                if let Some(href) = attr("href") {
+                    out.push(found(href, Kind::Html, text_of("title")));
+                }
+            }
             b"img" => {
                 let alt = text_of("alt");
-                if let (Mode::Markdown, Some(src)) = (self.mode, attr("src")) {
+                if let (Mode::Markdown | Mode::Mdx, Some(src)) = (self.mode, attr("src")) {
                     out.push(found(src, Kind::Image, alt.clone()));
                 }
                 // An image is an anchor's text when it has no other.
@@ -240,6 +288,45 @@ impl Scanner {
     }
 }
 
+/// Whether the tag starting at byte `at` of `src` is a JSX component (`<Card`, `<ui.Card`):
+/// its name starts with a capital letter, where HTML's are lower case.
+fn is_component(src: &str, at: usize) -> bool {
+    src.as_bytes()
+        .get(at + 1)
+        .is_some_and(u8::is_ascii_uppercase)
+}
+
+/// `src` with the CDATA sections inside `<svg>` and `<math>` turned to spaces (byte for
+/// byte, so offsets stay true): there they are text, which a tokenizer without a tree
+/// builder would read as markup after their first `>`.
+fn blank_foreign_cdata(src: &str) -> std::borrow::Cow<'_, str> {
+    if !src.contains("<![CDATA[") {
+        return std::borrow::Cow::Borrowed(src);
+    }
+    let lower = src.to_ascii_lowercase();
+    let mut bytes = src.as_bytes().to_vec();
+    let mut at = 0;
+    while let Some(open) = lower[at..].find("<![cdata[").map(|i| at + i) {
+        let end = lower[open..]
+            .find("]]>")
+            .map_or(src.len(), |i| open + i + 3);
+        // Inside foreign content when an `<svg`/`<math` opened before it and did not close.
+        let before = &lower[..open];
+        let opened = before.rfind("<svg").max(before.rfind("<math"));
+        let closed = before.rfind("</svg").max(before.rfind("</math"));
+        if opened.is_some() && opened > closed {
+            for b in &mut bytes[open..end] {
+                if *b != b'\n' {
+                    *b = b' ';
+                }
+            }
+        }
+        at = end;
+    }
+    // Only ASCII bytes were written over whole sections, so the text is still UTF-8.
+    std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| src.to_string()))
+}
+
 /// The span of an attribute's value in the file, from the span of the whole attribute
 /// (`name = "value"`), without the quotes.
 fn value_span(src: &str, attr: Span<usize>, offset: usize) -> std::ops::Range<usize> {
@@ -283,6 +370,42 @@ mod tests {
             .into_iter()
             .map(|f| (f.written, f.at, f.text, f.kind))
             .collect()
+    }
+
+    fn urls(html: &str) -> Vec<String> {
+        extract(html).into_iter().map(|f| f.written).collect()
+    }
+
+    /// An unclosed `<title>` inside SVG is an element there, not text up to `</title>`.
+    #[test]
+    fn svg_title_does_not_swallow_later_links() {
+        let html = "<svg><title>Chart<rect/></svg><p><a href=\"https://a.example/x\">x</a>";
+        assert_eq!(urls(html), ["https://a.example/x"]);
+        // Outside SVG a `<title>` is text up to its end tag, as browsers read it.
+        let html =
+            "<title><a href=\"https://no.example\"></title><a href=\"https://b.example/y\">y</a>";
+        assert_eq!(urls(html), ["https://b.example/y"]);
+    }
+
+    #[test]
+    fn noframes_is_text_and_svg_links_count() {
+        let html = "<noframes><a href=\"https://no.example/frames\">f</a></noframes>\
+                    <svg><a xlink:href=\"https://a.example/x\"><text>x</text></a>\
+                    <a href=\"https://a.example/y\">y</a></svg>";
+        assert_eq!(urls(html), ["https://a.example/x", "https://a.example/y"]);
+    }
+
+    #[test]
+    fn cdata_inside_svg_is_text() {
+        let html = "<svg><![CDATA[ x > 1 <a href=\"https://no.example/cdata\">n</a> ]]></svg>\
+                    <a href=\"https://a.example/z\">z</a>";
+        let found = extract(html);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].written, "https://a.example/z");
+        assert_eq!(
+            found[0].at,
+            html.find("<a href=\"https://a.example/z").unwrap()
+        );
     }
 
     #[test]

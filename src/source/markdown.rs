@@ -2,14 +2,14 @@
 //!
 //! pulldown-cmark parses (with byte offsets for every event), so links, reference
 //! definitions, code spans, code blocks, front matter and heading ids follow the spec.
-//! What it leaves to us: bare URLs in prose (GitHub's extended autolinks, found with
-//! linkify in merged runs of text), the exact span of a destination inside `[text](dest)`
+//! What it leaves to us: bare URLs in prose (GitHub's extended autolinks, found by their
+//! rules in the raw source of runs of text, emphasis included, since GitHub finds them
+//! before it reads emphasis), the exact span of a destination inside `[text](dest)`
 //! (scanned from the raw source), and raw HTML (handed to the HTML scanner).
 
 use std::ops::Range;
 use std::sync::Arc;
 
-use linkify::{LinkFinder, LinkKind};
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 use super::html::{Mode, Scanner};
@@ -17,6 +17,64 @@ use super::{Found, Kind, Section, collapse_whitespace, slug};
 
 /// Extracts every link of a Markdown document, in document order.
 pub fn extract(text: &str) -> Vec<Found> {
+    extract_with(text, Mode::Markdown)
+}
+
+/// Extracts every link of an MDX document: Markdown whose `{/* */}` comments and
+/// `import`/`export` lines are code, not prose, and whose JSX components' `href` props
+/// are links (`<Card href="...">`).
+pub fn extract_mdx(text: &str) -> Vec<Found> {
+    extract_with(&blank_mdx_code(text), Mode::Mdx)
+}
+
+/// `text` with MDX's comments and ES module lines turned to spaces, byte for byte (line
+/// breaks kept), so positions stay true.
+fn blank_mdx_code(text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    let blank = |bytes: &mut [u8]| {
+        for b in bytes {
+            if !matches!(*b, b'\n' | b'\r') {
+                *b = b' ';
+            }
+        }
+    };
+    // `{/* ... */}` comments.
+    let mut at = 0;
+    while let Some(open) = text[at..].find("{/*").map(|i| at + i) {
+        let Some(close) = text[open..].find("*/}").map(|i| open + i + 3) else {
+            break;
+        };
+        blank(&mut bytes[open..close]);
+        at = close;
+    }
+    // ES module blocks: from a line starting `import ` or `export ` to the next blank line,
+    // outside fenced code.
+    let mut in_esm = false;
+    let mut fence: Option<&str> = None;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let end = start + line.len();
+        let trimmed = line.trim_end();
+        if let Some(f) = fence {
+            if trimmed.trim_start().starts_with(f) {
+                fence = None;
+            }
+        } else if trimmed.trim_start().starts_with("```") || trimmed.trim_start().starts_with("~~~")
+        {
+            fence = Some(&trimmed.trim_start()[..3]);
+        } else if in_esm || line.starts_with("import ") || line.starts_with("export ") {
+            in_esm = !trimmed.is_empty();
+            if in_esm {
+                blank(&mut bytes[start..end]);
+            }
+        }
+        start = end;
+    }
+    // Only ASCII bytes were written over whole characters, so the text is still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
+}
+
+fn extract_with(text: &str, mode: Mode) -> Vec<Found> {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -35,7 +93,7 @@ pub fn extract(text: &str) -> Vec<Found> {
         text,
         defs,
         out: Vec::new(),
-        html: Scanner::new(Mode::Markdown),
+        html: Scanner::new(mode),
         captures: Vec::new(),
         heading: None,
         footnote_depth: 0,
@@ -83,7 +141,15 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn event(&mut self, event: Event<'_>, range: Range<usize>) {
-        if !matches!(event, Event::Text(_)) {
+        // Emphasis markers do not end a run of prose: GitHub finds bare URLs before it
+        // reads emphasis, so `https://x/__init__.py` is one URL, not `https://x/`.
+        let inline_markup = matches!(
+            event,
+            Event::Text(_)
+                | Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough)
+                | Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough)
+        );
+        if !inline_markup {
             self.flush_prose();
         }
         for capture in &mut self.captures {
@@ -167,12 +233,11 @@ impl Walker<'_> {
         }
         self.push_text(text);
         if self.captures.is_empty() && !self.html.in_anchor() {
+            // Anything between two texts of one run is emphasis markup (other events end
+            // the run): the run covers the source from its first text to its last.
             match &mut self.prose {
-                Some(run) if run.end == range.start => run.end = range.end,
-                _ => {
-                    self.flush_prose();
-                    self.prose = Some(range);
-                }
+                Some(run) => run.end = range.end,
+                None => self.prose = Some(range),
             }
         }
     }
@@ -237,6 +302,10 @@ impl Walker<'_> {
             // E-mail autolinks and wiki links are not citations.
             _ => return,
         };
+        // A link inside an image's description renders only as alt text.
+        if self.captures.iter().any(|c| c.kind == Kind::Image) {
+            return;
+        }
         let span = span.unwrap_or(capture.range.clone());
         let kind = if self.footnote_depth > 0 {
             Kind::Footnote
@@ -244,12 +313,13 @@ impl Walker<'_> {
             kind
         };
         self.out.push(Found {
-            written: capture.dest,
+            written: as_linked(&capture.dest, false),
             at: capture.range.start,
             span,
             text: collapse_whitespace(capture.text),
             kind,
             section: self.html.section.clone(),
+            bare: false,
         });
     }
 
@@ -280,14 +350,15 @@ impl Walker<'_> {
         };
         let section = &self.html.section;
         let out = &mut self.out;
-        bare_urls(&self.text[run.clone()], run.start, |written, span| {
+        bare_urls(&self.text[run.clone()], run.start, |raw, span| {
             out.push(Found {
                 text: String::new(),
-                written,
+                written: as_linked(&raw, true),
                 at: span.start,
                 span,
                 kind,
                 section: section.clone(),
+                bare: true,
             })
         });
     }
@@ -367,34 +438,202 @@ fn raw_dest_span(text: &str, start: usize, limit: usize) -> Option<Range<usize>>
 /// Bytes that end a raw destination or need a look: whitespace, controls, `\\`, `(`, `)`.
 const DEST_SPECIAL: [bool; 256] = super::byte_set(b' ' + 1, b"\\()");
 
-/// Calls `found` with each bare URL in `prose` (GitHub's extended autolinks: `http://`,
-/// `https://` and `www.`), trailing punctuation and emphasis markers removed.
+/// Calls `found` with each bare URL in `prose` (raw source text), by GitHub's extended
+/// autolink rules: `http://`, `https://` or `www.` and a valid domain, up to whitespace or
+/// `<`, less trailing punctuation, unbalanced closing parentheses and a trailing entity.
+/// Each URL is handed over as it stands in the text, with its span.
 pub(crate) fn bare_urls(prose: &str, offset: usize, mut found: impl FnMut(String, Range<usize>)) {
-    // Most prose has neither `://` nor `www.`: one pass over its colons and w's says so.
     let bytes = prose.as_bytes();
-    let has_candidate = memchr::memchr2_iter(b':', b'w', bytes)
-        .any(|i| bytes[i..].starts_with(b"://") || bytes[i..].starts_with(b"www."));
-    if !has_candidate {
-        return;
+    let mut done = 0;
+    for at in memchr::memchr2_iter(b':', b'w', bytes) {
+        let Some(start) = autolink_start(bytes, at) else {
+            continue;
+        };
+        if start < done {
+            continue;
+        }
+        let Some(end) = autolink_end(prose, start, bytes[at] == b':') else {
+            continue;
+        };
+        done = end;
+        found(prose[start..end].to_string(), offset + start..offset + end);
     }
-    let mut finder = LinkFinder::new();
-    finder.kinds(&[LinkKind::Url]).url_must_have_scheme(false);
-    for link in finder.links(prose) {
-        let s = link.as_str();
-        let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-        if !(lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("www."))
+}
+
+/// Where an autolink starts, if the `:` or `w` at `at` begins `https://`, `http://` or
+/// `www.` at a place one may start: not inside a word, and a `www.` only at the start, after
+/// whitespace or after `*`, `_`, `~` or `(`.
+fn autolink_start(bytes: &[u8], at: usize) -> Option<usize> {
+    let start = if bytes[at] == b':' {
+        if !bytes[at..].starts_with(b"://") {
+            return None;
+        }
+        let before = &bytes[..at];
+        let scheme = if ends_with_ignore_case(before, b"https") {
+            5
+        } else if ends_with_ignore_case(before, b"http") {
+            4
+        } else {
+            return None;
+        };
+        let start = at - scheme;
+        if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+            return None;
+        }
+        start
+    } else {
+        if !bytes[at..].starts_with(b"www.") {
+            return None;
+        }
+        let ok_before = at == 0
+            || matches!(bytes[at - 1], b'*' | b'_' | b'~' | b'(')
+            || bytes[at - 1].is_ascii_whitespace()
+            || std::str::from_utf8(&bytes[..at])
+                .ok()
+                .and_then(|t| t.chars().next_back())
+                .is_some_and(char::is_whitespace);
+        if !ok_before {
+            return None;
+        }
+        at
+    };
+    Some(start)
+}
+
+fn ends_with_ignore_case(bytes: &[u8], suffix: &[u8]) -> bool {
+    bytes.len() >= suffix.len() && bytes[bytes.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+/// The end of the autolink starting at `start` (`scheme`: it has one), or none when its
+/// domain is not valid.
+fn autolink_end(text: &str, start: usize, scheme: bool) -> Option<usize> {
+    let domain_start = if scheme {
+        start + text[start..].find("://")? + 3
+    } else {
+        start
+    };
+    // A valid domain: letters, digits, `_` and `-` in segments separated by `.`.
+    let domain_len = text[domain_start..]
+        .char_indices()
+        .find(|&(_, c)| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .map_or(text.len() - domain_start, |(i, _)| i);
+    let domain = text[domain_start..domain_start + domain_len].trim_end_matches('.');
+    let segments: Vec<&str> = domain.split('.').collect();
+    let periods = segments.len() - 1;
+    let underscore_at_end = segments.iter().rev().take(2).any(|s| s.contains('_'));
+    // (A `www.` link's domain includes the `www.`, so it always has its period.)
+    if domain.is_empty() || underscore_at_end || (!scheme && periods < 1) {
+        return None;
+    }
+    // The path: anything but whitespace and `<`.
+    let rest = &text[domain_start + domain_len..];
+    let path_len = rest
+        .char_indices()
+        .find(|&(_, c)| c.is_whitespace() || c == '<')
+        .map_or(rest.len(), |(i, _)| i);
+    let mut end = domain_start + domain_len + path_len;
+    // Trailing punctuation, entities and unbalanced parentheses are not part of it.
+    let min_end = domain_start + domain.len();
+    loop {
+        let link = &text[start..end];
+        let Some(last) = link.chars().next_back() else {
+            break;
+        };
+        if end <= min_end {
+            break;
+        }
+        match last {
+            '?' | '!' | '.' | ',' | ':' | '*' | '_' | '~' | '\'' | '"' => end -= 1,
+            ';' => {
+                let body = &link[..link.len() - 1];
+                let name_len = body
+                    .bytes()
+                    .rev()
+                    .take_while(u8::is_ascii_alphanumeric)
+                    .count();
+                if name_len > 0 && body[..body.len() - name_len].ends_with('&') {
+                    end -= name_len + 2;
+                } else {
+                    end -= 1;
+                }
+            }
+            ')' => {
+                let open = link.matches('(').count();
+                let close = link.matches(')').count();
+                if close > open {
+                    end -= 1;
+                } else {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    (end > min_end || (end == min_end && !domain.is_empty())).then_some(end)
+}
+
+/// A destination as a Markdown renderer links it: backslash escapes of punctuation and
+/// the common character references undone (a raw bare URL keeps both as written), and a
+/// backslash left literal written `%5C`, as cmark does (a browser would read it as `/`).
+pub(crate) fn as_linked(raw: &str, unescape: bool) -> String {
+    if !raw.contains(['\\', '&']) {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(c) = rest.chars().next() {
+        let n = c.len_utf8();
+        if unescape && c == '\\' {
+            match rest[1..].chars().next() {
+                Some(p) if p.is_ascii_punctuation() => {
+                    out.push(p);
+                    rest = &rest[2..];
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if c == '\\' {
+            out.push_str("%5C");
+            rest = &rest[1..];
+            continue;
+        }
+        if unescape
+            && c == '&'
+            && let Some((ch, len)) = char_reference(rest)
         {
+            out.push(ch);
+            rest = &rest[len..];
             continue;
         }
-        let trimmed = s.trim_end_matches(['*', '_', '~', '.', ',', ':', ';', '!', '?', '\'', '"']);
-        if trimmed.is_empty() {
-            continue;
-        }
-        let start = offset + link.start();
-        found(trimmed.to_string(), start..start + trimmed.len());
+        out.push(c);
+        rest = &rest[n..];
     }
+    out
+}
+
+/// The character a reference at the start of `text` stands for (`&amp;`, `&#38;`, `&#x26;`
+/// and the few names URLs meet), with its length.
+fn char_reference(text: &str) -> Option<(char, usize)> {
+    let end = text.get(..12.min(text.len()))?.find(';')?;
+    let body = &text[1..end];
+    let ch = match body {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        _ => {
+            let num = body.strip_prefix('#')?;
+            let code = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse().ok()?,
+            };
+            char::from_u32(code).filter(|&c| c != '\0')?
+        }
+    };
+    Some((ch, end + 1))
 }
 
 #[cfg(test)]
@@ -592,6 +831,145 @@ mod syntax_tests {
                 None,
                 Some(("Eerdere toppen", "past-summits-1")),
                 Some(("2023 UK AI Summit", "2023-uk-ai-summit")),
+            ]
+        );
+    }
+
+    /// GitHub's extended autolinks, case by case from the GFM spec's rules (our own
+    /// examples): what is linked, and what the link is.
+    #[test]
+    fn gfm_autolink_rules() {
+        let table: &[(&str, &[&str])] = &[
+            // Emphasis markers inside a URL are part of it (found before emphasis).
+            (
+                "See https://github.com/python/cpython/blob/main/Lib/json/__init__.py here.",
+                &["https://github.com/python/cpython/blob/main/Lib/json/__init__.py"],
+            ),
+            (
+                "Query https://a.example/s?q=*foo*&x=1 now",
+                &["https://a.example/s?q=*foo*&x=1"],
+            ),
+            (
+                "Strike https://a.example/x~~y~~z end",
+                &["https://a.example/x~~y~~z"],
+            ),
+            (
+                "_https://a.example/em_ and **https://a.example/st**.",
+                &["https://a.example/em", "https://a.example/st"],
+            ),
+            // `www.` links need a domain with a period; the scheme is added when judged.
+            (
+                "Visit www.commonmark.org/help for more.",
+                &["www.commonmark.org/help"],
+            ),
+            ("Visit www.commonmark.org.", &["www.commonmark.org"]),
+            ("(www.a.example/x)", &["www.a.example/x"]),
+            ("Not a link: xwww.a.example or www. alone", &[]),
+            // Trailing punctuation is not part of the link; inner punctuation is.
+            (
+                "At https://a.example/a.b?c=d!,:;",
+                &["https://a.example/a.b?c=d"],
+            ),
+            // Parentheses: only unbalanced trailing ones are dropped.
+            (
+                "(https://a.example/wiki/Foo_(bar))",
+                &["https://a.example/wiki/Foo_(bar)"],
+            ),
+            (
+                "x https://a.example/s?q=(business))+ok y",
+                &["https://a.example/s?q=(business))+ok"],
+            ),
+            ("(see https://a.example/x))", &["https://a.example/x"]),
+            // A trailing entity is not part of it; one inside is decoded.
+            (
+                "https://a.example/path&amp; next",
+                &["https://a.example/path"],
+            ),
+            (
+                "https://a.example/p?a=1&amp;b=2 next",
+                &["https://a.example/p?a=1&b=2"],
+            ),
+            ("https://a.example/p&hl; next", &["https://a.example/p"]),
+            // Escaped parentheses stay in the URL, unescaped as rendered.
+            (
+                "Docs https://msdn.example/library/ms535874\\(v=vs.85\\).aspx ok",
+                &["https://msdn.example/library/ms535874(v=vs.85).aspx"],
+            ),
+            // Underscores are not allowed in the last two segments of the domain.
+            (
+                "www.a_b.example.com/x and www.a.b_c.com/y",
+                &["www.a_b.example.com/x"],
+            ),
+            // Non-ASCII domains and top-level domains.
+            (
+                "Zie https://例え.テスト/ページ of https://bücher.example/x",
+                &["https://例え.テスト/ページ", "https://bücher.example/x"],
+            ),
+            // `<` ends a link.
+            ("https://a.example/x<b>", &["https://a.example/x"]),
+            // Not inside a word.
+            ("foohttps://a.example/x", &[]),
+        ];
+        for (md, expected) in table {
+            let got: Vec<String> = rows(md).iter().map(|r| r.0.to_string()).collect();
+            pretty_assertions::assert_eq!(got, expected.to_vec(), "in:\n{md}");
+        }
+        // A `www.` link is checked as http://, as GitHub links it.
+        let scan = scan("Visit www.commonmark.org/help.");
+        assert_eq!(scan.citations[0].url, "http://www.commonmark.org/help");
+        assert!(scan.citations[0].invalid.is_none());
+    }
+
+    #[test]
+    fn backslash_in_a_destination_is_literal() {
+        let scan = scan("<https://a.example/c\\d> [x](https://a.example/e\\f)");
+        let urls: Vec<_> = scan.citations.iter().map(|c| c.url.as_str()).collect();
+        assert_eq!(urls, ["https://a.example/c%5Cd", "https://a.example/e%5Cf"]);
+    }
+
+    #[test]
+    fn link_inside_an_image_description_is_alt_text() {
+        let rows = rows("![see [the source](https://a.example/s) here](https://a.example/i.png)");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].0, "https://a.example/i.png");
+    }
+
+    #[test]
+    fn byte_order_mark_does_not_shift_columns() {
+        assert_eq!(
+            rows("\u{feff}[a](https://a.example/x)"),
+            [("https://a.example/x", 1, 1, "a", Kind::Inline)]
+        );
+        assert_eq!(
+            rows("one\rtwo [a](https://a.example/x)")[0].1,
+            2,
+            "a lone CR ends a line"
+        );
+    }
+
+    #[test]
+    fn mdx_components_comments_and_module_lines() {
+        let mdx = "import Card from './Card'\nexport const meta = {\n  source: 'https://a.example/meta',\n}\n\n\
+                   # Title\n\n{/* https://a.example/comment */}\n\n<Card href=\"https://a.example/card\" title=\"A card\" />\n\n\
+                   Text [link](https://a.example/link).\n";
+        let mut scan = FileScan::default();
+        let options = ScanOptions {
+            site: Site::new(Some("https://pauseai.info"), &[]).unwrap(),
+            keep_internal: false,
+            digest: false,
+            max_file_size: 0,
+        };
+        scan_text(mdx, Format::Mdx, Path::new("t.mdx"), &options, &mut scan);
+        let got: Vec<_> = scan
+            .citations
+            .iter()
+            .map(|c| (c.url.as_str(), c.line, c.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("https://a.example/card", 10, "A card"),
+                ("https://a.example/link", 12, "link")
             ]
         );
     }

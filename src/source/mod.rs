@@ -77,13 +77,18 @@ pub struct Found {
     pub kind: Kind,
     /// The nearest heading above it (shared by every link under it).
     pub section: Option<Arc<Section>>,
+    /// Found as a bare URL in prose or a URL list: a `www.` one is given `http://`, as
+    /// GitHub does.
+    pub bare: bool,
 }
 
 /// The format of a source file, chosen by its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Format {
-    /// `.md`, `.markdown`, `.mdx`, `.svx`.
+    /// `.md`, `.markdown`, `.svx`.
     Markdown,
+    /// `.mdx`: Markdown with JSX components, `{/* */}` comments and `import`/`export` lines.
+    Mdx,
     /// `.html`, `.htm`.
     Html,
     /// `.txt` (and files named explicitly with another extension): one URL a line.
@@ -95,7 +100,8 @@ impl Format {
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "md" | "markdown" | "mdx" | "svx" => Some(Format::Markdown),
+            "md" | "markdown" | "svx" => Some(Format::Markdown),
+            "mdx" => Some(Format::Mdx),
             "html" | "htm" => Some(Format::Html),
             "txt" => Some(Format::Text),
             _ => None,
@@ -107,6 +113,7 @@ impl Format {
 pub fn extract(format: Format, text: &str) -> Vec<Found> {
     match format {
         Format::Markdown => markdown::extract(text),
+        Format::Mdx => markdown::extract_mdx(text),
         Format::Html => html::extract(text),
         Format::Text => text::extract(text),
     }

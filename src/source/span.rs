@@ -16,15 +16,21 @@ pub struct LineIndex<'a> {
 }
 
 impl<'a> LineIndex<'a> {
-    /// Indexes the line starts of `text`.
+    /// Indexes the line starts of `text`: lines end at `\n`, `\r\n` or a lone `\r` (as
+    /// CommonMark and editors count them), and a byte-order mark is no column of line 1.
     pub fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
-        starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        starts.push(if text.starts_with('\u{feff}') { 3 } else { 0 });
+        starts.extend(
+            memchr::memchr2_iter(b'\n', b'\r', bytes)
+                .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
+                .map(|i| i + 1),
+        );
         LineIndex {
             text,
+            last: Cell::new((starts[0], 1, 1)),
             starts,
-            last: Cell::new((0, 1, 1)),
         }
     }
 
@@ -34,6 +40,7 @@ impl<'a> LineIndex<'a> {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
+        let offset = offset.max(self.starts[0]);
         let line = self.starts.partition_point(|&s| s <= offset);
         let line_start = self.starts[line - 1];
         let (last_offset, last_line, last_col) = self.last.get();
@@ -73,5 +80,18 @@ mod tests {
         // Past the end is clamped; inside a multibyte char snaps back to its start.
         assert_eq!(idx.position(100), (4, 2));
         assert_eq!(idx.position(6), (2, 3));
+    }
+
+    #[test]
+    fn byte_order_mark_and_lone_carriage_returns() {
+        // The BOM is no column: `a` is at 1:1.
+        let idx = LineIndex::new("\u{feff}a b");
+        assert_eq!(idx.position(3), (1, 1));
+        assert_eq!(idx.position(5), (1, 3));
+        // Old Mac line ends (lone CR) and CRLF are one line break each.
+        let idx = LineIndex::new("a\rb\r\nc\n\rd");
+        assert_eq!(idx.position(2), (2, 1));
+        assert_eq!(idx.position(5), (3, 1));
+        assert_eq!(idx.position(8), (5, 1));
     }
 }

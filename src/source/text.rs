@@ -15,6 +15,7 @@ pub fn extract(text: &str) -> Vec<Found> {
             text: String::new(),
             kind: Kind::Bare,
             section: None,
+            bare: true,
         })
     });
     out

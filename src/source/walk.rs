@@ -64,7 +64,7 @@ pub fn collect(inputs: &[PathBuf], filter: &Filter) -> (Vec<SourceFile>, Vec<Err
         match std::fs::metadata(input) {
             Err(e) => errors.push(Error::Io {
                 path: input.clone(),
-                source: e,
+                error: e,
             }),
             Ok(meta) if meta.is_file() => files.push(SourceFile {
                 path: input.clone(),
