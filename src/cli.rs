@@ -96,7 +96,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = report::CheckFormat::Text)]
     pub format: report::CheckFormat,
     /// Seconds one request may take [default: `[check] timeout`]
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = citekeep::config::parse_seconds)]
     pub timeout: Option<f64>,
     /// The site's address; links to its host are internal [default: `[site] base_url`]
     #[arg(long, value_name = "URL")]
@@ -126,7 +126,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub all: bool,
     /// Seconds one request may take [default: `[check] timeout`]
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = citekeep::config::parse_seconds)]
     pub timeout: Option<f64>,
 }
 

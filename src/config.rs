@@ -67,6 +67,9 @@ pub struct CheckConfig {
     pub timeout: f64,
     /// Seconds to establish a connection.
     pub connect_timeout: f64,
+    /// Seconds one link may take in all: every redirect hop, retry, wait and probe of its
+    /// check, or a snapshot's page with its requisites; unset: `timeout × (retries + 2)`.
+    pub deadline: Option<f64>,
     /// Requests in flight at once, over all hosts.
     pub concurrency: usize,
     /// Requests in flight at once to one host.
@@ -96,11 +99,23 @@ pub struct CheckConfig {
     pub headers: std::collections::BTreeMap<String, String>,
 }
 
+impl CheckConfig {
+    /// How long one link may take in all (see [`CheckConfig::deadline`]).
+    pub fn link_deadline(&self) -> std::time::Duration {
+        let secs = self
+            .deadline
+            .unwrap_or(self.timeout * f64::from(self.retries + 2))
+            .clamp(0.001, MAX_SECONDS);
+        std::time::Duration::from_secs_f64(secs)
+    }
+}
+
 impl Default for CheckConfig {
     fn default() -> Self {
         CheckConfig {
             timeout: 20.0,
             connect_timeout: 10.0,
+            deadline: None,
             concurrency: 64,
             per_host: 2,
             host_interval: 250,
@@ -154,6 +169,9 @@ pub struct ArchiveConfig {
     pub drift: f64,
     /// Whether `[check] headers` are written into WARC request records as sent.
     pub record_credentials: bool,
+    /// Days after which a live link's newest snapshot is renewed by `run` even when the
+    /// link is not due for a check (a link without one gets one on the next `run`).
+    pub refresh_days: u32,
 }
 
 impl Default for ArchiveConfig {
@@ -165,6 +183,7 @@ impl Default for ArchiveConfig {
             requisite_max_size: 5_000_000,
             drift: 0.5,
             record_credentials: false,
+            refresh_days: 30,
         }
     }
 }
@@ -188,8 +207,9 @@ pub enum FailOn {
 pub struct ReportConfig {
     /// When `run` exits 1.
     pub fail_on: FailOn,
-    /// Report files `run` writes, the format chosen by extension.
-    pub files: Vec<String>,
+    /// Report files `run` writes, the format chosen by extension; unset means
+    /// `reports/latest.html` and `reports/latest.json` in the archive folder, `[]` none.
+    pub files: Option<Vec<String>>,
     /// Where an archived copy is read: a template with `{timestamp}` and `{url}`.
     pub replay_url: String,
 }
@@ -198,7 +218,7 @@ impl Default for ReportConfig {
     fn default() -> Self {
         ReportConfig {
             fail_on: FailOn::New,
-            files: Vec::new(),
+            files: None,
             replay_url: "http://127.0.0.1:8080/web/{timestamp}/{url}".to_string(),
         }
     }
@@ -288,6 +308,18 @@ impl Loaded {
             .collect()
     }
 
+    /// The report files `run` writes: `[report] files`, or the two in the archive's
+    /// `reports/` folder when the key is not set.
+    pub fn report_files(&self, archive: &Path) -> Vec<PathBuf> {
+        match &self.config.report.files {
+            Some(files) => files.iter().map(|f| self.resolve(f)).collect(),
+            None => ["latest.html", "latest.json"]
+                .iter()
+                .map(|name| archive.join("reports").join(name))
+                .collect(),
+        }
+    }
+
     /// A path from the config, relative to the config file's folder.
     pub fn resolve(&self, path: &str) -> PathBuf {
         let p = Path::new(path);
@@ -309,13 +341,162 @@ pub fn is_site(source: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// Parses configuration text; `path` names the file in errors.
+/// Parses configuration text and checks every value's range; `path` names the file in
+/// errors.
 pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
-    toml::from_str(text).map_err(|e| Error::ConfigFile {
+    let config: Config = toml::from_str(text).map_err(|e| Error::ConfigFile {
         path: path.to_path_buf(),
         message: e.to_string().trim_end().to_string(),
-    })
+    })?;
+    config.validate().map_err(|message| Error::ConfigFile {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    Ok(config)
 }
+
+/// The longest wait of any kind citekeep accepts: an hour.
+pub const MAX_SECONDS: f64 = 3600.0;
+
+/// Checks a number of seconds given on the command line or in the file: a finite number
+/// above zero, at most [`MAX_SECONDS`].
+pub fn check_seconds(value: f64) -> Result<f64, String> {
+    if (0.001..=MAX_SECONDS).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{value} is not a duration citekeep accepts: give seconds from 0.001 to {MAX_SECONDS}"
+        ))
+    }
+}
+
+/// Parses `--timeout SECONDS` (clap's value parser).
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    check_seconds(value)
+}
+
+/// Checks that `value` of `key` lies in `range`, saying the range and unit when not.
+fn in_range<T>(
+    key: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+    unit: &str,
+) -> Result<(), String>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{key} = {value}: must be from {} to {} {unit}",
+            range.start(),
+            range.end()
+        ))
+    }
+}
+
+impl Config {
+    /// Checks every duration, count and size against the range citekeep can honour (an
+    /// error names the key, its range and unit); files named by the configuration are
+    /// checked when they are read.
+    pub fn validate(&self) -> Result<(), String> {
+        let c = &self.check;
+        for (key, value) in [
+            ("[check] timeout", c.timeout),
+            ("[check] connect_timeout", c.connect_timeout),
+        ] {
+            check_seconds(value).map_err(|e| format!("{key}: {e}"))?;
+        }
+        if let Some(deadline) = c.deadline {
+            check_seconds(deadline).map_err(|e| format!("[check] deadline: {e}"))?;
+        }
+        in_range(
+            "[check] concurrency",
+            c.concurrency,
+            1..=MAX_CONCURRENCY,
+            "requests",
+        )?;
+        in_range(
+            "[check] per_host",
+            c.per_host,
+            1..=MAX_CONCURRENCY,
+            "requests",
+        )?;
+        in_range(
+            "[check] host_interval",
+            c.host_interval,
+            0..=600_000,
+            "milliseconds",
+        )?;
+        in_range("[check] retries", c.retries, 0..=10, "retries")?;
+        in_range(
+            "[check] retry_after_cap",
+            c.retry_after_cap,
+            0..=3600,
+            "seconds",
+        )?;
+        in_range("[check] max_body", c.max_body, 1024..=1 << 30, "bytes")?;
+        in_range(
+            "[check] max_redirects",
+            c.max_redirects,
+            0..=100,
+            "redirects",
+        )?;
+        in_range("[check] recheck_days", c.recheck_days, 1..=3650, "days")?;
+        let v = &self.verdict;
+        in_range("[verdict] strikes", v.strikes, 1..=1000, "checks")?;
+        in_range("[verdict] days", v.days, 0..=3650, "days")?;
+        let a = &self.archive;
+        in_range(
+            "[archive] max_file_size",
+            a.max_file_size,
+            1024..=1 << 40,
+            "bytes",
+        )?;
+        in_range("[archive] max_size", a.max_size, 1024..=1 << 32, "bytes")?;
+        in_range(
+            "[archive] requisite_max_size",
+            a.requisite_max_size,
+            1024..=1 << 32,
+            "bytes",
+        )?;
+        in_range("[archive] refresh_days", a.refresh_days, 1..=3650, "days")?;
+        if !(a.drift.is_finite() && (0.0..=1.0).contains(&a.drift)) {
+            return Err(format!(
+                "[archive] drift = {}: must be a share from 0 to 1 (0.5: half the text remains)",
+                a.drift
+            ));
+        }
+        in_range(
+            "[crawl] max_pages",
+            self.crawl.max_pages,
+            1..=10_000_000,
+            "pages",
+        )?;
+        in_range(
+            "[crawl] max_depth",
+            self.crawl.max_depth,
+            0..=10_000,
+            "links",
+        )?;
+        in_range(
+            "[site] max_file_size",
+            self.site.max_file_size,
+            1..=1 << 40,
+            "bytes",
+        )?;
+        Ok(())
+    }
+}
+
+/// Requests in flight at most, over all hosts or to one: far above what a machine's file
+/// descriptors allow, far below what would overflow a semaphore.
+pub const MAX_CONCURRENCY: usize = 100_000;
 
 /// Loads `explicit`, or `./config.toml` when it exists, or the defaults.
 pub fn load(explicit: Option<&Path>) -> Result<Loaded, Error> {
@@ -327,7 +508,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, Error> {
     };
     let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
-        source: e,
+        error: e,
     })?;
     let config = parse(&text, path)?;
     Ok(Loaded {

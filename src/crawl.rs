@@ -95,6 +95,19 @@ pub fn is_private(ip: IpAddr) -> bool {
     }
 }
 
+/// Whether a URL names this machine or a private network by itself: an address literal
+/// that [`is_private`] refuses, or `localhost` (and names under it).
+pub fn is_local_url(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Some(_) => literal_private(url),
+        None => false,
+    }
+}
+
 /// Resolves names and drops private addresses (unless allowed), so the connection can only
 /// go where the guard agreed.
 struct GuardedResolver {

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or folder could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// (What the system said is part of the message, not a separate cause: printed once.)
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file or folder.
         path: PathBuf,
         /// What the operating system said.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A folder walk failed on an entry (the message names it).
     #[error("{0}")]
@@ -43,6 +44,15 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// The archive browser could not start or stopped (the message says why).
+    #[error("archive browser: {0}")]
+    Serve(String),
+    /// A source file was left as it was (the message names it and says why).
+    #[error("{0}")]
+    Refused(String),
+    /// There is nothing to work on yet (the message says what makes it).
+    #[error("{0}")]
+    Nothing(String),
     /// A configuration value is wrong (the message names the key).
     #[error("configuration: {0}")]
     Config(String),

@@ -30,8 +30,9 @@ use crate::store::{CitedRow, Store};
 pub struct Options {
     /// Replace URLs, or append links to the copies.
     pub style: FixStyle,
-    /// The copy URL template (`{timestamp}`, `{url}`).
-    pub copy_url: String,
+    /// The copy URL template (`{timestamp}`, `{url}`); none when no address readers can
+    /// open is configured (the local replay address is not written into sources).
+    pub copy_url: Option<String>,
     /// Also point moved citations to where they lead now.
     pub moved: bool,
     /// Only these files (as scanned), or every file when empty.
@@ -138,15 +139,24 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
             continue;
         }
         let target = if c.verdict == "dead" {
-            match good.get(&c.link_id) {
-                Some(s) => Target::Copy {
-                    url: replay_url(&options.copy_url, &timestamp(s.captured_at), &s.url),
+            match (good.get(&c.link_id), &options.copy_url) {
+                (Some(_), None) => {
+                    plan.skipped.push(format!(
+                        "{}:{}:{}: {} is dead; its archived copy is only served on this \
+                         machine, so it is not written into the source (set [fix] copy_url \
+                         to an address readers can open)",
+                        c.file, c.line, c.column, c.url
+                    ));
+                    continue;
+                }
+                (Some(s), Some(copy_url)) => Target::Copy {
+                    url: replay_url(copy_url, &timestamp(s.captured_at), &s.url),
                     date: crate::clock::format(s.captured_at)
                         .chars()
                         .take(10)
                         .collect(),
                 },
-                None => {
+                (None, _) => {
                     plan.skipped.push(format!(
                         "{}:{}:{}: {} is dead but has no archived copy; left as it is",
                         c.file, c.line, c.column, c.url
@@ -487,34 +497,139 @@ pub fn diff(plan: &FilePlan) -> String {
 
 /// Writes a planned file in place, refusing if it changed since it was planned; the new
 /// contents replace the old in one rename, keeping the file's permissions.
-pub fn write(plan: &FilePlan) -> Result<(), Error> {
+///
+/// A source that is a symlink is written at its target only when that target lies inside
+/// one of `roots` (the site's folders), and never through the link itself; the temporary
+/// file has an unpredictable name and is created new, so no planted symlink can redirect
+/// the write. An edit made to the file while `fix` runs is never lost: on Linux the new
+/// contents are swapped in atomically and the contents swapped out compared with the plan's
+/// (and swapped back when they differ); elsewhere the file is compared just before the
+/// rename.
+pub fn write(plan: &FilePlan, roots: &[PathBuf]) -> Result<(), Error> {
     let path = Path::new(&plan.file);
-    let io = |e| Error::Io {
+    let target = writable_target(path, roots)?;
+    let io = |error| Error::Io {
         path: path.to_path_buf(),
-        source: e,
+        error,
     };
-    let now = std::fs::read(path).map_err(io)?;
-    if now != plan.original.as_bytes() {
-        return Err(Error::Store(format!(
+    let changed = || {
+        Error::Refused(format!(
             "{}: changed while fix was running; not written",
             plan.file
-        )));
+        ))
+    };
+    if std::fs::read(&target).map_err(io)? != plan.original.as_bytes() {
+        return Err(changed());
     }
-    let perms = std::fs::metadata(path).map_err(io)?.permissions();
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.citekeep-fix"));
-    let result = (|| {
-        std::fs::write(&tmp, plan.fixed())?;
-        std::fs::set_permissions(&tmp, perms)?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let perms = std::fs::metadata(&target).map_err(io)?.permissions();
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".citekeep-fix")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    {
+        use std::io::Write;
+        tmp.write_all(plan.fixed().as_bytes()).map_err(io)?;
+        tmp.as_file().set_permissions(perms).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
     }
-    result.map_err(io)
+    let tmp = tmp.into_temp_path();
+    match swap::exchange(&tmp, &target) {
+        Ok(()) => {
+            // `tmp` now names what was the source: it must be what was planned from.
+            let swapped_out = std::fs::read(&tmp).map_err(io)?;
+            if swapped_out != plan.original.as_bytes() {
+                swap::exchange(&tmp, &target).map_err(io)?;
+                return Err(changed());
+            }
+            Ok(())
+        }
+        Err(e) if swap::unsupported(&e) => {
+            if std::fs::read(&target).map_err(io)? != plan.original.as_bytes() {
+                return Err(changed());
+            }
+            tmp.persist(&target).map_err(|e| io(e.error))
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// The file to write for a source: itself, or, for a symlink, its target when that lies
+/// inside one of `roots` (a committed symlink must not let `fix` edit files elsewhere).
+fn writable_target(path: &Path, roots: &[PathBuf]) -> Result<PathBuf, Error> {
+    let meta = std::fs::symlink_metadata(path).map_err(|error| Error::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    if !meta.file_type().is_symlink() {
+        return Ok(path.to_path_buf());
+    }
+    let refused = || {
+        Error::Refused(format!(
+            "{}: a symlink to a file outside the site's folders; not edited",
+            path.display()
+        ))
+    };
+    let real = std::fs::canonicalize(path).map_err(|_| refused())?;
+    let inside = roots
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .any(|root| real.starts_with(&root));
+    if inside && real.is_file() {
+        Ok(real)
+    } else {
+        Err(refused())
+    }
+}
+
+/// Swapping two files in one step, where the system can.
+mod swap {
+    use std::path::Path;
+
+    /// Exchanges the files at `a` and `b` atomically (Linux `renameat2(RENAME_EXCHANGE)`).
+    #[cfg(target_os = "linux")]
+    pub fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &Path| {
+            CString::new(p.as_os_str().as_bytes())
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
+        };
+        let (a, b) = (c(a)?, c(b)?);
+        // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+
+    /// Elsewhere there is no atomic exchange: the caller compares, then renames.
+    #[cfg(not(target_os = "linux"))]
+    pub fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+    }
+
+    /// Whether the error says the system or file system cannot exchange files.
+    pub fn unsupported(e: &std::io::Error) -> bool {
+        e.kind() == std::io::ErrorKind::Unsupported
+            || matches!(
+                e.raw_os_error(),
+                Some(libc::EINVAL | libc::ENOSYS | libc::EXDEV)
+            )
+    }
 }
 
 #[cfg(test)]

@@ -22,12 +22,12 @@ pub struct RunLock {
 pub fn acquire(dir: &Path, command: &str) -> Result<RunLock, Error> {
     std::fs::create_dir_all(dir).map_err(|e| Error::Io {
         path: dir.to_path_buf(),
-        source: e,
+        error: e,
     })?;
     let path = dir.join(FILE_NAME);
     let io = |e| Error::Io {
         path: path.clone(),
-        source: e,
+        error: e,
     };
     let mut file = OpenOptions::new()
         .read(true)

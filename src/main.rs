@@ -98,7 +98,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Archive(args) => snapshot(&loaded, &archive, args, quiet),
         Command::Export(args) => export(&archive, args),
         Command::Report(args) => report_cmd(&loaded, &archive, args),
-        Command::Fix(args) => fix(&loaded, &archive, args),
+        Command::Fix(args) => fix(&loaded, &archive, args, quiet),
         Command::Serve(args) => serve(&loaded, &archive, args),
     }
 }
@@ -118,7 +118,14 @@ fn check(
     quiet: bool,
 ) -> Result<ExitCode> {
     override_timeout(&mut loaded, args.timeout);
-    let citations = citations(&loaded, args.inputs, args.base_url.as_deref(), quiet)?;
+    let citations = citations(
+        &loaded,
+        "check",
+        args.inputs,
+        args.base_url.as_deref(),
+        quiet,
+    )?;
+    let read_errors = citations.errors;
     let run = check_phase(&loaded, archive, citations, true, "check", true, quiet)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     report::write_check(&mut out, &run, args.format)?;
@@ -127,7 +134,7 @@ fn check(
         .links
         .iter()
         .any(|l| l.status.is_some_and(|s| s.is_failure()));
-    Ok(exit_code(&run, rot))
+    Ok(exit_code(&run, rot, read_errors))
 }
 
 /// `run`, the nightly job: scan the configured sources, check what is due, snapshot what was
@@ -139,7 +146,8 @@ fn nightly(
     quiet: bool,
 ) -> Result<ExitCode> {
     override_timeout(&mut loaded, args.timeout);
-    let citations = citations(&loaded, Vec::new(), None, quiet)?;
+    let citations = citations(&loaded, "run", Vec::new(), None, quiet)?;
+    let read_errors = citations.errors;
     let run = check_phase(&loaded, archive, citations, args.all, "run", false, quiet)?;
     let mut line = report::summary_line(&run);
     if !run.summary.network_down {
@@ -150,10 +158,18 @@ fn nightly(
             .map(|l| l.url.as_str())
             .collect();
         let mut store = Store::open(archive)?;
+        // What this run found alive, and what earlier runs left without a recent snapshot
+        // (a run killed or cut short between its checks and its snapshots).
+        let refresh = i64::from(loaded.config.archive.refresh_days) * citekeep::clock::DAY;
+        let owed: HashSet<i64> = store
+            .links_owed_a_snapshot(citekeep::clock::now() - refresh)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         let links = store
             .links_to_archive()?
             .into_iter()
-            .filter(|(_, url)| live.contains(url.as_str()))
+            .filter(|(id, url)| live.contains(url.as_str()) || owed.contains(id))
             .collect();
         let snap = archive_links(
             &mut store,
@@ -172,7 +188,7 @@ fn nightly(
         FailOn::Any => run.summary.by_verdict.get("dead").is_some_and(|&n| n > 0),
         FailOn::Never => false,
     };
-    let code = exit_code(&run, rot);
+    let code = exit_code(&run, rot, read_errors);
     Ok(if written { code } else { ExitCode::Error })
 }
 
@@ -187,7 +203,8 @@ fn report_options(loaded: &config::Loaded, since: Option<report::Since>) -> repo
 /// Writes the report files `[report] files` names; false (after saying why on stderr) when
 /// one could not be written.
 fn write_report_files(loaded: &config::Loaded, archive: &Path) -> bool {
-    if loaded.config.report.files.is_empty() {
+    let files = loaded.report_files(archive);
+    if files.is_empty() {
         return true;
     }
     let built = Store::open_existing(archive)
@@ -200,8 +217,7 @@ fn write_report_files(loaded: &config::Loaded, archive: &Path) -> bool {
         }
     };
     let mut ok = true;
-    for file in &loaded.config.report.files {
-        let path = loaded.resolve(file);
+    for path in files {
         let Some(format) = report::Format::from_path(&path) else {
             eprintln!(
                 "citekeep: error: {}: a report file must end in .txt, .json, .md, .html or .xml",
@@ -219,38 +235,58 @@ fn write_report_files(loaded: &config::Loaded, archive: &Path) -> bool {
 }
 
 /// Writes a file through a temporary file and a rename, so readers never see half of it.
+/// The temporary file has an unpredictable name and is created new (`O_EXCL`), so a
+/// symlink planted beside the report cannot redirect the write.
 fn write_atomically(
     path: &Path,
     render: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<()>,
 ) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            dir
+        }
+        None => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".citekeep-report")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let (file, tmp_path) = tmp.into_parts();
+    // Readable by others, as a report written with `>` would be (the temporary file is 0600).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))
+            .context("writing the report")?;
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let result = (|| -> io::Result<()> {
-        let mut out = io::BufWriter::new(std::fs::File::create(&tmp)?);
-        render(&mut out)?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.context("writing the report")
+    let mut out = io::BufWriter::new(file);
+    render(&mut out).context("writing the report")?;
+    out.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .context("writing the report")?;
+    tmp_path
+        .persist(path)
+        .map_err(|e| e.error)
+        .context("writing the report")?;
+    Ok(())
 }
 
 /// `report`: the latest run from the history, in the format asked for.
 fn report_cmd(loaded: &config::Loaded, archive: &Path, args: ReportArgs) -> Result<ExitCode> {
     let store = Store::open_existing(archive)?;
     let report = report::build(&store, &report_options(loaded, args.since))?;
-    let format = args
-        .format
-        .or_else(|| args.output.as_deref().and_then(report::Format::from_path))
-        .unwrap_or(report::Format::Text);
+    let format = match (args.format, &args.output) {
+        (Some(format), _) => format,
+        (None, None) => report::Format::Text,
+        (None, Some(path)) => report::Format::from_path(path).with_context(|| {
+            format!(
+                "{}: a report file must end in .txt, .json, .md, .html or .xml (or give --format)",
+                path.display()
+            )
+        })?,
+    };
     match &args.output {
         Some(path) => {
             write_atomically(path, |out| report::write(out, &report, format, false))?;
@@ -282,36 +318,53 @@ fn serve(loaded: &config::Loaded, archive: &Path, args: ServeArgs) -> Result<Exi
 }
 
 /// `fix`: dead citations pointed at their archived copies, as a diff or in place.
-fn fix(loaded: &config::Loaded, archive: &Path, args: FixArgs) -> Result<ExitCode> {
+/// The address `fix` writes for an archived copy: `[fix] copy_url` as set, else
+/// `[report] replay_url` unless that is this machine or a private network (an address
+/// only the editor's machine can open must never reach a published source by default).
+fn fix_copy_url(cfg: &config::Config) -> Option<String> {
+    if !cfg.fix.copy_url.trim().is_empty() {
+        return Some(cfg.fix.copy_url.clone());
+    }
+    let probe = report::model::replay_url(
+        &cfg.report.replay_url,
+        "20000101000000",
+        "https://x.example/",
+    );
+    let local = url::Url::parse(&probe).map_or(true, |u| citekeep::crawl::is_local_url(&u));
+    (!local).then(|| cfg.report.replay_url.clone())
+}
+
+fn fix(loaded: &config::Loaded, archive: &Path, args: FixArgs, quiet: bool) -> Result<ExitCode> {
     let store = Store::open_existing(archive)?;
     let cfg = &loaded.config;
     let options = citekeep::fix::Options {
         style: cfg.fix.style,
-        copy_url: if cfg.fix.copy_url.is_empty() {
-            cfg.report.replay_url.clone()
-        } else {
-            cfg.fix.copy_url.clone()
-        },
+        copy_url: fix_copy_url(cfg),
         moved: args.moved,
         only: args.files,
     };
     let plan = citekeep::fix::plan(&store, &options)?;
-    for note in &plan.skipped {
-        eprintln!("citekeep: note: {note}");
+    if !quiet {
+        for note in &plan.skipped {
+            eprintln!("citekeep: note: {note}");
+        }
     }
     let mut failed = !plan.errors.is_empty();
     for e in &plan.errors {
         eprintln!("citekeep: error: {e}");
     }
     let edits: usize = plan.files.iter().map(|f| f.notes.len()).sum();
+    let roots = loaded.sources();
     if args.write {
         let mut written = 0;
         for file in &plan.files {
-            match citekeep::fix::write(file) {
+            match citekeep::fix::write(file, &roots) {
                 Ok(()) => {
                     written += 1;
-                    for n in &file.notes {
-                        eprintln!("{}:{n}", file.file);
+                    if !quiet {
+                        for n in &file.notes {
+                            eprintln!("{}:{n}", file.file);
+                        }
                     }
                 }
                 Err(e) => {
@@ -336,12 +389,14 @@ fn fix(loaded: &config::Loaded, archive: &Path, args: FixArgs) -> Result<ExitCod
             write!(out, "{}", citekeep::fix::diff(file))?;
         }
         out.flush()?;
-        eprintln!(
-            "citekeep fix: {edits} citation{} in {} file{} to fix; `citekeep fix --write` edits them",
-            if edits == 1 { "" } else { "s" },
-            plan.files.len(),
-            if plan.files.len() == 1 { "" } else { "s" }
-        );
+        if !quiet {
+            eprintln!(
+                "citekeep fix: {edits} citation{} in {} file{} to fix; `citekeep fix --write` edits them",
+                if edits == 1 { "" } else { "s" },
+                plan.files.len(),
+                if plan.files.len() == 1 { "" } else { "s" }
+            );
+        }
     }
     Ok(if failed {
         ExitCode::Error
@@ -361,7 +416,7 @@ fn snapshot(
     let links = if args.inputs.is_empty() {
         store.links_to_archive()?
     } else {
-        let scanned = citations(loaded, args.inputs, None, quiet)?;
+        let scanned = citations(loaded, "archive", args.inputs, None, quiet)?;
         let mut keys: Vec<String> = scanned
             .by_file
             .iter()
@@ -425,11 +480,11 @@ fn archive_line(s: &ArchiveSummary) -> String {
         format!(", {} drifted", s.drifted.len())
     };
     format!(
-        "{} snapshots ({} new, {} unchanged, {} page requisites){drifted}{}",
-        s.captured,
-        s.responses,
-        s.revisits,
-        s.requisites,
+        "{} ({} new, {} unchanged), {}{drifted}{}",
+        plural(s.captured, "page snapshotted", "pages snapshotted"),
+        s.new,
+        s.unchanged,
+        plural(s.requisites, "page requisite", "page requisites"),
         if s.failed.is_empty() {
             String::new()
         } else {
@@ -438,19 +493,31 @@ fn archive_line(s: &ArchiveSummary) -> String {
     )
 }
 
-/// 2 when our network was down, 1 when `rot`, else 0.
-fn exit_code(run: &CheckRun, rot: bool) -> ExitCode {
+/// `n` and the noun, singular or plural.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// 2 when our network was down or `read_errors` inputs could not be read (each said on
+/// stderr), else 1 when `rot`, else 0.
+fn exit_code(run: &CheckRun, rot: bool, read_errors: usize) -> ExitCode {
+    let mut code = if rot { ExitCode::Rot } else { ExitCode::Ok };
     if run.summary.network_down {
         eprintln!(
             "citekeep: error: our own network looks down: (nearly) every host failed to connect; \
              no strikes were recorded. Check the connection or proxy settings and run again."
         );
-        ExitCode::Error
-    } else if rot {
-        ExitCode::Rot
-    } else {
-        ExitCode::Ok
+        code = ExitCode::Error;
     }
+    if read_errors > 0 {
+        eprintln!(
+            "citekeep: error: {read_errors} input{} could not be read (said above); the rest \
+             was checked",
+            if read_errors == 1 { "" } else { "s" }
+        );
+        code = ExitCode::Error;
+    }
+    code
 }
 
 /// Splits inputs into live sites to crawl (http(s) URLs) and paths.
@@ -512,12 +579,24 @@ struct Scanned {
     files: Vec<FileDigest>,
     /// What decided the citations besides the files' bytes.
     scan_key: String,
+    /// Inputs and files that could not be read (each said on stderr): the command goes
+    /// on with the rest and exits 2.
+    errors: usize,
+}
+
+/// How the configuration file is named in messages.
+fn config_name(loaded: &config::Loaded) -> String {
+    match &loaded.path {
+        Some(p) => p.display().to_string(),
+        None => "config.toml (there is none here; or give --config FILE)".to_string(),
+    }
 }
 
 /// Every citation of `inputs` (or the configured sources), for checking, with the digests
 /// of the files read. Unreadable files are reported and skipped.
 fn citations(
     loaded: &config::Loaded,
+    command: &str,
     inputs: Vec<PathBuf>,
     base_url: Option<&str>,
     quiet: bool,
@@ -529,7 +608,16 @@ fn citations(
         inputs
     };
     if inputs.is_empty() {
-        bail!("nothing to check: give files or folders, or set `[site] sources` in config.toml");
+        if command == "run" {
+            bail!(
+                "nothing to check: set `[site] sources` in {}",
+                config_name(loaded)
+            );
+        }
+        bail!(
+            "nothing to {command}: give files or folders, or set `[site] sources` in {}",
+            config_name(loaded)
+        );
     }
     let options = ScanOptions {
         site: Site::new(base_url.or(site_cfg.base_url.as_deref()), &site_cfg.aliases)?,
@@ -564,6 +652,7 @@ fn citations(
     }
     let digests = scans.iter().filter_map(|s| s.digest.clone()).collect();
     Ok(Scanned {
+        errors: crawl_errors.len() + walk_errors.len() + errors.len(),
         scan_key: options.site.scan_key(),
         by_file: scans.into_iter().map(|s| s.citations).collect(),
         files: digests,

@@ -334,7 +334,12 @@ impl<'a> Recorder<'a> {
                 cfg.check.recheck_days,
             )
         } else {
-            (prev.clone(), false)
+            // Our network was down: no strike and no new verdict, but the link's latest
+            // status is this check's, so every view (report, browser) tells the same.
+            let mut next = prev.clone();
+            next.last_status = Some(check.status.as_str().to_string());
+            next.last_checked = Some(now);
+            (next, false)
         };
         if next.verdict == "dead" && prev.verdict != "dead" {
             self.newly_dead += 1;

@@ -195,7 +195,7 @@ fn snapshots_are_valid_warcs_indexed_as_cdxj_indexer_does() {
     assert!(!err.contains("error"), "{err}");
     let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("4 snapshots"), "{out}");
+    assert!(out.contains("4 pages snapshotted"), "{out}");
     validate(dir.path());
 
     let recs = records(dir.path());
@@ -268,7 +268,7 @@ fn snapshots_are_valid_warcs_indexed_as_cdxj_indexer_does() {
     let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("4 snapshots (0 new, 5 unchanged, 4 page requisites)"),
+        out.contains("4 pages snapshotted (0 new, 4 unchanged), 4 page requisites"),
         "{out}"
     );
     let recs = records(dir.path());
@@ -296,9 +296,9 @@ fn run_snapshots_what_it_found_alive() {
     setup(dir.path());
     let (out, err, code) = citekeep(&web, dir.path(), &["run"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.starts_with("citekeep run: 5 links, 5 checked"), "{out}");
+    assert!(out.starts_with("citekeep run: 5 links: 5 checked"), "{out}");
     assert!(
-        out.contains("4 snapshots (5 new, 0 unchanged, 4 page requisites)"),
+        out.contains("4 pages snapshotted (4 new, 0 unchanged), 4 page requisites"),
         "{out}{err}"
     );
     validate(dir.path());
@@ -490,12 +490,12 @@ fn drift_from_the_first_snapshot_is_noted_on_the_check() {
     .unwrap();
     let (out, err, _) = citekeep(&web, dir.path(), &["run"]);
     assert!(
-        out.contains("2 snapshots (2 new, 0 unchanged, 0 page requisites)"),
+        out.contains("2 pages snapshotted (2 new, 0 unchanged), 0 page requisites"),
         "{out}{err}"
     );
     let (out, err, _) = citekeep(&web, dir.path(), &["run", "--all"]);
     assert!(
-        out.contains("2 snapshots (1 new, 1 unchanged, 0 page requisites), 1 drifted"),
+        out.contains("2 pages snapshotted (1 new, 1 unchanged), 0 page requisites, 1 drifted"),
         "{out}{err}"
     );
     assert!(

@@ -37,11 +37,52 @@ pub struct Exchange {
 /// Bodies past this size count as large (as for checks): only a few are held at once.
 pub use crate::check::client::LARGE_BODY;
 
-/// Large bodies held in memory at once; the others wait for it to be written. With the
+/// Captures holding large bodies at once; the others wait until one is written. With the
 /// rest below [`LARGE_BODY`], a run's captures hold at most about
-/// `concurrency × 1 MB + LARGE_AT_ONCE × [archive] max_size` of bodies (and a large body
-/// costs about three times its size while it is compressed and read for its text).
+/// `concurrency × 1 MB + LARGE_AT_ONCE × ([archive] max_size + 60 × requisite_max_size)`
+/// of bodies (and a large body costs about three times its size while it is compressed and
+/// read for its text).
 pub const LARGE_AT_ONCE: usize = 1;
+
+/// One capture's place among the few that hold large bodies: taken by its first large body
+/// (page or requisite) and shared by all the others of the same capture until the capture
+/// is written, so a capture never waits for a place it holds itself. Waiting for a place
+/// ends at the capture's deadline.
+pub struct LargeSlot {
+    places: Arc<Semaphore>,
+    held: std::sync::Mutex<Option<Arc<OwnedSemaphorePermit>>>,
+    deadline: tokio::time::Instant,
+}
+
+impl LargeSlot {
+    /// A capture's slot among `places`, waited for until `deadline` at most.
+    pub fn new(places: Arc<Semaphore>, deadline: tokio::time::Instant) -> LargeSlot {
+        LargeSlot {
+            places,
+            held: std::sync::Mutex::new(None),
+            deadline,
+        }
+    }
+
+    /// The capture's place: the one it holds, or a new one once free (before the deadline).
+    pub async fn take(&self) -> Result<Arc<OwnedSemaphorePermit>, String> {
+        if let Some(held) = self.held() {
+            return Ok(held);
+        }
+        let permit = tokio::time::timeout_at(self.deadline, self.places.clone().acquire_owned())
+            .await
+            .map_err(|_| "the capture's deadline passed while other large pages were written")?
+            .map_err(|e| e.to_string())?;
+        let permit = Arc::new(permit);
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some(permit.clone());
+        Ok(permit)
+    }
+
+    /// The place this capture holds, if any.
+    pub fn held(&self) -> Option<Arc<OwnedSemaphorePermit>> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
 
 impl Exchange {
     /// The body with its content encoding (gzip, deflate) undone, for reading text.
@@ -77,7 +118,7 @@ pub fn decode_body_up_to(encoding: Option<&str>, body: &[u8], limit: u64) -> Vec
 }
 
 /// Fetches `url` and its redirects (at most `max_redirects`), one exchange per hop; a body
-/// growing past [`LARGE_BODY`] waits for a place among the `large` ones. The request is
+/// growing past [`LARGE_BODY`] takes the capture's `large` slot. The request is
 /// recorded with `recorded` added to its standard headers (the configured ones the client
 /// sends are recorded only when they are passed here).
 pub async fn fetch(
@@ -85,7 +126,7 @@ pub async fn fetch(
     url: &str,
     user_agent: &str,
     (max_size, max_redirects): (u64, usize),
-    large: &Arc<Semaphore>,
+    large: &LargeSlot,
     recorded: &[(String, String)],
 ) -> Result<Vec<Exchange>, String> {
     let mut hops = Vec::new();
@@ -110,7 +151,7 @@ async fn fetch_one(
     url: &Url,
     user_agent: &str,
     max_size: u64,
-    large: &Arc<Semaphore>,
+    large: &LargeSlot,
     recorded: &[(String, String)],
 ) -> Result<Exchange, String> {
     const ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
@@ -183,12 +224,7 @@ async fn fetch_one(
     let mut permit = None;
     while let Some(chunk) = response.chunk().await.map_err(|e| format!("{url}: {e}"))? {
         if permit.is_none() && body.len() + chunk.len() > LARGE_BODY {
-            let p = large
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|e| e.to_string())?;
-            permit = Some(Arc::new(p));
+            permit = Some(large.take().await.map_err(|e| format!("{url}: {e}"))?);
         }
         let room = (max_size as usize).saturating_sub(body.len());
         if chunk.len() > room {

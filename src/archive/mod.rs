@@ -19,8 +19,9 @@ pub mod text;
 pub mod wacz;
 pub mod warc;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -59,7 +60,7 @@ pub struct Archive {
 fn io_err(path: &Path, e: std::io::Error) -> Error {
     Error::Io {
         path: path.to_path_buf(),
-        source: e,
+        error: e,
     }
 }
 
@@ -319,10 +320,10 @@ pub struct Stored {
 pub struct ArchiveSummary {
     /// Links captured (fully or as revisits).
     pub captured: usize,
-    /// Records that were revisits (unchanged payloads).
-    pub revisits: usize,
-    /// Full response records written.
-    pub responses: usize,
+    /// Links whose page was unchanged since its last capture (a revisit record).
+    pub unchanged: usize,
+    /// Links whose page was stored in full (new or changed).
+    pub new: usize,
     /// Page requisites (stylesheets, images, fonts) captured with the pages.
     pub requisites: usize,
     /// Links whose text drifted from their first snapshot, with how much remains.
@@ -332,20 +333,37 @@ pub struct ArchiveSummary {
 }
 
 /// Fetches a page's requisites (`wanted`, and what its stylesheets name) with `get`, each up
-/// to `cap` bytes; every hop of each.
-async fn fetch_requisites<F, Fut>(wanted: Vec<url::Url>, cap: u64, get: &F) -> Vec<Exchange>
+/// to `cap` bytes; every hop of each. At most [`requisites::MAX_PER_PAGE`] are tried
+/// (failures count), none after `deadline`, and none another capture of this pass has
+/// `claimed` already (a moved and an alive link that lead to one page share its requisites).
+async fn fetch_requisites<F, Fut>(
+    wanted: Vec<url::Url>,
+    cap: u64,
+    deadline: tokio::time::Instant,
+    claimed: &Mutex<HashSet<url::Url>>,
+    get: &F,
+) -> Vec<Exchange>
 where
     F: Fn(String, u64) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<Exchange>, String>>,
 {
     let mut queue: std::collections::VecDeque<url::Url> = wanted.into();
-    let mut seen: std::collections::HashSet<url::Url> = queue.iter().cloned().collect();
+    let mut seen: HashSet<url::Url> = queue.iter().cloned().collect();
     let mut out = Vec::new();
+    let mut tried = 0;
     while let Some(u) = queue.pop_front() {
-        if out.len() >= requisites::MAX_PER_PAGE {
+        if tried >= requisites::MAX_PER_PAGE {
             break;
         }
-        let Ok(hops) = get(u.to_string(), cap).await else {
+        if !claimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(u.clone())
+        {
+            continue;
+        }
+        tried += 1;
+        let Ok(Ok(hops)) = tokio::time::timeout_at(deadline, get(u.to_string(), cap)).await else {
             continue;
         };
         let Some(last) = hops.last() else { continue };
@@ -393,14 +411,10 @@ fn analyse(ex: Exchange, page: Option<text::PageText>) -> Captured {
 }
 
 /// Reads a captured 2xx HTML page once: title, main text, requisites. A compressed body
-/// that inflates past [`capture::LARGE_BODY`] is read among the few large bodies held at
-/// once (`large`), unless its capture `holds_large` already: a small gzip bomb inflates to
-/// [`capture::MAX_DECODED`], and many at once would not fit in memory.
-async fn read_page(
-    ex: &Exchange,
-    large: &tokio::sync::Semaphore,
-    holds_large: bool,
-) -> Option<text::PageText> {
+/// that inflates past [`capture::LARGE_BODY`] is read with the capture's `large` slot: a
+/// small gzip bomb inflates to [`capture::MAX_DECODED`], and many at once would not fit in
+/// memory.
+async fn read_page(ex: &Exchange, large: &capture::LargeSlot) -> Option<text::PageText> {
     let html = ex.mime.as_deref().is_some_and(|m| m.contains("html"));
     if !html || !(200..300).contains(&ex.status) {
         return None;
@@ -412,9 +426,9 @@ async fn read_page(
         capture::LARGE_BODY as u64 + 1,
     );
     let _permit;
-    if body.len() > capture::LARGE_BODY && !holds_large {
+    if body.len() > capture::LARGE_BODY {
         drop(body);
-        _permit = large.acquire().await.ok();
+        _permit = large.take().await.ok()?;
         body = ex.decoded_body();
     }
     Some(text::read(&body, url.as_ref()))
@@ -448,6 +462,8 @@ pub fn archive_links(
     ));
     let runtime = crate::check::runtime()?;
     let large = Arc::new(tokio::sync::Semaphore::new(capture::LARGE_AT_ONCE));
+    let claimed: Arc<Mutex<HashSet<url::Url>>> = Arc::default();
+    let deadline = cfg.link_deadline();
     // Configured headers (credentials, often) go into request records only when asked.
     let recorded: Arc<Vec<(String, String)>> = Arc::new(if config.archive.record_credentials {
         cfg.headers.clone().into_iter().collect()
@@ -467,40 +483,54 @@ pub fn archive_links(
         let links = crate::check::interleave_by_host(links, |(_, u)| crate::link::host_of(u));
         let mut stream = futures_util::stream::iter(links)
             .map(|(id, url)| {
-                let (http, gates, agent, prevs, large, recorded) = (
+                let (http, gates, agent, prevs, large, recorded, claimed) = (
                     http.clone(),
                     gates.clone(),
                     agent.clone(),
                     prevs.clone(),
                     large.clone(),
                     recorded.clone(),
+                    claimed.clone(),
                 );
                 tokio::spawn(async move {
+                    // The whole capture, page and requisites, ends by its deadline.
+                    let deadline = tokio::time::Instant::now() + deadline;
+                    let slot = capture::LargeSlot::new(large, deadline);
                     let get = |u: String, cap: u64| {
-                        let (http, gates, agent, large, recorded) =
-                            (&http, &gates, &agent, &large, &recorded);
+                        let (http, gates, agent, slot, recorded) =
+                            (&http, &gates, &agent, &slot, &recorded);
                         async move {
                             let _pass = gates.enter(&crate::link::host_of(&u)).await;
                             let limits = (cap, max_redirects);
-                            capture::fetch(http, &u, agent, limits, large, recorded).await
+                            capture::fetch(http, &u, agent, limits, slot, recorded).await
                         }
                     };
-                    let hops = match get(url.clone(), max_size).await {
-                        Ok(hops) => hops,
-                        Err(e) => return (id, url, Err(e)),
-                    };
+                    let hops =
+                        match tokio::time::timeout_at(deadline, get(url.clone(), max_size)).await {
+                            Ok(Ok(hops)) => hops,
+                            Ok(Err(e)) => return (id, url, Err(e)),
+                            Err(_) => {
+                                let why = "no answer within the link's deadline ([check] deadline)";
+                                return (id, url, Err(why.to_string()));
+                            }
+                        };
                     // Each HTML hop is read once; the last one's requisites are fetched.
-                    let holds_large = hops.iter().any(|ex| ex.large.is_some());
                     let mut pages: Vec<Option<text::PageText>> = Vec::with_capacity(hops.len());
                     for ex in &hops {
-                        pages.push(read_page(ex, &large, holds_large).await);
+                        pages.push(read_page(ex, &slot).await);
                     }
                     let wanted = pages
                         .last_mut()
                         .and_then(|p| p.as_mut())
                         .map(|p| std::mem::take(&mut p.requisites));
-                    let requisites =
-                        fetch_requisites(wanted.unwrap_or_default(), requisite_max, &get).await;
+                    let requisites = fetch_requisites(
+                        wanted.unwrap_or_default(),
+                        requisite_max,
+                        deadline,
+                        &claimed,
+                        &get,
+                    )
+                    .await;
                     let hops: Vec<Captured> = hops
                         .into_iter()
                         .zip(pages)
@@ -627,7 +657,7 @@ fn record_capture(
             Some(r) if !p.revisit => {
                 prepare(ex, Some(&Prev::from(r)), now).map_err(|e| Error::Io {
                     path: PathBuf::from(&ex.url),
-                    source: e,
+                    error: e,
                 })
             }
             _ => Ok(p),
@@ -655,10 +685,12 @@ fn record_capture(
                 ));
             }
         }
-        if stored.revisit {
-            summary.revisits += 1;
-        } else {
-            summary.responses += 1;
+        if i == last {
+            if stored.revisit {
+                summary.unchanged += 1;
+            } else {
+                summary.new += 1;
+            }
         }
         rows.push(SnapshotRow {
             title: if stored.revisit { None } else { c.title },

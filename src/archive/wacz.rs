@@ -37,19 +37,29 @@ fn sha256_hex(bytes: &[u8]) -> String {
 pub fn export(dir: &Path, store: &Store, out: &Path) -> Result<Exported, Error> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |e: io::Error| Error::Io { path, source: e }
+        move |e: io::Error| Error::Io { path, error: e }
     };
     let zip_err = |e: zip::result::ZipError| Error::Io {
         path: out.to_path_buf(),
-        source: io::Error::other(e.to_string()),
+        error: io::Error::other(e.to_string()),
     };
     let warc_dir = dir.join("warc");
-    let mut warcs: Vec<PathBuf> = std::fs::read_dir(&warc_dir)
-        .map_err(io(&warc_dir))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
-        .collect();
+    let mut warcs: Vec<PathBuf> = match std::fs::read_dir(&warc_dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
+            .collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(io(&warc_dir)(e)),
+    };
     warcs.sort();
+    if warcs.is_empty() {
+        return Err(Error::Nothing(format!(
+            "nothing to export yet: {} holds no snapshot (`citekeep run` or `citekeep archive` \
+             makes them)",
+            dir.display()
+        )));
+    }
 
     // Pages: each captured HTML page (not requisites, not revisits), first capture first.
     let mut snapshots = store.snapshots()?;

@@ -85,10 +85,7 @@ pub fn builder(
         pem_files.push(file.into());
     }
     for file in pem_files {
-        let pem = std::fs::read(&file).map_err(|e| Error::Io {
-            path: file.clone(),
-            source: e,
-        })?;
+        let pem = read_pem_file(&file)?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| Error::Config(format!("{}: not PEM certificates: {e}", file.display())))?;
         for cert in certs {
@@ -96,6 +93,40 @@ pub fn builder(
         }
     }
     Ok(builder)
+}
+
+/// Certificate bundles larger than this are refused (the system's whole bundle is 200 KB).
+const MAX_PEM_FILE: u64 = 16 << 20;
+
+/// Reads a PEM bundle named by `[check] ca_certs` or SSL_CERT_FILE: a regular file of at
+/// most [`MAX_PEM_FILE`] bytes (a device such as /dev/zero would be read forever).
+fn read_pem_file(file: &Path) -> Result<Vec<u8>, Error> {
+    let io = |error| Error::Io {
+        path: file.to_path_buf(),
+        error,
+    };
+    let meta = std::fs::metadata(file).map_err(io)?;
+    if !meta.is_file() {
+        return Err(Error::Config(format!(
+            "{}: a certificate bundle must be a regular file of PEM certificates",
+            file.display()
+        )));
+    }
+    if meta.len() > MAX_PEM_FILE {
+        return Err(Error::Config(format!(
+            "{}: {} bytes is too large for a certificate bundle (at most {MAX_PEM_FILE})",
+            file.display(),
+            meta.len()
+        )));
+    }
+    use std::io::Read;
+    let mut pem = Vec::new();
+    std::fs::File::open(file)
+        .map_err(io)?
+        .take(MAX_PEM_FILE + 1)
+        .read_to_end(&mut pem)
+        .map_err(io)?;
+    Ok(pem)
 }
 
 /// A URL fit for a log: its password, if any, replaced by `***`.

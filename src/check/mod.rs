@@ -100,9 +100,33 @@ impl Checker {
         })
     }
 
-    /// Checks one URL: attempts with retries, then classification.
+    /// Checks one URL: attempts with retries, then classification, all within the link's
+    /// deadline (`[check] deadline`): a chain of slow hops or a host that keeps asking to
+    /// retry ends as a timeout then, however each request fared.
     pub async fn check(&self, url: &str) -> Check {
         let started = tokio::time::Instant::now();
+        let deadline = self.cfg.link_deadline();
+        match tokio::time::timeout(deadline, self.attempt(url, started)).await {
+            Ok(check) => check,
+            Err(_) => Check {
+                url: url.to_string(),
+                status: Status::Timeout,
+                http_status: None,
+                final_url: None,
+                redirects: Vec::new(),
+                detail: format!(
+                    "no answer within the link's deadline of {:.0} s (every hop, retry and \
+                     wait together)",
+                    deadline.as_secs_f64()
+                ),
+                elapsed_ms: started.elapsed().as_millis() as u64,
+                attempts: 1,
+            },
+        }
+    }
+
+    /// [`Checker::check`] without its deadline.
+    async fn attempt(&self, url: &str, started: tokio::time::Instant) -> Check {
         let mut attempts = 0;
         let (hops, outcome) = loop {
             attempts += 1;

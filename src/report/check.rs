@@ -76,9 +76,12 @@ fn text(out: &mut impl Write, run: &CheckRun) -> io::Result<()> {
 /// One line for cron: links, checked, counts by status and verdict.
 pub fn summary_line(run: &CheckRun) -> String {
     let s = &run.summary;
+    // Invalid links are not checked: counted apart, so the parts add up to the whole.
+    let invalid = s.by_status.get("invalid").copied().unwrap_or(0);
     let statuses: Vec<String> = s
         .by_status
         .iter()
+        .filter(|(k, _)| k.as_str() != "invalid")
         .map(|(k, v)| format!("{v} {k}"))
         .collect();
     let verdicts: Vec<String> = s
@@ -87,9 +90,16 @@ pub fn summary_line(run: &CheckRun) -> String {
         .filter(|(k, _)| matches!(k.as_str(), "failing" | "dead"))
         .map(|(k, v)| format!("{v} {k}"))
         .collect();
-    let mut line = format!("{} links, {} checked", s.links, s.checked);
+    let mut line = format!("{} links: {} checked", s.links, s.checked);
     if !statuses.is_empty() {
-        line.push_str(&format!(": {}", statuses.join(", ")));
+        line.push_str(&format!(" ({})", statuses.join(", ")));
+    }
+    let not_due = s.links.saturating_sub(s.checked + invalid);
+    if not_due > 0 {
+        line.push_str(&format!(", {not_due} not due"));
+    }
+    if invalid > 0 {
+        line.push_str(&format!(", {invalid} invalid"));
     }
     if !verdicts.is_empty() {
         line.push_str(&format!("; {}", verdicts.join(", ")));

@@ -318,7 +318,7 @@ fn verdict_of(c: &LinkAsOf) -> String {
 pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
     let runs = store.runs()?;
     let Some(latest) = runs.last() else {
-        return Err(Error::Store(
+        return Err(Error::Nothing(
             "the history has no finished run yet: run `citekeep run` or `citekeep check` first"
                 .to_string(),
         ));
@@ -330,15 +330,24 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
             .skip(1)
             .find(|r| !r.network_down || latest.network_down),
         Since::Run(id) => Some(runs.iter().find(|r| r.id == id).ok_or_else(|| {
-            Error::Store(format!(
+            Error::Nothing(format!(
                 "no finished run {id} in the history (runs {}..{})",
                 runs[0].id, latest.id
             ))
         })?),
-        Since::Time(t) => runs
-            .iter()
-            .rev()
-            .find(|r| r.started_at <= t && r.id != latest.id),
+        Since::Time(t) => Some(
+            runs.iter()
+                .rev()
+                .find(|r| r.started_at <= t && r.id != latest.id)
+                .ok_or_else(|| {
+                    Error::Nothing(format!(
+                        "no run on or before {} to compare with: the first run recorded \
+                         started {} (give a later date, or a run id)",
+                        clock::format(t),
+                        clock::format(runs[0].started_at)
+                    ))
+                })?,
+        ),
     };
 
     // Read per link, not per citation: only the citations of links to look at (or that

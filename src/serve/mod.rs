@@ -143,11 +143,11 @@ pub fn serve(options: Options) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Store(format!("cannot start the server: {e}")))?;
+        .map_err(|e| Error::Serve(format!("cannot start: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
-            .map_err(|e| Error::Store(format!("cannot listen on {}: {e}", options.listen)))?;
+            .map_err(|e| Error::Serve(format!("cannot listen on {}: {e}", options.listen)))?;
         let addr = listener.local_addr().unwrap_or(options.listen);
         if addr.ip().is_loopback() {
             eprintln!("citekeep serve: http://{addr}/ (this machine only)");
@@ -163,6 +163,6 @@ pub fn serve(options: Options) -> Result<(), Error> {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
-            .map_err(|e| Error::Store(format!("the server stopped: {e}")))
+            .map_err(|e| Error::Serve(format!("stopped: {e}")))
     })
 }

@@ -188,7 +188,7 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, Error> {
         std::fs::create_dir_all(dir).map_err(|e| Error::Io {
             path: dir.to_path_buf(),
-            source: e,
+            error: e,
         })?;
         let path = dir.join(FILE_NAME);
         let conn = Connection::open(&path).map_err(|e| db(e, &path))?;
@@ -661,6 +661,26 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Cited links whose last check found them alive or moved and whose newest snapshot
+    /// is older than `before` (or that have none): the snapshots a run still owes, after
+    /// a run cut short between its checks and its snapshots.
+    pub fn links_owed_a_snapshot(&self, before: i64) -> Result<Vec<(i64, String)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, url FROM links
+                 WHERE last_status IN ('alive', 'moved') AND id IN (SELECT link_id FROM citations)
+                   AND coalesce((SELECT max(captured_at) FROM snapshots
+                                 WHERE snapshots.link_id = links.id), 0) < ?1
+                 ORDER BY url",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![before], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
