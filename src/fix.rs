@@ -724,4 +724,98 @@ mod tests {
         assert_eq!(md_destination("https://a.org/a_(b)"), "https://a.org/a_(b)");
         assert_eq!(md_destination("https://a.org/a)b"), "https://a.org/a%29b");
     }
+
+    fn plan_for(file: &Path, original: &str) -> FilePlan {
+        FilePlan {
+            file: file.display().to_string(),
+            original: original.to_string(),
+            edits: vec![Edit {
+                start: 0,
+                end: 3,
+                text: "new".to_string(),
+            }],
+            notes: Vec::new(),
+        }
+    }
+
+    /// A committed symlink named like fix's old temporary file, or a source that is a
+    /// symlink to a file outside the site, cannot make fix write there.
+    #[test]
+    fn fix_write_never_follows_a_symlink_out_of_the_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "precious").unwrap();
+        let post = site.join("post.md");
+        std::fs::write(&post, "old text").unwrap();
+        // The old predictable temporary names, planted as symlinks to the victim.
+        for name in [".post.md.citekeep-fix", ".post.md.tmp"] {
+            std::os::unix::fs::symlink(&victim, site.join(name)).unwrap();
+        }
+        write(&plan_for(&post, "old text"), std::slice::from_ref(&site)).unwrap();
+        assert_eq!(std::fs::read_to_string(&post).unwrap(), "new text");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+
+        // A source that is itself a symlink leaving the site is refused.
+        let link = site.join("linked.md");
+        std::fs::write(&victim, "old secret").unwrap();
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let err = write(&plan_for(&link, "old secret"), std::slice::from_ref(&site))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("outside the site"), "{err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "old secret");
+
+        // One inside the site is written at its target, and stays a symlink.
+        let target = site.join("real.md");
+        std::fs::write(&target, "old inside").unwrap();
+        let inner = site.join("alias.md");
+        std::os::unix::fs::symlink(&target, &inner).unwrap();
+        write(&plan_for(&inner, "old inside"), std::slice::from_ref(&site)).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new inside");
+        assert!(
+            std::fs::symlink_metadata(&inner)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    /// An editor saving the file while fix writes it never loses the edit: whatever the
+    /// order, the file ends with the editor's text or fix refused; never with fix's text
+    /// after the editor's save.
+    #[test]
+    fn fix_write_never_loses_a_concurrent_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let post = dir.path().join("post.md");
+        let roots = [dir.path().to_path_buf()];
+        let mut refused = 0;
+        for round in 0..400u64 {
+            std::fs::write(&post, "old text").unwrap();
+            let plan = plan_for(&post, "old text");
+            let edited = format!("editor's text {round}");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let editor = {
+                let (post, edited, barrier) = (post.clone(), edited.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    // Spread the save over the moments fix works in (it syncs its file).
+                    std::thread::sleep(std::time::Duration::from_micros(round % 40 * 50));
+                    std::fs::write(&post, &edited).unwrap();
+                })
+            };
+            barrier.wait();
+            let result = write(&plan, &roots);
+            editor.join().unwrap();
+            let now = std::fs::read_to_string(&post).unwrap();
+            refused += usize::from(result.is_err());
+            assert_eq!(
+                now, edited,
+                "round {round}: the editor's save was lost ({result:?})"
+            );
+        }
+        // Some saves came before fix looked (refused), others after it wrote.
+        assert!(refused > 0 && refused < 400, "{refused} of 400 refused");
+    }
 }

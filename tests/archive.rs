@@ -126,13 +126,18 @@ fn warc_files(dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-/// Runs an independent validator; a missing tool is a failure (CI installs them).
+/// Runs an independent validator; a missing tool is a failure (`tests/run` installs them).
 fn tool(name: &str, args: &[&str], dir: &Path) -> String {
     let out = Command::new(name)
         .args(args)
         .current_dir(dir)
         .output()
-        .unwrap_or_else(|e| panic!("{name} is needed (pip install warcio cdxj-indexer): {e}"));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{name} is needed: run the tests with `tests/run`, which installs it \
+                 (or pip install warcio cdxj-indexer wacz pywb): {e}"
+            )
+        });
     assert!(
         out.status.success(),
         "{name} {args:?} failed: {}{}",
@@ -370,7 +375,154 @@ fn kill_9_at_random_moments_never_breaks_the_archive() {
         assert_eq!(code, 0, "after a kill at {delay_ms} ms: {out}{err}");
         validate(dir.path());
         assert_no_capture_twice(dir.path());
+        assert_no_snapshot_debt(dir.path());
     }
+}
+
+/// A moved link and an alive link that lead to the same page: each requisite of the page
+/// is fetched once in the run, not once per link.
+#[test]
+fn a_page_reached_by_two_links_fetches_its_requisites_once() {
+    let web = SimWeb::start(|_, path, _| match path {
+        "/article" => Behave::Page(
+            200,
+            vec![("content-type", "text/html".into())],
+            "<html><head><title>Article</title><link rel=stylesheet href=/site.css></head>\
+             <body><img src=/chart.png><p>The article's text.</p></body></html>"
+                .into(),
+        ),
+        "/old-article" => Behave::Redirect(301, "/article".into()),
+        "/site.css" => Behave::Raw(
+            200,
+            vec![("content-type", "text/css".into())],
+            b"body { background: url(/bg.png) }".to_vec(),
+        ),
+        _ => Behave::Raw(
+            200,
+            vec![("content-type", "image/png".into())],
+            b"PNG".to_vec(),
+        ),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/page.md"),
+        "[now](https://news.example/article) [then](https://news.example/old-article)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n",
+    )
+    .unwrap();
+    let (out, err, code) = citekeep(&web, dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    for requisite in ["/site.css", "/chart.png", "/bg.png"] {
+        assert_eq!(
+            web.requests("news.example", requisite).len(),
+            1,
+            "{requisite} fetched more than once: {out}"
+        );
+    }
+    validate(dir.path());
+}
+
+/// Two page requisites over a megabyte each (the size past which few bodies are held at
+/// once) in one capture: the capture completes; it hung forever, waiting for the place
+/// its own first large body held. The test fails by its time limit, not by hanging CI.
+#[test]
+fn two_large_requisites_in_one_capture_do_not_deadlock() {
+    let big = |byte: u8| vec![byte; 1_500_000];
+    let web = SimWeb::start(move |_, path, _| match path {
+        "/page" => Behave::Page(
+            200,
+            vec![("content-type", "text/html".into())],
+            "<html><head><title>Big</title></head><body><img src=/one.png><img src=/two.png>\
+             <p>A page with two large images.</p></body></html>"
+                .into(),
+        ),
+        "/big-page" => Behave::Page(
+            200,
+            vec![("content-type", "text/html".into())],
+            format!(
+                "<html><body><img src=/one.png><p>{}</p></body></html>",
+                "Long text. ".repeat(150_000)
+            ),
+        ),
+        _ => Behave::Raw(200, vec![("content-type", "image/png".into())], big(b'x')),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/page.md"),
+        "[a](https://big.example/page) [b](https://other.example/big-page)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n",
+    )
+    .unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir.path())
+        .args(["run"])
+        .timeout(std::time::Duration::from_secs(60));
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let (out, err) = (stdout(&out), stderr(&out));
+    assert!(
+        out.contains("2 pages snapshotted (2 new"),
+        "the run did not finish in 60 s: {out}{err}"
+    );
+    validate(dir.path());
+}
+
+/// Every cited link whose last check found it alive (or moved) has a snapshot.
+fn assert_no_snapshot_debt(dir: &Path) {
+    let conn = rusqlite::Connection::open(dir.join("archive/citekeep.db")).unwrap();
+    let owed: Vec<String> = conn
+        .prepare(
+            "SELECT url FROM links WHERE last_status IN ('alive', 'moved')
+               AND id IN (SELECT link_id FROM citations)
+               AND id NOT IN (SELECT link_id FROM snapshots)",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(owed.is_empty(), "alive links without a snapshot: {owed:?}");
+}
+
+/// A run cut short after recording its checks (here: `check`, which snapshots nothing,
+/// as a run killed or stopped by a full disk before its snapshots would leave it) leaves
+/// live links without a copy; the next `run` snapshots them although none is due for a
+/// check, and a later one does not fetch them again.
+#[test]
+fn snapshot_debt_is_paid_by_the_next_run() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let (_, err, code) = citekeep(&web, dir.path(), &["check"]);
+    assert_eq!(code, 1, "the missing page is rot: {err}");
+    let page_gets = || web.requests("www.gov.uk", "/page").len();
+    let before = page_gets();
+    let (out, err, code) = citekeep(&web, dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("1 checked (1 gone)"),
+        "only the failing link was due: {out}"
+    );
+    assert!(out.contains("4 pages snapshotted (4 new"), "{out}{err}");
+    assert_eq!(page_gets(), before + 1, "one capture, no check");
+    assert_no_snapshot_debt(dir.path());
+    validate(dir.path());
+    // Paid: the next night neither checks nor captures again.
+    let (out, _, _) = citekeep(&web, dir.path(), &["run"]);
+    assert!(out.contains("0 pages snapshotted"), "{out}");
+    assert_eq!(page_gets(), before + 1);
 }
 
 /// kill -9 of the nightly `run` at 20 moments spread over its length (checks, captures,

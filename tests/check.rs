@@ -448,6 +448,45 @@ fn network_down_records_no_strike() {
         )
         .unwrap();
     assert_eq!((checks, strikes), (3, 0));
+    // One truth: the links' latest status (what the archive browser shows) is the
+    // network error the report shows, not "not checked"; the verdict is untouched.
+    let statuses: Vec<(String, String)> = conn
+        .prepare("SELECT coalesce(last_status, ''), verdict FROM links ORDER BY url")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![("network_error".to_string(), "new".to_string()); 3]
+    );
+}
+
+/// One link's check ends by its deadline however its requests fare: a chain of redirects,
+/// each answered just inside the per-request timeout, used to take hops x timeout.
+#[test]
+fn a_slow_redirect_chain_ends_at_the_link_deadline() {
+    let web = SimWeb::start(|_, path, _| {
+        let n: u32 = path.trim_start_matches("/hop").parse().unwrap_or(0);
+        Behave::Slow(
+            Duration::from_millis(900),
+            Box::new(Behave::Redirect(302, format!("/hop{}", n + 1))),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    site(dir.path(), "[chain](https://slow-chain.example/hop0)\n");
+    config(dir.path(), "deadline = 3\nmax_redirects = 20");
+    let started = std::time::Instant::now();
+    let (json, err, _) = run_check(&web, dir.path(), &["check", "--format", "json"], None);
+    let elapsed = started.elapsed();
+    let link = &json["links"][0];
+    assert_eq!(link["status"], "timeout", "{err}{json}");
+    assert!(
+        link["detail"].as_str().unwrap().contains("deadline"),
+        "{link}"
+    );
+    assert!(elapsed < Duration::from_secs(8), "took {elapsed:?}");
 }
 
 #[test]

@@ -187,7 +187,7 @@ fn a_thousand_faults_in_one_run() {
     let started = Instant::now();
     let out = cmd
         .output()
-        .expect("GNU time is installed (.ci/run installs Debian's time)");
+        .expect("GNU time is installed (tests/run installs Debian's time)");
     let took = started.elapsed();
     let err = stderr(&out);
     assert!(

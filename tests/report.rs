@@ -381,7 +381,7 @@ fn html_report_renders_in_chromium() {
                 .output()
                 .is_ok_and(|o| o.status.success())
         })
-        .expect("Chromium is installed (.ci/run installs Debian's chromium)");
+        .expect("Chromium is installed (tests/run installs Debian's chromium)");
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     std::fs::write(&page, report("html", &["--since", "2"])).unwrap();
@@ -486,6 +486,81 @@ fn fix_points_dead_citations_at_their_copies() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("site/sources.md: changed since it was scanned"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The default replay address is this machine's: fix must not publish it in sources. Set
+/// explicitly as `[fix] copy_url`, it is the user's choice. `-q` quiets fix's notes.
+#[test]
+fn fix_never_writes_a_loopback_address_unless_told_to() {
+    let dir = copy_of_history();
+    let md = dir.path().join("site/sources.md");
+    let local_config = |extra: &str| {
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!("[site]\nsources = [\"site\"]\nbase_url = \"https://pauseai.info\"\n{extra}\n"),
+        )
+        .unwrap();
+    };
+    local_config("");
+    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&md).unwrap(), SOURCES_MD);
+    assert!(stdout(&out).contains("0 files written"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("only served on this machine"),
+        "{}",
+        stderr(&out)
+    );
+    // -q: no notes, the one-line result only.
+    let out = citekeep(None, dir.path(), &["-q", "fix", "--write"], None);
+    assert_eq!(stderr(&out), "");
+    // A private address is refused as well as loopback.
+    local_config("[report]\nreplay_url = \"http://192.168.1.5:8080/web/{timestamp}/{url}\"");
+    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    assert_eq!(
+        std::fs::read_to_string(&md).unwrap(),
+        SOURCES_MD,
+        "{}",
+        stderr(&out)
+    );
+    // Said explicitly, it is written.
+    local_config("[fix]\ncopy_url = \"http://127.0.0.1:8080/web/{timestamp}/{url}\"");
+    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        std::fs::read_to_string(&md)
+            .unwrap()
+            .contains("[r]: http://127.0.0.1:8080/web/20261126030000/https://www.gov.uk/report")
+    );
+}
+
+/// `report -o` refuses a name whose format it cannot tell, and `--since` a date before the
+/// first run says there is nothing that old instead of comparing with nothing.
+#[test]
+fn report_refuses_unknown_extensions_and_says_when_since_is_too_early() {
+    let dir = copy_of_history();
+    let out = citekeep(None, dir.path(), &["report", "-o", "r.pdf"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("r.pdf") && stderr(&out).contains(".html"));
+    assert!(!dir.path().join("r.pdf").exists());
+    let out = citekeep(
+        None,
+        dir.path(),
+        &["report", "--format", "text", "-o", "r.pdf"],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "an explicit format is the user's choice"
+    );
+    let out = citekeep(None, dir.path(), &["report", "--since", "2020-01-01"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no run on or before 2020-01-01"),
         "{}",
         stderr(&out)
     );

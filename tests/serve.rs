@@ -509,7 +509,7 @@ fn chromedriver() -> Driver {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("chromedriver is installed (.ci/run installs Debian's chromium-driver)");
+        .expect("chromedriver is installed (tests/run installs Debian's chromium-driver)");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

@@ -5,6 +5,7 @@ mod archive;
 mod check;
 mod crawl;
 mod faults;
+mod nightly;
 mod report;
 mod scan;
 mod serve;

@@ -1,0 +1,263 @@
+//! The nightly job as cron sees it: exit codes when inputs are wrong, the report files it
+//! writes by default, settings checked before anything runs, and messages that say what
+//! is wrong once and plainly.
+
+use std::path::Path;
+
+use crate::support::web::{Behave, SimWeb};
+use crate::support::{stderr, stdout};
+
+fn web() -> SimWeb {
+    SimWeb::start(|host, path, _| match (host, path) {
+        ("www.gov.uk", "/alive") => Behave::html("Alive", "A page that answers every night."),
+        _ => Behave::status(404, &[], "<title>Not found</title>"),
+    })
+}
+
+fn citekeep(web: Option<&SimWeb>, dir: &Path, args: &[&str]) -> (String, String, i32) {
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(60));
+    if let Some(web) = web {
+        for (k, v) in web.env() {
+            cmd.env(k, v);
+        }
+    }
+    let out = cmd.output().unwrap();
+    (stdout(&out), stderr(&out), out.status.code().unwrap_or(-1))
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const CHECK: &str = "[check]\ntimeout = 2\nretries = 0\nhost_interval = 0\n";
+
+/// A cron job pointed at a folder that is not there, or at a file too large to scan, is
+/// told so by exit 2, after the rest was checked (and, for run, snapshotted and reported).
+#[test]
+fn run_and_check_exit_2_when_a_source_is_missing_or_too_large() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "site/a.md", "[a](https://www.gov.uk/alive)\n");
+    write(dir.path(), "big/b.md", &"x".repeat(5000));
+    write(
+        dir.path(),
+        "config.toml",
+        &format!(
+            "[site]\nsources = [\"site\", \"nosuch\", \"big\"]\nmax_file_size = 4000\n{CHECK}"
+        ),
+    );
+    for command in ["check", "run"] {
+        let (out, err, code) = citekeep(Some(&web), dir.path(), &[command]);
+        assert_eq!(code, 2, "{command}: {out}{err}");
+        assert!(
+            err.contains("nosuch"),
+            "{command} names the missing folder: {err}"
+        );
+        assert!(
+            err.contains("b.md") && err.contains("max_file_size"),
+            "{err}"
+        );
+        assert!(err.contains("2 inputs could not be read"), "{err}");
+        // The rest was done: the readable source's link was checked (and, by run after
+        // check, snapshotted).
+        assert!(
+            out.contains("https://www.gov.uk/alive") || out.contains("1 page snapshotted"),
+            "{command}: {out}"
+        );
+    }
+    // run still snapshotted and reported what it could.
+    assert!(dir.path().join("archive/reports/latest.json").is_file());
+}
+
+/// Without a `[report]` table, run writes the two reports the README promises; with
+/// `files = []` none.
+#[test]
+fn reports_are_written_by_default() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "site/a.md", "[a](https://www.gov.uk/alive)\n");
+    write(
+        dir.path(),
+        "config.toml",
+        &format!("[site]\nsources = [\"site\"]\n{CHECK}"),
+    );
+    let (out, err, code) = citekeep(Some(&web), dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    for name in ["latest.html", "latest.json"] {
+        let path = dir.path().join("archive/reports").join(name);
+        let meta = std::fs::metadata(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(meta.len() > 100, "{name} is empty");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            meta.permissions().mode() & 0o777,
+            0o644,
+            "{name} readable by others"
+        );
+    }
+    // No temporary file is left beside them.
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("archive/reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "site/a.md", "[a](https://www.gov.uk/alive)\n");
+    write(
+        dir.path(),
+        "config.toml",
+        &format!("[site]\nsources = [\"site\"]\n{CHECK}[report]\nfiles = []\n"),
+    );
+    let (out, err, code) = citekeep(Some(&web), dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!dir.path().join("archive/reports").exists());
+}
+
+/// Every duration, number and file of the configuration and the command line is checked
+/// before anything runs, with an error naming the key, its range and unit: none of these
+/// may panic, hang, or turn a healthy page into a timeout strike.
+#[test]
+fn every_setting_is_checked_with_its_range() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "site/a.md", "[a](https://www.gov.uk/alive)\n");
+    let cases: &[(&str, &str)] = &[
+        ("[check]\ntimeout = 0", "[check] timeout"),
+        ("[check]\ntimeout = -5", "[check] timeout"),
+        ("[check]\ntimeout = nan", "[check] timeout"),
+        ("[check]\ntimeout = inf", "[check] timeout"),
+        ("[check]\ntimeout = 1e30", "[check] timeout"),
+        ("[check]\nconnect_timeout = inf", "[check] connect_timeout"),
+        ("[check]\ndeadline = 0", "[check] deadline"),
+        (
+            "[check]\nconcurrency = 18446744073709551615",
+            "[check] concurrency",
+        ),
+        ("[check]\nconcurrency = 0", "[check] concurrency"),
+        (
+            "[check]\nper_host = 9223372036854775807",
+            "[check] per_host",
+        ),
+        (
+            "[check]\nhost_interval = 18446744073709551615",
+            "[check] host_interval",
+        ),
+        ("[check]\nmax_redirects = 100000", "[check] max_redirects"),
+        ("[archive]\ndrift = nan", "[archive] drift"),
+        ("[archive]\ndrift = 2", "[archive] drift"),
+        ("[verdict]\nstrikes = 0", "[verdict] strikes"),
+    ];
+    for (toml, key) in cases {
+        write(
+            dir.path(),
+            "config.toml",
+            &format!("[site]\nsources = [\"site\"]\n{toml}\n"),
+        );
+        let (out, err, code) = citekeep(None, dir.path(), &["check"]);
+        assert_eq!(code, 2, "{toml}: {out}{err}");
+        assert!(
+            err.contains("config.toml") && err.contains(key) && err.contains("from"),
+            "{toml}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{toml}: {err}");
+    }
+    // A certificate bundle that is a device is refused at once, not read forever.
+    write(
+        dir.path(),
+        "config.toml",
+        "[site]\nsources = [\"site\"]\n[check]\nca_certs = [\"/dev/zero\"]\n",
+    );
+    let started = std::time::Instant::now();
+    let (_, err, code) = citekeep(None, dir.path(), &["check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("regular file"),
+        "{err}"
+    );
+    assert!(started.elapsed().as_secs() < 20);
+    // The command line's --timeout too.
+    write(dir.path(), "config.toml", "[site]\nsources = [\"site\"]\n");
+    for bad in ["0", "-1", "nan", "inf", "1e30", "soon"] {
+        let arg = format!("--timeout={bad}");
+        let (_, err, code) = citekeep(None, dir.path(), &["check", &arg]);
+        assert_eq!(code, 2, "--timeout {bad}: {err}");
+        assert!(err.contains("--timeout"), "--timeout {bad}: {err}");
+    }
+}
+
+/// Messages say what is wrong once, in the words of the thing that failed.
+#[test]
+fn messages_name_what_failed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // run without sources points at the configuration, not at arguments run refuses.
+    write(dir.path(), "config.toml", "[check]\ntimeout = 2\n");
+    let (_, err, code) = citekeep(None, dir.path(), &["run"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("[site] sources") && err.contains("config.toml"),
+        "{err}"
+    );
+    assert!(!err.contains("give files"), "{err}");
+    // A missing input: the system's words once, not twice.
+    let (_, err, code) = citekeep(None, dir.path(), &["scan", "nosuch.md"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    // export before any snapshot.
+    write(dir.path(), "site/a.md", "[a](https://www.gov.uk/alive)\n");
+    write(
+        dir.path(),
+        "config.toml",
+        &format!("[site]\nsources = [\"site\"]\n{CHECK}"),
+    );
+    let web = SimWeb::start(|_, _, _| Behave::status(404, &[], "gone"));
+    let (_, err, _) = citekeep(Some(&web), dir.path(), &["check"]);
+    assert!(!err.contains("error:"), "{err}");
+    let (_, err, code) = citekeep(None, dir.path(), &["export", "--wacz", "a.wacz"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nothing to export yet"), "{err}");
+    assert_eq!(err.matches("os error").count(), 0, "{err}");
+    // serve on a port in use names the browser, not the history database.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (_, err, code) = citekeep(None, dir.path(), &["serve", "--listen", &addr]);
+    assert_eq!(code, 2);
+    assert!(err.contains("archive browser: cannot listen"), "{err}");
+    assert!(!err.contains("history database"), "{err}");
+}
+
+/// The summary line's parts add up to its whole: invalid links are not among the checked.
+#[test]
+fn the_summary_line_adds_up() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "site/a.md",
+        "[a](https://www.gov.uk/alive) [b](https://www.gov.uk/gone) [bad](<https://exa mple.com/x>)\n",
+    );
+    write(
+        dir.path(),
+        "config.toml",
+        &format!("[site]\nsources = [\"site\"]\n{CHECK}"),
+    );
+    let (out, err, _) = citekeep(Some(&web), dir.path(), &["run"]);
+    assert!(
+        out.starts_with("citekeep run: 3 links: 2 checked (1 alive, 1 gone), 1 invalid"),
+        "{out}{err}"
+    );
+    assert!(
+        out.contains("1 page snapshotted (1 new, 0 unchanged), 0 page requisites"),
+        "{out}"
+    );
+    // The next night the alive link is not due.
+    let (out, _, _) = citekeep(Some(&web), dir.path(), &["run"]);
+    assert!(
+        out.starts_with("citekeep run: 3 links: 1 checked (1 gone), 1 not due, 1 invalid"),
+        "{out}"
+    );
+}
