@@ -94,8 +94,23 @@ pub struct CheckConfig {
     pub ca_certs: Vec<String>,
     /// Probe a random never-existing path next to each page to find soft 404s.
     pub soft404_probe: bool,
-    /// Headers sent with every request (a cookie or token some site needs): never written
-    /// to a log, nor to WARC request records unless `[archive] record_credentials`.
+    /// No longer used: headers go per host (`[check.hosts."example.org"] headers`), so none
+    /// reaches a host a redirect leads to. Only an empty table is accepted.
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Settings for some hosts (and their subdomains): `[check.hosts."example.org"]`.
+    pub hosts: std::collections::BTreeMap<String, HostSettings>,
+    /// Whether loopback and private addresses that the site's own sources name literally
+    /// are checked and archived (redirects and page requisites never reach one).
+    pub allow_private_sources: bool,
+}
+
+/// `[check.hosts."HOST"]`: what one host (and its subdomains) gets.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostSettings {
+    /// Headers sent with every request to this host (a cookie or token it needs): never to
+    /// another host, never written to a log, nor to WARC request records unless
+    /// `[archive] record_credentials`.
     pub headers: std::collections::BTreeMap<String, String>,
 }
 
@@ -129,6 +144,8 @@ impl Default for CheckConfig {
             ca_certs: Vec::new(),
             soft404_probe: true,
             headers: Default::default(),
+            hosts: Default::default(),
+            allow_private_sources: true,
         }
     }
 }
@@ -415,6 +432,13 @@ impl Config {
         if let Some(deadline) = c.deadline {
             check_seconds(deadline).map_err(|e| format!("[check] deadline: {e}"))?;
         }
+        if !c.headers.is_empty() {
+            return Err(
+                "[check] headers went to every host, redirect targets included: name the host \
+                 they are for instead, as [check.hosts.\"example.org\"] headers = { ... }"
+                    .to_string(),
+            );
+        }
         in_range(
             "[check] concurrency",
             c.concurrency,
@@ -569,7 +593,8 @@ mod tests {
             match parse(&text, Path::new("c.toml")) {
                 Err(e) => proptest::prop_assert!(e.to_string().starts_with("c.toml"), "{}", e),
                 Ok(config) => {
-                    let checker = crate::check::Checker::new(&config.check, Path::new("."));
+                    let guard = std::sync::Arc::new(crate::fetch::guard::Guard::strict());
+                    let checker = crate::check::Checker::new(&config.check, Path::new("."), guard);
                     proptest::prop_assert!(checker.is_ok());
                     let d = config.check.link_deadline();
                     proptest::prop_assert!(d.as_secs_f64() > 0.0 && d.as_secs_f64() <= MAX_SECONDS);

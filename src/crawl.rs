@@ -10,7 +10,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
-use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,9 +19,11 @@ use texting_robots::Robot;
 use url::Url;
 
 use crate::Error;
-use crate::check::client;
-use crate::check::politeness::{Gates, retry_after};
 use crate::config::Config;
+use crate::fetch::client;
+use crate::fetch::guard::Guard;
+use crate::fetch::politeness::{Gates, retry_after};
+use crate::fetch::transport;
 use crate::link::Site;
 use crate::scan::{FileScan, ScanOptions, scan_page};
 
@@ -31,6 +32,9 @@ const ROBOTS_AGENT: &str = "citekeep";
 
 /// Sitemap documents read at most (a sitemap index can name many).
 const MAX_SITEMAPS: usize = 50;
+
+/// Bytes of one sitemap read at most, compressed or inflated: the sitemaps protocol's limit.
+const MAX_SITEMAP_BYTES: u64 = 50 << 20;
 
 /// Paths with these endings are never pages: not fetched.
 const NOT_PAGES: &[&str] = &[
@@ -69,75 +73,8 @@ pub struct Crawl {
     pub stats: CrawlStats,
 }
 
-/// Whether an address is loopback, private, link-local or otherwise not on the internet.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || o[0] == 0
-                || (o[0] == 100 && (64..128).contains(&o[1])) // carrier-grade NAT
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private(IpAddr::V4(v4));
-            }
-            let s = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (s[0] & 0xfe00) == 0xfc00 // unique local
-                || (s[0] & 0xffc0) == 0xfe80 // link-local
-        }
-    }
-}
-
-/// Whether a URL names this machine or a private network by itself: an address literal
-/// that [`is_private`] refuses, or `localhost` (and names under it).
-pub fn is_local_url(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
-        Some(_) => literal_private(url),
-        None => false,
-    }
-}
-
-/// Resolves names and drops private addresses (unless allowed), so the connection can only
-/// go where the guard agreed.
-struct GuardedResolver {
-    allow_private: bool,
-}
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow = self.allow_private;
-        Box::pin(async move {
-            let host = name.as_str().to_string();
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let kept: Vec<SocketAddr> = addrs
-                .into_iter()
-                .filter(|a| allow || !is_private(a.ip()))
-                .collect();
-            if kept.is_empty() {
-                let err: Box<dyn std::error::Error + Send + Sync> =
-                    Box::new(std::io::Error::other(format!("{host} {PRIVATE_NOTE}")));
-                return Err(err);
-            }
-            let addrs: reqwest::dns::Addrs = Box::new(kept.into_iter());
-            Ok(addrs)
-        })
-    }
-}
-
-const PRIVATE_NOTE: &str = "resolves only to loopback, private or link-local addresses \
-                            (set [crawl] allow_private = true to crawl them)";
+const PRIVATE_NOTE: &str = "is a loopback, private or link-local address, or resolves only \
+                            to such (set [crawl] allow_private = true to crawl it)";
 
 /// A fetched resource.
 enum Fetched {
@@ -166,7 +103,7 @@ struct Ctx {
     gates: Gates,
     site: Site,
     robots: Mutex<HashMap<String, RobotsCell>>,
-    allow_private: bool,
+    guard: Arc<Guard>,
     max_body: u64,
     max_redirects: usize,
     retries: u32,
@@ -178,23 +115,8 @@ fn host_key(url: &Url) -> String {
     url.host_str().unwrap_or_default().to_string()
 }
 
-fn literal_private(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => is_private(IpAddr::V4(ip)),
-        Some(url::Host::Ipv6(ip)) => is_private(IpAddr::V6(ip)),
-        _ => false,
-    }
-}
-
 fn error_text(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    transport::classify(e).detail
 }
 
 impl Ctx {
@@ -216,7 +138,14 @@ impl Ctx {
                 .send()
                 .await;
             drop(pass);
-            let response = response.map_err(|e| error_text(&e))?;
+            let response = response.map_err(|e| {
+                let t = transport::classify(&e);
+                if t.kind == transport::Kind::Private {
+                    PRIVATE_NOTE.to_string()
+                } else {
+                    t.detail
+                }
+            })?;
             let status = response.status().as_u16();
             if (status == 429 || status == 503) && attempt < self.retries {
                 let wait = response
@@ -269,7 +198,7 @@ impl Ctx {
     async fn fetch(&self, start: Url) -> Fetched {
         let mut url = start;
         for _ in 0..=self.max_redirects {
-            if !self.allow_private && literal_private(&url) {
+            if self.guard.check(&url).is_err() {
                 return Fetched::Skipped(Skip::Private);
             }
             if !self.allowed(&url).await {
@@ -277,7 +206,7 @@ impl Ctx {
             }
             let response = match self.get(&url).await {
                 Ok(r) => r,
-                Err(e) if e.contains(PRIVATE_NOTE) => return Fetched::Skipped(Skip::Private),
+                Err(e) if e == PRIVATE_NOTE => return Fetched::Skipped(Skip::Private),
                 Err(e) => return Fetched::Failed(format!("{url}: {e}")),
             };
             let status = response.status();
@@ -325,8 +254,11 @@ impl Ctx {
     }
 
     /// The page URLs the site's sitemaps list (robots.txt `Sitemap:` lines, else
-    /// /sitemap.xml), through sitemap indexes and gzip.
-    async fn sitemap_pages(&self, start: &Url) -> Vec<Url> {
+    /// /sitemap.xml), through sitemap indexes and gzip: at most `max_pages` distinct ones,
+    /// [`MAX_SITEMAPS`] documents, each at most [`MAX_SITEMAP_BYTES`] inflated (the
+    /// sitemaps protocol's own limit), read one at a time, so a gzip bomb of sitemaps
+    /// costs one capped document of memory.
+    async fn sitemap_pages(&self, start: &Url, max_pages: usize) -> Vec<Url> {
         let mut queue: Vec<Url> = match self.robots(start).await {
             Some(r) if !r.sitemaps.is_empty() => r
                 .sitemaps
@@ -336,13 +268,17 @@ impl Ctx {
             _ => start.join("/sitemap.xml").into_iter().collect(),
         };
         let mut read: HashSet<String> = HashSet::new();
+        let mut seen: HashSet<String> = HashSet::new();
         let mut pages = Vec::new();
         while let Some(map) = queue.pop() {
+            if pages.len() >= max_pages {
+                break;
+            }
             if read.len() >= MAX_SITEMAPS || !read.insert(map.to_string()) {
                 continue;
             }
             if !self.site.is_own(map.host_str().unwrap_or_default())
-                || (!self.allow_private && literal_private(&map))
+                || self.guard.check(&map).is_err()
             {
                 continue;
             }
@@ -352,15 +288,18 @@ impl Ctx {
             if !response.status().is_success() {
                 continue;
             }
-            let Ok(body) = read_capped(response, 50 << 20).await else {
+            let Ok(body) = read_capped(response, MAX_SITEMAP_BYTES).await else {
                 continue;
             };
             let text = gunzip_if_needed(body);
             let (is_index, locs) = parse_sitemap(&text);
+            drop(text);
             for loc in locs.iter().filter_map(|l| Url::parse(l).ok()) {
                 if is_index {
-                    queue.push(loc);
-                } else {
+                    if queue.len() < MAX_SITEMAPS {
+                        queue.push(loc);
+                    }
+                } else if pages.len() < max_pages && seen.insert(page_key(&loc)) {
                     pages.push(loc);
                 }
             }
@@ -383,12 +322,12 @@ async fn read_capped(response: reqwest::Response, cap: u64) -> Result<Vec<u8>, S
     Ok(body)
 }
 
-/// A sitemap's text, gunzipped when it is gzip (at most 100 MB out).
+/// A sitemap's text, gunzipped when it is gzip (at most [`MAX_SITEMAP_BYTES`] out).
 fn gunzip_if_needed(body: Vec<u8>) -> String {
     if body.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         let _ = flate2::read::MultiGzDecoder::new(&body[..])
-            .take(100 << 20)
+            .take(MAX_SITEMAP_BYTES)
             .read_to_end(&mut out);
         return String::from_utf8_lossy(&out).into_owned();
     }
@@ -450,20 +389,20 @@ pub fn crawl(
     aliases.extend(config.site.base_url.iter().cloned());
     let site = Site::new(Some(start), &aliases)?;
     let cfg = &config.crawl;
-    if !cfg.allow_private && literal_private(&start_url) {
+    let guard = Arc::new(if cfg.allow_private {
+        Guard::open()
+    } else {
+        Guard::strict()
+    });
+    if guard.check(&start_url).is_err() {
         return Err(Error::Config(format!(
             "{start}: {} is a loopback, private or link-local address; set [crawl] \
              allow_private = true to crawl it",
             start_url.host_str().unwrap_or_default()
         )));
     }
-    let client = client::builder(&config.check, base, true)?
-        .dns_resolver(Arc::new(GuardedResolver {
-            allow_private: cfg.allow_private,
-        }))
-        .build()
-        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-    let runtime = crate::check::runtime()?;
+    let client = client::build(&config.check, base, true, &guard)?;
+    let runtime = crate::fetch::runtime()?;
     let options = ScanOptions {
         site: site.clone(),
         keep_internal,
@@ -477,7 +416,7 @@ pub fn crawl(
             gates: Gates::new(1, 1, Duration::ZERO),
             site: site.clone(),
             robots: Mutex::new(HashMap::new()),
-            allow_private: cfg.allow_private,
+            guard,
             max_body: config.check.max_body,
             max_redirects: config.check.max_redirects,
             retries: config.check.retries,
@@ -517,7 +456,7 @@ async fn run(
     seen.insert(page_key(&start));
     let mut level = vec![start.clone()];
     if cfg.sitemaps {
-        for page in ctx.sitemap_pages(&start).await {
+        for page in ctx.sitemap_pages(&start, cfg.max_pages).await {
             if ctx.site.is_own(page.host_str().unwrap_or_default()) && seen.insert(page_key(&page))
             {
                 level.push(page);
@@ -622,28 +561,6 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_addresses() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(is_private(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["8.8.8.8", "151.101.1.69", "2a04:4e42::81", "100.128.0.1"] {
-            assert!(!is_private(ip.parse().unwrap()), "{ip}");
-        }
-    }
 
     #[test]
     fn sitemaps_and_indexes() {

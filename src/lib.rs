@@ -14,6 +14,7 @@ pub mod config;
 pub mod crawl;
 mod error;
 pub mod exit_codes;
+pub mod fetch;
 pub mod fix;
 pub mod link;
 pub mod lock;

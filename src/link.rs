@@ -125,6 +125,25 @@ const IGNORED_SCHEMES: &[&str] = &[
     "gopher",
 ];
 
+/// A URL fit for a log: its password, if any, replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    if !url.contains('@') {
+        return url.to_string();
+    }
+    match url::Url::parse(url.trim()) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        // Not a URL: whatever follows a `:` before an `@` may be a password.
+        Err(_) => match (url.find("://"), url.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
+            _ => url.to_string(),
+        },
+    }
+}
+
 /// Judges `written`, resolving relative destinations against `base` (an HTML `<base href>`).
 pub fn judge(written: &str, base: Option<&Url>, site: &Site) -> Judged {
     let written = written.trim();
@@ -217,11 +236,22 @@ fn judge_absolute(written: &str, site: &Site) -> Judged {
     }
     match Url::parse(written) {
         Err(e) => Judged::Invalid(e.to_string()),
-        Ok(url) => match url.host_str() {
-            None | Some("") => Judged::Invalid("no host".to_string()),
-            Some(host) if site.is_own(host) => Judged::Internal(url.into()),
-            Some(_) => Judged::External(url.into()),
-        },
+        Ok(mut url) => {
+            // Credentials in a cited URL are neither sent nor kept: the link is the page.
+            if !url.username().is_empty() || url.password().is_some() {
+                let _ = url.set_username("");
+                let _ = url.set_password(None);
+            }
+            judge_parsed(url, site)
+        }
+    }
+}
+
+fn judge_parsed(url: Url, site: &Site) -> Judged {
+    match url.host_str() {
+        None | Some("") => Judged::Invalid("no host".to_string()),
+        Some(host) if site.is_own(host) => Judged::Internal(url.into()),
+        Some(_) => Judged::External(url.into()),
     }
 }
 
@@ -498,6 +528,19 @@ mod tests {
 
     fn site() -> Site {
         Site::new(Some("https://pauseai.info"), &["pauseai.nl".to_string()]).unwrap()
+    }
+
+    #[test]
+    fn credentials_in_a_cited_url_are_dropped() {
+        let site = Site::new(Some("https://pauseai.info"), &[]).unwrap();
+        assert!(matches!(
+            judge("https://alice:secret@host.example/p", None, &site),
+            Judged::External(u) if u == "https://host.example/p"
+        ));
+        assert!(matches!(
+            judge("https://alice@host.example/p", None, &site),
+            Judged::External(u) if u == "https://host.example/p"
+        ));
     }
 
     #[test]

@@ -330,7 +330,7 @@ fn fix_copy_url(cfg: &config::Config) -> Option<String> {
         "20000101000000",
         "https://x.example/",
     );
-    let local = url::Url::parse(&probe).map_or(true, |u| citekeep::crawl::is_local_url(&u));
+    let local = url::Url::parse(&probe).map_or(true, |u| citekeep::fetch::guard::is_local_url(&u));
     (!local).then(|| cfg.report.replay_url.clone())
 }
 

@@ -15,6 +15,7 @@ use crate::check::verdict::{apply, is_due};
 use crate::check::{Check, Checker, Status, check_all};
 use crate::clock;
 use crate::config::Config;
+use crate::fetch::guard::Guard;
 use crate::link::{host_of, link_key};
 use crate::scan::Citation;
 use crate::store::{CheckRow, FileDigest, LinkState, Store};
@@ -178,8 +179,13 @@ pub fn check_citations(
     let total = due.len();
 
     // Check; record real answers at once, hold network-level failures for the guard.
-    let checker = Arc::new(Checker::new(&options.config.check, options.base)?);
-    let runtime = crate::check::runtime()?;
+    // Local addresses the sources name literally are the user's choice; nothing else local.
+    let guard = Arc::new(Guard::for_cited(
+        due.iter().map(String::as_str),
+        options.config.check.allow_private_sources,
+    ));
+    let checker = Arc::new(Checker::new(&options.config.check, options.base, guard)?);
+    let runtime = crate::fetch::runtime()?;
     let mut checks: HashMap<String, Check> = HashMap::new();
     let mut held: Vec<String> = Vec::new();
     // The store is written on its own thread, so commits never stall the checks.

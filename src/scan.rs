@@ -248,7 +248,12 @@ fn judge_all(
         let (line, column) = lines.position(f.at);
         scan.citations.push(Citation {
             url,
-            written: f.written,
+            // A password in a cited URL is never shown nor stored.
+            written: if f.written.contains('@') {
+                crate::link::redacted(&f.written)
+            } else {
+                f.written
+            },
             file: file.clone(),
             line,
             column,

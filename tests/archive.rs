@@ -904,16 +904,21 @@ fn validate_copy(archive: &Path) {
     validate(copy.path());
 }
 
-/// Configured headers (a token some site wants) are sent with every request, never printed,
-/// and kept out of WARC request records unless `[archive] record_credentials`.
+/// Configured headers (a token some site wants) are sent to their host only, never to a
+/// host a redirect leads to, never printed, and kept out of WARC request records unless
+/// `[archive] record_credentials`.
 #[test]
 fn configured_credentials_are_sent_but_not_archived_or_logged() {
-    let web = SimWeb::start(|_, _, _| Behave::html("Members", "For members only."));
+    let web = SimWeb::start(|host, path, _| match (host, path) {
+        ("members.example", "/c") => Behave::Redirect(302, "https://other.example/c".into()),
+        _ => Behave::html("Members", "For members only."),
+    });
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("site")).unwrap();
     std::fs::write(
         dir.path().join("site/page.md"),
-        "[a](https://members.example/a) [b](https://members.example/b)\n",
+        "[a](https://members.example/a) [b](https://www.members.example/b) \
+         [c](https://members.example/c)\n",
     )
     .unwrap();
     let config = |record: bool| {
@@ -921,6 +926,7 @@ fn configured_credentials_are_sent_but_not_archived_or_logged() {
             dir.path().join("config.toml"),
             format!(
                 "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n\
+                 [check.hosts.\"members.example\"]\n\
                  headers = {{ Authorization = \"Bearer s3cret-token\" }}\n\
                  [archive]\nrecord_credentials = {record}\n"
             ),
@@ -931,15 +937,25 @@ fn configured_credentials_are_sent_but_not_archived_or_logged() {
     let (out, err, code) = citekeep(&web, dir.path(), &["run", "--all"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(!format!("{out}{err}").contains("s3cret"));
-    let sent: Vec<String> = web
-        .seen()
-        .into_iter()
-        .filter(|s| s.method != "CONNECT")
-        .map(|s| s.authorization)
-        .collect();
+    let sent = |host: &str| -> Vec<String> {
+        web.seen()
+            .into_iter()
+            .filter(|s| s.method != "CONNECT" && s.host == host)
+            .map(|s| s.authorization)
+            .collect()
+    };
+    // The host and its subdomains get the header; the redirect target never does.
+    for host in ["members.example", "www.members.example"] {
+        let sent = sent(host);
+        assert!(
+            !sent.is_empty() && sent.iter().all(|a| a == "Bearer s3cret-token"),
+            "{host}: {sent:?}"
+        );
+    }
+    let elsewhere = sent("other.example");
     assert!(
-        !sent.is_empty() && sent.iter().all(|a| a == "Bearer s3cret-token"),
-        "{sent:?}"
+        !elsewhere.is_empty() && elsewhere.iter().all(String::is_empty),
+        "{elsewhere:?}"
     );
     let archived = |dir: &Path| {
         records(dir)
@@ -957,11 +973,21 @@ fn configured_credentials_are_sent_but_not_archived_or_logged() {
     // A header that cannot be sent is named, its value never shown.
     std::fs::write(
         dir.path().join("config.toml"),
-        "[check]\nheaders = { \"Bad Name\" = \"s3cret\" }\n",
+        "[check.hosts.\"members.example\"]\nheaders = { \"Bad Name\" = \"s3cret\" }\n",
     )
     .unwrap();
     let (_, err, code) = citekeep(&web, dir.path(), &["check", "site"]);
     assert_eq!(code, 2);
     assert!(err.contains("`Bad Name` is not a valid header"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    // Headers for every host are refused, with the way to scope them.
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[check]\nheaders = { Authorization = \"s3cret\" }\n",
+    )
+    .unwrap();
+    let (_, err, code) = citekeep(&web, dir.path(), &["check", "site"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("[check.hosts."), "{err}");
     assert!(!err.contains("s3cret"), "{err}");
 }

@@ -8,5 +8,6 @@ mod faults;
 mod nightly;
 mod report;
 mod scan;
+mod security;
 mod serve;
 mod support;

@@ -34,8 +34,11 @@ pub struct Exchange {
     pub large: Option<Arc<OwnedSemaphorePermit>>,
 }
 
+use crate::fetch::client::HostHeaders;
 /// Bodies past this size count as large (as for checks): only a few are held at once.
-pub use crate::check::client::LARGE_BODY;
+pub use crate::fetch::client::LARGE_BODY;
+use crate::fetch::guard::Guard;
+use crate::fetch::transport;
 
 /// Captures holding large bodies at once; the others wait until one is written. With the
 /// rest below [`LARGE_BODY`], a run's captures hold at most about
@@ -117,28 +120,43 @@ pub fn decode_body_up_to(encoding: Option<&str>, body: &[u8], limit: u64) -> Vec
     if ok { out } else { Vec::new() }
 }
 
-/// Fetches `url` and its redirects (at most `max_redirects`), one exchange per hop; a body
-/// growing past [`LARGE_BODY`] takes the capture's `large` slot. The request is
-/// recorded with `recorded` added to its standard headers (the configured ones the client
-/// sends are recorded only when they are passed here).
+/// What captures go through: the client (bodies as sent, names resolved under the guard),
+/// the address guard for literal addresses, the headers configured per host, and whether
+/// those headers are written into request records.
+pub struct Fetcher {
+    /// The client.
+    pub client: reqwest::Client,
+    /// The address guard.
+    pub guard: Arc<Guard>,
+    /// Headers for some hosts.
+    pub headers: HostHeaders,
+    /// The User-Agent, as recorded.
+    pub user_agent: String,
+    /// Whether the configured headers are written into request records.
+    pub record_credentials: bool,
+}
+
+/// Fetches `url` and its redirects (at most `max_redirects`), one exchange per hop, each
+/// past the address guard (a redirect into our own network ends the capture there); a
+/// body growing past [`LARGE_BODY`] takes the capture's `large` slot.
 pub async fn fetch(
-    client: &reqwest::Client,
+    fetcher: &Fetcher,
     url: &str,
-    user_agent: &str,
     (max_size, max_redirects): (u64, usize),
     large: &LargeSlot,
-    recorded: &[(String, String)],
 ) -> Result<Vec<Exchange>, String> {
     let mut hops = Vec::new();
     let mut current = Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
     for _ in 0..=max_redirects {
-        let exchange = fetch_one(client, &current, user_agent, max_size, large, recorded).await?;
+        fetcher.guard.check(&current).map_err(|e| e.to_string())?;
+        let exchange = fetch_one(fetcher, &current, max_size, large).await?;
         let location = (300..400)
             .contains(&exchange.status)
             .then(|| header_value(&exchange.response_head, "location"))
             .flatten();
         hops.push(exchange);
         match location.and_then(|l| current.join(&l).ok()) {
+            Some(next) if fetcher.guard.check(&next).is_err() => return Ok(hops),
             Some(next) if hops.iter().all(|h| h.url != next.as_str()) => current = next,
             _ => return Ok(hops),
         }
@@ -147,22 +165,24 @@ pub async fn fetch(
 }
 
 async fn fetch_one(
-    client: &reqwest::Client,
+    fetcher: &Fetcher,
     url: &Url,
-    user_agent: &str,
     max_size: u64,
     large: &LargeSlot,
-    recorded: &[(String, String)],
 ) -> Result<Exchange, String> {
     const ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
     const ENCODINGS: &str = "gzip, deflate";
-    let mut response = client
+    let request = fetcher
+        .client
         .get(url.clone())
         .header(header::ACCEPT, ACCEPT)
-        .header(header::ACCEPT_ENCODING, ENCODINGS)
+        .header(header::ACCEPT_ENCODING, ENCODINGS);
+    let mut response = fetcher
+        .headers
+        .apply(request, url)
         .send()
         .await
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(|e| format!("{url}: {}", transport::classify(&e).detail))?;
     let mut target = url.path().to_string();
     if let Some(q) = url.query() {
         target.push('?');
@@ -172,12 +192,19 @@ async fn fetch_one(
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_string(),
     };
+    let user_agent = &fetcher.user_agent;
     let mut request = format!(
         "GET {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {user_agent}\r\nAccept: {ACCEPT}\r\nAccept-Encoding: {ENCODINGS}\r\n"
     );
-    for (k, v) in recorded {
+    // Configured headers (credentials, often) go into request records only when asked.
+    let configured = fetcher
+        .headers
+        .for_host(url.host_str().unwrap_or_default())
+        .filter(|_| fetcher.record_credentials);
+    for (k, v) in configured.into_iter().flatten() {
         let clean = |s: &str| s.replace(['\r', '\n'], "");
-        request.push_str(&format!("{}: {}\r\n", clean(k), clean(v)));
+        let value = String::from_utf8_lossy(v.as_bytes());
+        request.push_str(&format!("{}: {}\r\n", clean(k.as_str()), clean(&value)));
     }
     request.push_str("\r\n");
     let request = request.into_bytes();

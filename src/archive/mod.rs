@@ -28,10 +28,11 @@ use futures_util::StreamExt;
 use serde::Serialize;
 
 use crate::Error;
-use crate::check::client;
-use crate::check::politeness::Gates;
 use crate::clock;
 use crate::config::Config;
+use crate::fetch::client;
+use crate::fetch::guard::Guard;
+use crate::fetch::politeness::Gates;
 use crate::store::{SnapshotRow, Store};
 use capture::Exchange;
 use warc::{Placed, Record, WarcWriter, record_id, sha1_digest, warc_date};
@@ -453,23 +454,28 @@ pub fn archive_links(
         return Ok(summary);
     }
     let cfg = &config.check;
-    let http = client::build(cfg, base, false)?;
-    let agent = client::user_agent(&cfg.contact);
+    // Local addresses the sources name literally are the user's choice; redirects and
+    // requisites lead nowhere else local.
+    let guard = Arc::new(Guard::for_cited(
+        links.iter().map(|(_, u)| u.as_str()),
+        cfg.allow_private_sources,
+    ));
+    let fetcher = Arc::new(capture::Fetcher {
+        client: client::build(cfg, base, false, &guard)?,
+        guard,
+        headers: client::HostHeaders::new(cfg)?,
+        user_agent: client::user_agent(&cfg.contact),
+        record_credentials: config.archive.record_credentials,
+    });
     let gates = Arc::new(Gates::new(
         cfg.concurrency,
         cfg.per_host,
         Duration::from_millis(cfg.host_interval),
     ));
-    let runtime = crate::check::runtime()?;
+    let runtime = crate::fetch::runtime()?;
     let large = Arc::new(tokio::sync::Semaphore::new(capture::LARGE_AT_ONCE));
     let claimed: Arc<Mutex<HashSet<url::Url>>> = Arc::default();
     let deadline = cfg.link_deadline();
-    // Configured headers (credentials, often) go into request records only when asked.
-    let recorded: Arc<Vec<(String, String)>> = Arc::new(if config.archive.record_credentials {
-        cfg.headers.clone().into_iter().collect()
-    } else {
-        Vec::new()
-    });
     let max_size = config.archive.max_size;
     let requisite_max = config.archive.requisite_max_size.min(max_size);
     let max_redirects = cfg.max_redirects;
@@ -480,16 +486,14 @@ pub fn archive_links(
     let mut notes: Vec<(i64, String)> = Vec::new();
     runtime.block_on(async {
         // Interleaved by host, so the pages in flight spread over many hosts' gates.
-        let links = crate::check::interleave_by_host(links, |(_, u)| crate::link::host_of(u));
+        let links = crate::fetch::interleave_by_host(links, |(_, u)| crate::link::host_of(u));
         let mut stream = futures_util::stream::iter(links)
             .map(|(id, url)| {
-                let (http, gates, agent, prevs, large, recorded, claimed) = (
-                    http.clone(),
+                let (fetcher, gates, prevs, large, claimed) = (
+                    fetcher.clone(),
                     gates.clone(),
-                    agent.clone(),
                     prevs.clone(),
                     large.clone(),
-                    recorded.clone(),
                     claimed.clone(),
                 );
                 tokio::spawn(async move {
@@ -497,12 +501,10 @@ pub fn archive_links(
                     let deadline = tokio::time::Instant::now() + deadline;
                     let slot = capture::LargeSlot::new(large, deadline);
                     let get = |u: String, cap: u64| {
-                        let (http, gates, agent, slot, recorded) =
-                            (&http, &gates, &agent, &slot, &recorded);
+                        let (fetcher, gates, slot) = (&fetcher, &gates, &slot);
                         async move {
                             let _pass = gates.enter(&crate::link::host_of(&u)).await;
-                            let limits = (cap, max_redirects);
-                            capture::fetch(http, &u, agent, limits, slot, recorded).await
+                            capture::fetch(fetcher, &u, (cap, max_redirects), slot).await
                         }
                     };
                     let hops =
@@ -560,7 +562,7 @@ pub fn archive_links(
                     (id, url, result)
                 })
             })
-            .buffer_unordered(cfg.concurrency.max(1) * crate::check::WAITING_PER_SLOT);
+            .buffer_unordered(cfg.concurrency.max(1) * crate::fetch::WAITING_PER_SLOT);
         while let Some(joined) = stream.next().await {
             let Ok((link_id, url, result)) = joined else {
                 continue;

@@ -117,8 +117,9 @@ impl Answer {
 pub enum Failure {
     /// Nothing within the timeout.
     Timeout,
-    /// Below HTTP: DNS, refused, reset, TLS, a proxy that could not connect (detail says).
-    Network(String),
+    /// Below HTTP: DNS, refused, reset, TLS, a proxy that could not connect, an address the
+    /// guard refused (by kind, with words).
+    Network(crate::fetch::transport::Transport),
     /// Redirects that come back to a URL already visited.
     RedirectLoop(usize),
     /// More redirects than allowed.
@@ -145,7 +146,12 @@ pub fn classify_failure(failure: &Failure, attempts: u32) -> (Status, String) {
     };
     match failure {
         Failure::Timeout => (Status::Timeout, format!("no answer in time{tries}")),
-        Failure::Network(detail) => (Status::NetworkError, format!("{detail}{tries}")),
+        // A redirect into our own network is not something the site's readers can follow
+        // either, but it is no proof of rot: we did not look.
+        Failure::Network(t) if t.kind == crate::fetch::transport::Kind::Private => {
+            (Status::Blocked, t.detail.clone())
+        }
+        Failure::Network(t) => (Status::NetworkError, format!("{}{tries}", t.detail)),
         Failure::RedirectLoop(n) => (
             Status::ServerError,
             format!("redirect loop after {n} redirects"),

@@ -3,12 +3,11 @@
 //! classified by [`classify`].
 
 pub mod classify;
-pub mod client;
-pub mod politeness;
+pub mod request;
 pub mod soft404;
 pub mod verdict;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,11 +20,14 @@ use url::Url;
 
 use classify::{Answer, Failure, Probe, classify_answer, classify_failure};
 pub use classify::{Hop, Status};
-use client::Reply;
-use politeness::{Gates, backoff, retry_after};
+use request::{Http, Reply};
 
 use crate::Error;
 use crate::config::CheckConfig;
+use crate::fetch::client::{self, HostHeaders};
+use crate::fetch::guard::Guard;
+use crate::fetch::politeness::{Gates, backoff, retry_after};
+use crate::fetch::{WAITING_PER_SLOT, interleave_by_host};
 
 /// The result of checking one link once.
 #[derive(Clone, Debug, Serialize)]
@@ -66,7 +68,7 @@ impl Check {
 
 /// Checks links: one client, one set of politeness gates and one probe cache per run.
 pub struct Checker {
-    client: reqwest::Client,
+    http: Http,
     gates: Gates,
     cfg: CheckConfig,
     /// Soft-404 probes by origin and parent folder, each made once per run.
@@ -75,7 +77,7 @@ pub struct Checker {
     large: tokio::sync::Semaphore,
 }
 
-/// Large bodies read at once (see [`client::send`]).
+/// Large bodies read at once (see [`request::send`]).
 const LARGE_AT_ONCE: usize = 2;
 
 /// Paths that name documents: asked with HEAD first so a check does not start a download.
@@ -85,10 +87,15 @@ const DOCUMENT_EXTENSIONS: &[&str] = &[
 ];
 
 impl Checker {
-    /// A checker with `[check]` settings; relative CA paths resolve against `base`.
-    pub fn new(cfg: &CheckConfig, base: &Path) -> Result<Checker, Error> {
+    /// A checker with `[check]` settings under `guard`; relative CA paths resolve against
+    /// `base`.
+    pub fn new(cfg: &CheckConfig, base: &Path, guard: Arc<Guard>) -> Result<Checker, Error> {
         Ok(Checker {
-            client: client::build(cfg, base, true)?,
+            http: Http {
+                client: client::build(cfg, base, true, &guard)?,
+                guard,
+                headers: HostHeaders::new(cfg)?,
+            },
             gates: Gates::new(
                 cfg.concurrency,
                 cfg.per_host,
@@ -143,9 +150,7 @@ impl Checker {
                     }
                 }
                 Err(Failure::Timeout) => Some(backoff(attempts)),
-                Err(Failure::Network(d)) if d.contains("reset") || d.contains("broken") => {
-                    Some(backoff(attempts))
-                }
+                Err(Failure::Network(t)) if t.kind.is_transient() => Some(backoff(attempts)),
                 _ => None,
             };
             match wait {
@@ -196,7 +201,10 @@ impl Checker {
         let mut current = match Url::parse(url) {
             Ok(parsed) => parsed,
             Err(e) => {
-                let failure = Failure::Network(format!("cannot request {url}: {e}"));
+                let failure = Failure::Network(crate::fetch::transport::Transport {
+                    kind: crate::fetch::transport::Kind::Other,
+                    detail: format!("cannot request {url}: {e}"),
+                });
                 return (hops, Err(failure));
             }
         };
@@ -251,8 +259,8 @@ impl Checker {
         });
         if document {
             let _pass = self.gates.enter(host).await;
-            let reply = client::send(
-                &self.client,
+            let reply = request::send(
+                &self.http,
                 Method::HEAD,
                 parsed.clone(),
                 false,
@@ -268,8 +276,8 @@ impl Checker {
             }
         }
         let _pass = self.gates.enter(host).await;
-        client::send(
-            &self.client,
+        request::send(
+            &self.http,
             Method::GET,
             parsed.clone(),
             read_body && !document,
@@ -317,21 +325,6 @@ impl Checker {
         Some(probe.clone())
     }
 }
-
-/// The async runtime checks and captures run on: one worker per core of this 2-core design
-/// (measured best against one or three).
-pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))
-}
-
-/// Checks under way per request slot of `[check] concurrency`: the politeness gates bound
-/// the requests in flight, and a check waiting for its host's interval (or a probe of it)
-/// holds no slot, so other hosts' checks go on meanwhile.
-pub(crate) const WAITING_PER_SLOT: usize = 4;
 
 /// Checks `urls` (unique link identities) concurrently, calling `each` as results arrive.
 /// URLs are interleaved by host so one busy host does not hold the global slots.
@@ -395,54 +388,3 @@ const BATCH_WAIT: Duration = Duration::from_millis(10);
 
 /// Checks handed over at most at once.
 const BATCH_MAX: usize = 256;
-
-/// Orders items round-robin over their hosts (`host` names an item's host), so that a
-/// window of them in flight spreads over many hosts.
-pub(crate) fn interleave_by_host<T>(items: Vec<T>, host: impl Fn(&T) -> String) -> Vec<T> {
-    let mut by_host: Vec<VecDeque<T>> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for item in items {
-        let i = *index.entry(host(&item)).or_insert_with(|| {
-            by_host.push(VecDeque::new());
-            by_host.len() - 1
-        });
-        by_host[i].push_back(item);
-    }
-    let total = by_host.iter().map(VecDeque::len).sum();
-    let mut out = Vec::with_capacity(total);
-    while out.len() < total {
-        by_host.retain(|queue| !queue.is_empty());
-        for queue in by_host.iter_mut() {
-            out.extend(queue.pop_front());
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn interleaving_spreads_hosts() {
-        let urls = [
-            "https://a/1",
-            "https://a/2",
-            "https://a/3",
-            "https://b/1",
-            "https://c/1",
-        ]
-        .map(String::from)
-        .to_vec();
-        assert_eq!(
-            interleave_by_host(urls, |u| crate::link::host_of(u)),
-            [
-                "https://a/1",
-                "https://b/1",
-                "https://c/1",
-                "https://a/2",
-                "https://a/3"
-            ]
-        );
-    }
-}

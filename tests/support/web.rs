@@ -92,6 +92,8 @@ pub struct Seen {
     pub user_agent: String,
     /// Its `Authorization` header, if any.
     pub authorization: String,
+    /// Its `Cookie` header, if any.
+    pub cookie: String,
 }
 
 type Route = dyn Fn(&str, &str, usize) -> Behave + Send + Sync;
@@ -305,9 +307,15 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
         .get("authorization")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .unwrap_or_default();
+    let cookie = req
+        .headers()
+        .get("cookie")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
     log(&state, req.method().as_str(), &host, &path, &agent);
     if let Some(last) = state.seen.lock().unwrap().last_mut() {
         last.authorization = authorization;
+        last.cookie = cookie;
     }
     let _flight = Flight::new(&state, &host);
     let mut behave = (state.route)(&host, &path, earlier);
@@ -462,6 +470,7 @@ fn log(state: &State, method: &str, host: &str, path: &str, user_agent: &str) {
         at: Instant::now(),
         user_agent: user_agent.to_string(),
         authorization: String::new(),
+        cookie: String::new(),
     });
 }
 

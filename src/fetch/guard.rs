@@ -1,0 +1,236 @@
+//! The address guard: no request that a remote answer leads to (a redirect hop, a page
+//! requisite, a crawled link, a soft-404 probe) may reach loopback, private, link-local or
+//! cloud-metadata addresses. Literal addresses are judged from the URL before a request;
+//! names are judged on what they resolve to, in the client's resolver, so a name cannot
+//! lead a request into the network citekeep runs in. (Through a proxy, the proxy resolves
+//! names: only literals can be judged then.)
+//!
+//! What the site's own sources name literally (`http://127.0.0.1:8080/`, `localhost`) is
+//! the user's choice and stays allowed unless `[check] allow_private_sources = false`.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use url::Url;
+
+/// Whether an address is loopback, private, link-local or otherwise not on the internet
+/// (cloud metadata services live at link-local 169.254.169.254).
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1])) // carrier-grade NAT
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0) // IETF protocol assignments
+                || o[0] >= 240 // reserved
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped().or_else(|| v6.to_ipv4())
+                && !v6.is_loopback()
+                && !v6.is_unspecified()
+            {
+                return is_private(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64 of any IPv4, private ones too
+        }
+    }
+}
+
+/// Whether a URL names this machine or a private network by itself: an address literal
+/// that [`is_private`] refuses (decimal, octal and hex IPv4 forms are parsed as such), or
+/// `localhost` and names under it.
+pub fn is_local_url(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => is_local_name(name),
+        Some(url::Host::Ipv4(ip)) => is_private(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => is_private(IpAddr::V6(ip)),
+        None => false,
+    }
+}
+
+fn is_local_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// Why a request was not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is a loopback, private or link-local address: not requested",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// What may be requested: public addresses, plus the local hosts the user chose.
+#[derive(Debug, Default)]
+pub struct Guard {
+    /// Every address allowed (`[crawl] allow_private`, or no guard wanted).
+    open: bool,
+    /// Local hosts (as in URLs, lower case) the site's sources name literally.
+    chosen: HashSet<String>,
+}
+
+impl Guard {
+    /// A guard that lets everything through.
+    pub fn open() -> Guard {
+        Guard {
+            open: true,
+            chosen: HashSet::new(),
+        }
+    }
+
+    /// A guard that refuses every private address.
+    pub fn strict() -> Guard {
+        Guard::default()
+    }
+
+    /// A guard that allows, besides public addresses, the local hosts among `cited` (URLs
+    /// the site's sources name), when `allow_cited` (`[check] allow_private_sources`).
+    pub fn for_cited<'a>(cited: impl IntoIterator<Item = &'a str>, allow_cited: bool) -> Guard {
+        let chosen = if allow_cited {
+            cited
+                .into_iter()
+                .filter_map(|u| Url::parse(u).ok())
+                .filter(is_local_url)
+                .filter_map(|u| u.host_str().map(str::to_ascii_lowercase))
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        Guard {
+            open: false,
+            chosen,
+        }
+    }
+
+    /// Whether `url` may be requested, judged from the URL alone (a name is judged again
+    /// when it is resolved).
+    pub fn check(&self, url: &Url) -> Result<(), Refused> {
+        if self.open || !is_local_url(url) || self.is_chosen(url.host_str().unwrap_or("")) {
+            return Ok(());
+        }
+        Err(Refused(url.host_str().unwrap_or_default().to_string()))
+    }
+
+    fn is_chosen(&self, host: &str) -> bool {
+        self.chosen.contains(&host.to_ascii_lowercase())
+    }
+
+    /// The resolver for a client under this guard.
+    pub fn resolver(self: &Arc<Self>) -> Arc<GuardedResolver> {
+        Arc::new(GuardedResolver {
+            guard: self.clone(),
+        })
+    }
+}
+
+/// Resolves names with the system's resolver and drops the addresses the guard refuses, so
+/// a connection can only go where the guard agreed.
+pub struct GuardedResolver {
+    guard: Arc<Guard>,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let guard = self.guard.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if guard.open || guard.is_chosen(&host) {
+                return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
+            }
+            let public: Vec<SocketAddr> =
+                addrs.into_iter().filter(|a| !is_private(a.ip())).collect();
+            if public.is_empty() {
+                return Err(Box::new(Refused(host)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_addresses() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a9fe:a9fe",
+        ] {
+            assert!(is_private(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
+            assert!(!is_private(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    /// Every spelling of a local address in a URL is seen as such.
+    #[test]
+    fn local_urls_in_every_spelling() {
+        for u in [
+            "http://127.0.0.1/",
+            "http://2130706433/",
+            "http://0177.0.0.1/",
+            "http://0x7f.1/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::1]:8080/x",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://localhost:3000/",
+            "http://api.localhost/",
+            "http://LOCALHOST./",
+        ] {
+            assert!(is_local_url(&Url::parse(u).unwrap()), "{u}");
+        }
+        assert!(!is_local_url(&Url::parse("https://www.gov.uk/").unwrap()));
+    }
+
+    #[test]
+    fn cited_local_hosts_are_allowed_only_when_chosen() {
+        let guard = Guard::for_cited(["http://127.0.0.1:8080/a", "https://www.gov.uk/"], true);
+        let url = |u: &str| Url::parse(u).unwrap();
+        assert!(
+            guard
+                .check(&url("http://127.0.0.1:9999/other-port"))
+                .is_ok()
+        );
+        assert!(guard.check(&url("http://10.0.0.1/")).is_err());
+        assert!(guard.check(&url("http://169.254.169.254/")).is_err());
+        assert!(guard.check(&url("https://example.org/")).is_ok());
+        let strict = Guard::for_cited(["http://127.0.0.1:8080/a"], false);
+        assert!(strict.check(&url("http://127.0.0.1:8080/a")).is_err());
+        assert!(Guard::open().check(&url("http://10.0.0.1/")).is_ok());
+    }
+}
