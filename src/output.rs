@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::link::{host_str as host_of, registrable_domain};
+use crate::report::escape::terminal;
 use crate::scan::{Citation, FileScan};
 
 /// Totals of a scan, printed after the citations.
@@ -221,21 +222,21 @@ fn write_text_line(out: &mut Vec<u8>, c: &Citation) {
     let mut line = itoa::Buffer::new();
     let mut column = itoa::Buffer::new();
     for part in [
-        &c.file,
+        &terminal(&c.file),
         ":",
         line.format(c.line),
         ":",
         column.format(c.column),
         "  ",
-        &c.url,
+        &terminal(&c.url),
         "  ",
     ] {
         out.extend_from_slice(part.as_bytes());
     }
-    write_quoted(out, &c.text);
+    write_quoted(out, &terminal(&c.text));
     if let Some(reason) = &c.invalid {
         out.extend_from_slice(b"  invalid: ");
-        out.extend_from_slice(reason.as_bytes());
+        out.extend_from_slice(terminal(reason).as_bytes());
     }
     if c.internal {
         out.extend_from_slice(b"  (internal)");

@@ -420,3 +420,40 @@ fn a_one_gigabyte_markdown_file_is_named_and_skipped() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["summary"]["citations"], 1);
 }
+
+/// 100,000 reference links and their 100,000 definitions in one file scan in linear time:
+/// each use found its definition by a search through all of them (40,000 took ten seconds
+/// in a release build; this would take minutes in a debug one). The time limit is the
+/// guard: a test fails by it rather than hang.
+#[test]
+fn a_hundred_thousand_reference_links_scan_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut md = String::with_capacity(8 << 20);
+    for i in 0..100_000 {
+        md.push_str(&format!("See [source {i}][ref{i}].\n"));
+    }
+    md.push('\n');
+    for i in 0..100_000 {
+        md.push_str(&format!("[ref{i}]: https://example.org/doc/{i}\n"));
+    }
+    std::fs::write(dir.path().join("refs.md"), md).unwrap();
+    let out = assert_cmd::Command::cargo_bin("citekeep")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "refs.md"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "timed out or failed: {}",
+        stderr(&out)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["citations"], 100_000);
+    assert_eq!(
+        json["citations"][99_999]["url"],
+        "https://example.org/doc/99999"
+    );
+}

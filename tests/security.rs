@@ -264,3 +264,40 @@ fn transport_failures_are_classified_by_kind_not_by_the_url() {
         "retried, as a reset is"
     );
 }
+
+/// Titles and file names from the web or a checkout reach no terminal raw: ESC, C1 CSI and
+/// bidirectional overrides are replaced in every human-readable output.
+#[test]
+fn terminal_escapes_never_reach_the_terminal() {
+    let web = SimWeb::start(|_, path, _| match path {
+        "/page" => Behave::status(
+            404,
+            &[],
+            "<title>Not found \u{1b}[41mRED\u{1b}[0m \u{9b}2J \u{202e}txt.exe</title>",
+        ),
+        _ => Behave::status(404, &[], "nothing"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "site/evil\u{1b}[2Jname.md",
+        "[t\u{1b}]0;owned\u{7}ext](https://soft.example/page) [bad](<https://exa\u{1b}[31m mple.com>)\n",
+    );
+    write(
+        dir.path(),
+        "config.toml",
+        "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nretries = 0\n",
+    );
+    let raw = |s: &str| s.contains('\u{1b}') || s.contains('\u{9b}') || s.contains('\u{202e}');
+    for args in [
+        &["scan"][..],
+        &["check"],
+        &["check", "--format", "markdown"],
+        &["report"],
+        &["report", "--format", "markdown"],
+    ] {
+        let (out, err, _) = citekeep(&web, dir.path(), args);
+        assert!(!raw(&out), "{args:?} printed a control character: {out:?}");
+        assert!(!raw(&err), "{args:?} printed a control character: {err:?}");
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::escape::{md, md_url};
+use super::escape::{md, md_url, terminal};
 use crate::run::{CheckRun, LinkReport};
 
 /// Output formats of `check`.
@@ -59,12 +59,20 @@ fn text(out: &mut impl Write, run: &CheckRun) -> io::Result<()> {
             } else {
                 " (last check; not due)"
             };
-            writeln!(out, "  {}  {}{verdict}{stale}", l.url, l.detail)?;
+            writeln!(
+                out,
+                "  {}  {}{verdict}{stale}",
+                terminal(&l.url),
+                terminal(&l.detail)
+            )?;
             for p in &l.sources {
                 writeln!(
                     out,
                     "      {}:{}:{}  {:?}",
-                    p.file, p.line, p.column, p.text
+                    terminal(&p.file),
+                    p.line,
+                    p.column,
+                    p.text
                 )?;
             }
         }

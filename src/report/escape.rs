@@ -19,8 +19,38 @@ pub fn html(s: &str) -> String {
     out
 }
 
+/// Whether a character must not reach a terminal as it is: control characters (ESC
+/// starts colour and cursor sequences; C1's CSI does too on some terminals) and the
+/// bidirectional overrides that make text read differently from what it is.
+fn unsafe_on_a_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text for a terminal or a plain-text file: every character that could drive the
+/// terminal replaced by U+FFFD. Text that has none (nearly all) is borrowed as it is.
+pub fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
+    // Only these bytes can start such a character: a quick pass rules the rest out.
+    let maybe = s
+        .bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xe2);
+    if !maybe || !s.chars().any(unsafe_on_a_terminal) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if unsafe_on_a_terminal(c) {
+                    '\u{FFFD}'
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    )
+}
+
 /// Escapes text for Markdown (also inside a table cell): no HTML, no Markdown syntax, no
-/// pipes, one line.
+/// pipes, one line, nothing that drives a terminal.
 pub fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -30,6 +60,7 @@ pub fn md(s: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' => out.push(' '),
+            c if unsafe_on_a_terminal(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -48,6 +79,7 @@ pub fn md_url(url: &str) -> String {
             '|' => out.push_str("%7C"),
             ' ' => out.push_str("%20"),
             '\n' | '\r' => {}
+            c if unsafe_on_a_terminal(c) => out.push_str("%EF%BF%BD"),
             c => out.push(c),
         }
     }

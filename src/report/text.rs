@@ -36,9 +36,7 @@ impl Paint {
 
 /// Strips control characters (terminal escapes from the web must not reach the terminal).
 fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    super::escape::terminal(s).into_owned()
 }
 
 pub(super) fn write(out: &mut impl Write, r: &Report, color: bool) -> io::Result<()> {
