@@ -292,17 +292,21 @@ impl Ctx {
                 continue;
             };
             let text = gunzip_if_needed(body);
-            let (is_index, locs) = parse_sitemap(&text);
-            drop(text);
-            for loc in locs.iter().filter_map(|l| Url::parse(l).ok()) {
+            let is_index = text.contains("<sitemapindex");
+            each_loc(&text, |loc| {
+                let Ok(loc) = Url::parse(&loc) else {
+                    return true;
+                };
                 if is_index {
-                    if queue.len() < MAX_SITEMAPS {
-                        queue.push(loc);
+                    queue.push(loc);
+                    queue.len() < MAX_SITEMAPS
+                } else {
+                    if seen.insert(page_key(&loc)) {
+                        pages.push(loc);
                     }
-                } else if pages.len() < max_pages && seen.insert(page_key(&loc)) {
-                    pages.push(loc);
+                    pages.len() < max_pages
                 }
-            }
+            });
         }
         pages
     }
@@ -336,8 +340,18 @@ fn gunzip_if_needed(body: Vec<u8>) -> String {
 
 /// Whether a sitemap is an index, and its `<loc>` values (entities and CDATA undone).
 pub fn parse_sitemap(text: &str) -> (bool, Vec<String>) {
-    let is_index = text.contains("<sitemapindex");
     let mut locs = Vec::new();
+    let is_index = each_loc(text, |loc| {
+        locs.push(loc);
+        true
+    });
+    (is_index, locs)
+}
+
+/// Calls `found` with each `<loc>` of a sitemap in turn (entities and CDATA undone) until
+/// it returns false, holding none of them; says whether the sitemap is an index.
+fn each_loc(text: &str, mut found: impl FnMut(String) -> bool) -> bool {
+    let is_index = text.contains("<sitemapindex");
     let mut rest = text;
     while let Some(start) = rest.find("<loc>") {
         rest = &rest[start + 5..];
@@ -349,16 +363,18 @@ pub fn parse_sitemap(text: &str) -> (bool, Vec<String>) {
             .strip_prefix("<![CDATA[")
             .and_then(|r| r.strip_suffix("]]>"))
             .unwrap_or(raw);
-        locs.push(
-            raw.replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&quot;", "\"")
-                .replace("&apos;", "'")
-                .replace("&amp;", "&"),
-        );
+        let loc = raw
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&");
+        if !found(loc) {
+            break;
+        }
         rest = &rest[end + 6..];
     }
-    (is_index, locs)
+    is_index
 }
 
 /// The URL without its fragment, as the crawl's identity of a page.

@@ -301,3 +301,137 @@ fn terminal_escapes_never_reach_the_terminal() {
         assert!(!raw(&err), "{args:?} printed a control character: {err:?}");
     }
 }
+
+/// A sitemap index of 50 gzip bombs (each a few hundred KB inflating to 100 MB of `<loc>`
+/// entries) reached 4.3 GB and aborted the crawl. Sitemaps are now read one at a time,
+/// capped at the protocol's 50 MB inflated, deduplicated, and no longer read once
+/// `max_pages` pages are known.
+#[test]
+fn a_sitemap_gzip_bomb_is_read_within_bounds() {
+    let bomb: Arc<std::sync::OnceLock<Vec<u8>>> = Arc::default();
+    let port: Arc<std::sync::OnceLock<u16>> = Arc::default();
+    let (b, p) = (bomb.clone(), port.clone());
+    let web = SimWeb::start(move |_, path, _| {
+        let port = *p.get().unwrap();
+        let xml = |body: String| {
+            Behave::Page(200, vec![("content-type", "application/xml".into())], body)
+        };
+        match path {
+            "/robots.txt" => Behave::Page(
+                200,
+                vec![("content-type", "text/plain".into())],
+                format!("User-agent: *\nAllow: /\nSitemap: http://127.0.0.1:{port}/index.xml\n"),
+            ),
+            "/index.xml" => xml(format!(
+                "<sitemapindex>{}</sitemapindex>",
+                (0..50)
+                    .map(|i| format!(
+                        "<sitemap><loc>http://127.0.0.1:{port}/s{i}.xml.gz</loc></sitemap>"
+                    ))
+                    .collect::<String>()
+            )),
+            p if p.ends_with(".xml.gz") => {
+                let gz = b.get_or_init(|| {
+                    let mut enc =
+                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+                    enc.write_all(b"<urlset>").unwrap();
+                    let mut chunk = String::new();
+                    for k in 0..2000 {
+                        chunk.push_str(&format!(
+                            "<url><loc>http://127.0.0.1:{port}/p{k}</loc></url>"
+                        ));
+                    }
+                    for _ in 0..(100 << 20) / chunk.len() {
+                        enc.write_all(chunk.as_bytes()).unwrap();
+                    }
+                    enc.write_all(b"</urlset>").unwrap();
+                    enc.finish().unwrap()
+                });
+                Behave::Raw(
+                    200,
+                    vec![("content-type", "application/gzip".into())],
+                    gz.clone(),
+                )
+            }
+            _ => Behave::html("Page", "A page listed in the sitemap."),
+        }
+    });
+    let addr = web.addr();
+    port.set(addr.rsplit(':').next().unwrap().parse().unwrap())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "config.toml",
+        "[check]\nhost_interval = 0\nper_host = 4\n[crawl]\nallow_private = true\nmax_pages = 300\nmax_depth = 1\n",
+    );
+    let mut cmd = assert_cmd::Command::new("/usr/bin/time");
+    cmd.current_dir(dir.path())
+        .args(["-f", "peak-kb %M"])
+        .arg(assert_cmd::cargo::cargo_bin("citekeep"))
+        .args(["scan", "--format", "json", &format!("http://{addr}/")])
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .timeout(std::time::Duration::from_secs(120));
+    let out = cmd
+        .output()
+        .expect("GNU time is installed (tests/run installs it)");
+    let err = stderr(&out);
+    let peak_kb: u64 = err
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-kb "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak (timed out?) in {err}"));
+    assert!(peak_kb < 256 * 1024, "peak memory {} MB", peak_kb / 1024);
+    assert!(err.contains("300 pages"), "{err}");
+    let bombs_read = web
+        .seen()
+        .iter()
+        .filter(|s| s.path.ends_with(".xml.gz"))
+        .count();
+    assert_eq!(bombs_read, 1, "stopped reading sitemaps at max_pages");
+}
+
+/// A stylesheet naming 60 images that never answer took 60 timeouts one after another (120
+/// s with timeout = 2): a snapshot now ends by its link's deadline, keeping the page and
+/// what came in time. Failed requisites count toward the 60 a page may have.
+#[test]
+fn hanging_requisites_end_at_the_capture_deadline() {
+    let web = SimWeb::start(|_, path, _| match path {
+        "/page" => Behave::Page(
+            200,
+            vec![("content-type", "text/html".into())],
+            "<html><head><title>Styled</title><link rel=stylesheet href=/site.css></head>\
+             <body><p>A page whose stylesheet names images that hang.</p></body></html>"
+                .into(),
+        ),
+        "/site.css" => Behave::Raw(
+            200,
+            vec![("content-type", "text/css".into())],
+            (0..60)
+                .map(|i| format!(".i{i} {{ background: url(/hang{i}.png) }}\n"))
+                .collect::<String>()
+                .into_bytes(),
+        ),
+        _ => Behave::Hang,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "site/page.md",
+        "[p](https://styled.example/page)\n",
+    );
+    write(
+        dir.path(),
+        "config.toml",
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 2\nretries = 0\nhost_interval = 0\n\
+         per_host = 2\nsoft404_probe = false\n",
+    );
+    let started = std::time::Instant::now();
+    let (out, err, code) = citekeep(&web, dir.path(), &["archive", "site"]);
+    let took = started.elapsed();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 page snapshotted (1 new"), "{out}{err}");
+    // The deadline is timeout x (retries + 2) = 4 s; allow for starting up.
+    assert!(took < std::time::Duration::from_secs(12), "took {took:?}");
+}
