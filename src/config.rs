@@ -32,6 +32,36 @@ pub struct Config {
     /// `[crawl]`: how a live site is crawled.
     #[serde(default)]
     pub crawl: CrawlConfig,
+    /// `[serve]`: the archive browser.
+    #[serde(default)]
+    pub serve: ServeConfig,
+}
+
+/// `[serve]`: how the archive browser is reached.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// The address people open the browser at when it is not the one it listens on (a
+    /// reverse proxy's, say): its host name is accepted in requests and absolute links
+    /// are made under it. Empty: only addresses and `localhost` are accepted.
+    pub public_url: String,
+}
+
+impl ServeConfig {
+    /// `public_url` parsed (an error names the key).
+    pub fn public_url(&self) -> Result<Option<url::Url>, Error> {
+        let text = self.public_url.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        url::Url::parse(text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .map(Some)
+            .ok_or_else(|| {
+                Error::Config(format!("[serve] public_url `{text}` is not an http(s) address"))
+            })
+    }
 }
 
 /// `[crawl]`: bounds and safety of crawling a live site (politeness comes from `[check]`).

@@ -313,6 +313,7 @@ fn serve(loaded: &config::Loaded, archive: &Path, args: ServeArgs) -> Result<Exi
         archive: archive.to_path_buf(),
         listen: args.listen,
         drift: loaded.config.archive.drift,
+        public_url: loaded.config.serve.public_url()?,
     })?;
     Ok(ExitCode::Ok)
 }

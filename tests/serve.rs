@@ -30,6 +30,12 @@ fn behave(d: i64, host: &str, path: &str) -> Behave {
             vec![
                 ("content-type", "text/html; charset=utf-8".into()),
                 ("set-cookie", "tracker=1; Path=/".into()),
+                ("server", "govuk-frontend".into()),
+                ("access-control-allow-origin", "*".into()),
+                ("nel", "{\"report_to\":\"default\",\"max_age\":2592000}".into()),
+                ("report-to", "{\"group\":\"default\",\"endpoints\":[]}".into()),
+                ("service-worker-allowed", "/".into()),
+                ("content-disposition", "attachment; filename=report.html".into()),
             ],
             REPORT_PAGE.to_string(),
         ),
@@ -382,6 +388,24 @@ fn replay_and_memento() {
     assert_eq!(raw.header("content-type"), "text/html; charset=utf-8");
     assert!(raw.headers.get("set-cookie").is_none());
     assert!(raw.header("content-security-policy").starts_with("sandbox"));
+    // Archived headers that would act on our origin or pose as this answer's own come
+    // prefixed, as pywb and the Wayback Machine replay them.
+    for name in [
+        "access-control-allow-origin",
+        "nel",
+        "report-to",
+        "service-worker-allowed",
+        "content-disposition",
+        "server",
+    ] {
+        assert!(raw.headers.get(name).is_none(), "{name} replayed as live");
+        assert!(
+            raw.headers.get(format!("x-archive-orig-{name}")).is_some(),
+            "{name} not kept as x-archive-orig-{name}"
+        );
+    }
+    assert_eq!(raw.header("x-archive-orig-server"), "govuk-frontend");
+    assert_eq!(raw.header("x-archive-orig-set-cookie"), "tracker=1; Path=/");
     assert_eq!(
         raw.header("memento-datetime"),
         "Thu, 26 Nov 2026 03:00:00 GMT"
@@ -434,6 +458,63 @@ fn replay_and_memento() {
         (r.status, r.header("location")),
         (302, &*format!("/web/{TS0}/https://new.example/page"))
     );
+}
+
+/// DNS rebinding: a page elsewhere that points its own name at this machine gets 421, not
+/// the archive; a request's Host never reaches a Location; a client that sends its headers
+/// slowly, or holds a connection idle, is cut off; hundreds of idle connections do not
+/// starve a real request.
+#[test]
+fn serve_answers_only_its_own_host_and_sheds_slow_clients() {
+    use std::io::{Read, Write};
+    let f = fixture();
+    let s = serve(f.dir.path(), "127.0.0.1:0");
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let port = addr.rsplit(':').next().unwrap().to_string();
+    let url = "https://www.gov.uk/report";
+    for (host, status) in [
+        ("attacker.example", 421),
+        (&*format!("attacker.example:{port}"), 421),
+        (&*addr, 200),
+        (&*format!("localhost:{port}"), 200),
+    ] {
+        let r = get(&s, "/", &[("host", host)]);
+        assert_eq!(r.status, status, "Host: {host}");
+    }
+    let r = get(&s, &format!("/web/{url}"), &[("host", &format!("localhost:{port}"))]);
+    assert_eq!(r.status, 302);
+    assert!(
+        r.header("location").starts_with(&s.base),
+        "{}",
+        r.header("location")
+    );
+
+    // Headers sent slowly: the connection is closed within the header timeout.
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n").unwrap();
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(15)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 512];
+    let n = slow.read(&mut buf).unwrap_or(0);
+    assert!(
+        n == 0 || String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+
+    // More idle connections than the server serves at once: a real request still gets
+    // its answer once the idle ones are shed.
+    let idle: Vec<std::net::TcpStream> = (0..530)
+        .filter_map(|_| std::net::TcpStream::connect(&addr).ok())
+        .collect();
+    assert!(idle.len() > 512, "{} connections opened", idle.len());
+    let started = std::time::Instant::now();
+    let r = get(&s, "/", &[]);
+    assert_eq!(r.status, 200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(12));
+    drop(idle);
 }
 
 #[test]

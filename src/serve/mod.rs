@@ -37,7 +37,18 @@ pub struct Options {
     pub listen: SocketAddr,
     /// Below this share of remaining first text, a page has drifted (the rot overview).
     pub drift: f64,
+    /// The address people reach the server at when it is not the one it listens on
+    /// (`[serve] public_url`, behind a reverse proxy): its host is accepted, and absolute
+    /// links are made under it.
+    pub public_url: Option<url::Url>,
 }
+
+/// Connections served at once; more wait to be accepted (each holds a file descriptor).
+const MAX_CONNECTIONS: usize = 512;
+
+/// A connection whose next request's headers are not all in within this time is closed
+/// (idle keep-alive connections too), so slow or idle clients cannot hold the server.
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Read-only connections to the history, reused across requests.
 pub(crate) struct Db {
@@ -71,17 +82,24 @@ impl Db {
 
 /// The shared state of every request.
 pub(crate) struct App {
+    /// `http://host:port` the server is reached at: absolute links are made under it,
+    /// never under a request's own `Host`.
+    pub(crate) base: String,
     pub(crate) archive: PathBuf,
     pub(crate) index: LiveIndex,
     pub(crate) db: Arc<Db>,
     pub(crate) drift: f64,
 }
 
-/// The router: UI pages, replay, Memento.
-pub fn router(archive: &Path, drift: f64) -> Result<Router, Error> {
+/// The router: UI pages, replay, Memento; `base` is the server's own address
+/// (`http://host:port`) and `hosts` the names besides addresses and `localhost` that a
+/// request's `Host` may give.
+pub fn router(archive: &Path, drift: f64, base: String, hosts: Vec<String>) -> Result<Router, Error> {
     // Migrate once (the only write), so every later connection can be read-only.
     Store::open(archive)?;
+    let hosts = Arc::new(hosts);
     let app = Arc::new(App {
+        base,
         archive: archive.to_path_buf(),
         index: LiveIndex::new(archive),
         db: Arc::new(Db {
@@ -101,7 +119,48 @@ pub fn router(archive: &Path, drift: f64) -> Result<Router, Error> {
         .route("/timemap/link/{*rest}", get(replay::timemap))
         .fallback(not_found)
         .layer(axum::middleware::map_response(harden))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            check_host(hosts.clone(), req, next)
+        }))
         .with_state(app))
+}
+
+/// Answers 421 to a request whose `Host` is not this server: an address, `localhost`, or
+/// a configured public name. A web page elsewhere cannot then rebind its own name to this
+/// machine's address and read the archive (captures made with credentials included).
+async fn check_host(
+    hosts: Arc<Vec<String>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if host_is_ours(host, &hosts) {
+        return next.run(req).await;
+    }
+    pages::error(
+        axum::http::StatusCode::MISDIRECTED_REQUEST,
+        "Not this server",
+        "This archive browser answers only to its own address. Reaching it by another \
+         name? Set [serve] public_url.",
+    )
+    .into_response()
+}
+
+/// Whether `host` (a `Host` header: name or address, and a port) names this server.
+fn host_is_ours(host: &str, names: &[String]) -> bool {
+    let name = match host.strip_prefix('[') {
+        // [v6]:port
+        Some(rest) => return rest.split(']').next().is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok()),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name == "localhost"
+        || names.iter().any(|n| n.eq_ignore_ascii_case(&name))
 }
 
 /// Headers every answer carries: no sniffing, no referrer to the live web, and (unless the
@@ -139,7 +198,6 @@ async fn not_found() -> Response {
 
 /// Serves the archive browser until interrupted.
 pub fn serve(options: Options) -> Result<(), Error> {
-    let router = router(&options.archive, options.drift)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -149,6 +207,15 @@ pub fn serve(options: Options) -> Result<(), Error> {
             .await
             .map_err(|e| Error::Serve(format!("cannot listen on {}: {e}", options.listen)))?;
         let addr = listener.local_addr().unwrap_or(options.listen);
+        let (base, hosts) = match &options.public_url {
+            Some(public) => (
+                public.as_str().trim_end_matches('/').to_string(),
+                public.host_str().map(str::to_string).into_iter().collect(),
+            ),
+            None if addr.ip().is_unspecified() => (format!("http://localhost:{}", addr.port()), Vec::new()),
+            None => (format!("http://{addr}"), Vec::new()),
+        };
+        let router = router(&options.archive, options.drift, base, hosts)?;
         if addr.ip().is_loopback() {
             eprintln!("citekeep serve: http://{addr}/ (this machine only)");
         } else {
@@ -158,11 +225,35 @@ pub fn serve(options: Options) -> Result<(), Error> {
                 addr.ip()
             );
         }
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Error::Serve(format!("stopped: {e}")))
+        let shutdown = tokio::signal::ctrl_c();
+        tokio::pin!(shutdown);
+        let places = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        loop {
+            // A place first: when all are taken, new connections wait in the listen queue
+            // (idle ones free theirs within HEADER_TIMEOUT) instead of being refused.
+            let place = tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                place = places.clone().acquire_owned() => place,
+            };
+            let Ok(place) = place else { return Ok(()) };
+            let accepted = tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                accepted = listener.accept() => accepted,
+            };
+            // Out of file descriptors, say: wait a moment rather than spin.
+            let Ok((stream, _)) = accepted else {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            };
+            let service = hyper_util::service::TowerToHyperService::new(router.clone());
+            tokio::spawn(async move {
+                let _place = place;
+                let mut http = hyper::server::conn::http1::Builder::new();
+                http.timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT);
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = http.serve_connection(io, service).await;
+            });
+        }
     })
 }

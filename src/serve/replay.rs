@@ -88,19 +88,6 @@ fn original_url(url: &str) -> Option<String> {
     Some(format!("http://{url}"))
 }
 
-/// `http://host:port` as the browser named this server (for absolute Memento links).
-fn base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 fn redirect(location: &str, extra: &[(HeaderName, String)]) -> Response {
     let mut r = (StatusCode::FOUND, ()).into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
@@ -125,7 +112,7 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
         )
         .into_response();
     };
-    let base = base(&headers);
+    let base = app.base.clone();
     let index = app.index.get();
     let urls = Urls {
         base: &base,
@@ -257,7 +244,7 @@ fn timegate(headers: &HeaderMap, urls: &Urls, captures: &[Capture]) -> Response 
 }
 
 /// `/timemap/link/<url>`.
-pub(crate) async fn timemap(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
+pub(crate) async fn timemap(State(app): State<Arc<App>>, uri: Uri) -> Response {
     let raw = uri.path_and_query().map_or("", |p| p.as_str());
     let Some(url) = raw.strip_prefix("/timemap/link/").and_then(original_url) else {
         return pages::error(StatusCode::BAD_REQUEST, "No URL", "").into_response();
@@ -267,7 +254,7 @@ pub(crate) async fn timemap(State(app): State<Arc<App>>, headers: HeaderMap, uri
     if captures.is_empty() {
         return not_archived(&url);
     }
-    let base = base(&headers);
+    let base = app.base.clone();
     let urls = Urls {
         base: &base,
         original: &url,
@@ -303,28 +290,24 @@ struct Archived {
     body: Vec<u8>,
 }
 
-/// Archived headers never replayed: hop-by-hop ones, and those that would act on the
-/// archive browser's origin (cookies, HSTS, site data) or clash with ours.
-const DROPPED: &[&str] = &[
+/// Archived headers that describe the connection, not the resource: never replayed.
+const HOP_BY_HOP: &[&str] = &[
     "transfer-encoding",
     "connection",
     "keep-alive",
     "content-length",
-    "set-cookie",
-    "set-cookie2",
-    "strict-transport-security",
-    "public-key-pins",
-    "clear-site-data",
-    "refresh",
-    "content-security-policy",
-    "content-security-policy-report-only",
-    "x-frame-options",
-    "alt-svc",
-    "location",
-    "link",
-    "memento-datetime",
-    "vary",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-connection",
 ];
+
+/// Archived headers replayed as they were: what the browser needs to read the bytes.
+/// Every other archived header is replayed as `X-Archive-Orig-<name>` (as pywb and the
+/// Wayback Machine do): its `Date`, `Server` and `Last-Modified` are the capture's, not
+/// this answer's, and cookies, HSTS, CORS grants, reporting endpoints, service-worker
+/// scopes, downloads and the like must not act on the archive browser's origin.
+const REPLAYED: &[&str] = &["content-type", "content-encoding", "content-language"];
 
 impl Archived {
     /// Reads a response record's status, headers and body.
@@ -369,18 +352,21 @@ impl Archived {
             .map(|(_, v)| v.as_str())
     }
 
-    fn kept_headers(&self) -> impl Iterator<Item = &(String, String)> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| !DROPPED.contains(&k.as_str()))
-    }
-
-    /// The original bytes and headers (content encoding and all), sandboxed.
+    /// The original bytes and headers (content encoding and all), sandboxed; archived
+    /// headers other than those needed to read the bytes come prefixed `X-Archive-Orig-`.
     fn raw(self, memento: &[(HeaderName, String)]) -> Response {
         let mut r = Response::new(axum::body::Body::empty());
         *r.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
-        for (k, v) in self.kept_headers() {
-            if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v)) {
+        for (k, v) in &self.headers {
+            if HOP_BY_HOP.contains(&k.as_str()) {
+                continue;
+            }
+            let name = if REPLAYED.contains(&k.as_str()) {
+                HeaderName::try_from(k.as_str())
+            } else {
+                HeaderName::try_from(format!("x-archive-orig-{k}"))
+            };
+            if let (Ok(k), Ok(v)) = (name, HeaderValue::from_str(v)) {
                 r.headers_mut().append(k, v);
             }
         }
@@ -510,7 +496,7 @@ mod tests {
     }
 
     #[test]
-    fn archived_headers_that_act_on_our_origin_are_dropped() {
+    fn archived_headers_are_replayed_prefixed_never_as_live() {
         let a = Archived::from_record(&warc::Record {
             kind: "response".into(),
             fields: Vec::new(),
@@ -520,7 +506,10 @@ mod tests {
         let r = a.raw(&[]);
         assert!(r.headers().get("set-cookie").is_none());
         assert!(r.headers().get("strict-transport-security").is_none());
-        assert_eq!(r.headers()["x-kept"], "yes");
+        assert!(r.headers().get("x-kept").is_none());
+        assert_eq!(r.headers()["x-archive-orig-x-kept"], "yes");
+        assert_eq!(r.headers()["x-archive-orig-set-cookie"], "s=1");
+        assert_eq!(r.headers()["content-type"], "text/html");
         assert_eq!(r.headers()[header::CONTENT_SECURITY_POLICY], SANDBOX);
     }
 }
