@@ -59,7 +59,9 @@ impl ServeConfig {
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
             .map(Some)
             .ok_or_else(|| {
-                Error::Config(format!("[serve] public_url `{text}` is not an http(s) address"))
+                Error::Config(format!(
+                    "[serve] public_url `{text}` is not an http(s) address"
+                ))
             })
     }
 }

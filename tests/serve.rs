@@ -32,10 +32,19 @@ fn behave(d: i64, host: &str, path: &str) -> Behave {
                 ("set-cookie", "tracker=1; Path=/".into()),
                 ("server", "govuk-frontend".into()),
                 ("access-control-allow-origin", "*".into()),
-                ("nel", "{\"report_to\":\"default\",\"max_age\":2592000}".into()),
-                ("report-to", "{\"group\":\"default\",\"endpoints\":[]}".into()),
+                (
+                    "nel",
+                    "{\"report_to\":\"default\",\"max_age\":2592000}".into(),
+                ),
+                (
+                    "report-to",
+                    "{\"group\":\"default\",\"endpoints\":[]}".into(),
+                ),
                 ("service-worker-allowed", "/".into()),
-                ("content-disposition", "attachment; filename=report.html".into()),
+                (
+                    "content-disposition",
+                    "attachment; filename=report.html".into(),
+                ),
             ],
             REPORT_PAGE.to_string(),
         ),
@@ -481,7 +490,11 @@ fn serve_answers_only_its_own_host_and_sheds_slow_clients() {
         let r = get(&s, "/", &[("host", host)]);
         assert_eq!(r.status, status, "Host: {host}");
     }
-    let r = get(&s, &format!("/web/{url}"), &[("host", &format!("localhost:{port}"))]);
+    let r = get(
+        &s,
+        &format!("/web/{url}"),
+        &[("host", &format!("localhost:{port}"))],
+    );
     assert_eq!(r.status, 302);
     assert!(
         r.header("location").starts_with(&s.base),
@@ -491,7 +504,8 @@ fn serve_answers_only_its_own_host_and_sheds_slow_clients() {
 
     // Headers sent slowly: the connection is closed within the header timeout.
     let mut slow = std::net::TcpStream::connect(&addr).unwrap();
-    slow.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n").unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
     slow.set_read_timeout(Some(std::time::Duration::from_secs(15)))
         .unwrap();
     let started = std::time::Instant::now();

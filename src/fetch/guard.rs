@@ -217,6 +217,25 @@ mod tests {
         assert!(!is_local_url(&Url::parse("https://www.gov.uk/").unwrap()));
     }
 
+    /// The resolver drops private addresses of names not chosen: a name cannot lead a
+    /// request into our network.
+    #[tokio::test]
+    async fn names_are_judged_on_what_they_resolve_to() {
+        use reqwest::dns::Resolve;
+        let strict = Arc::new(Guard::strict()).resolver();
+        let name = |n: &str| n.parse::<reqwest::dns::Name>().unwrap();
+        let err = match strict.resolve(name("localhost")).await {
+            Ok(_) => panic!("localhost resolved under a strict guard"),
+            Err(e) => e,
+        };
+        assert!(err.downcast_ref::<Refused>().is_some(), "{err}");
+        let open = Arc::new(Guard::open()).resolver();
+        let addrs: Vec<_> = open.resolve(name("localhost")).await.unwrap().collect();
+        assert!(addrs.iter().all(|a| a.ip().is_loopback()) && !addrs.is_empty());
+        let chosen = Arc::new(Guard::for_cited(["http://localhost:8080/"], true)).resolver();
+        assert!(chosen.resolve(name("localhost")).await.is_ok());
+    }
+
     #[test]
     fn cited_local_hosts_are_allowed_only_when_chosen() {
         let guard = Guard::for_cited(["http://127.0.0.1:8080/a", "https://www.gov.uk/"], true);

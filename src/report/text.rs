@@ -35,8 +35,10 @@ impl Paint {
 }
 
 /// Strips control characters (terminal escapes from the web must not reach the terminal).
+/// One line of text for a terminal: line breaks and tabs become spaces, anything else that
+/// could drive the terminal U+FFFD.
 fn clean(s: &str) -> String {
-    super::escape::terminal(s).into_owned()
+    super::escape::terminal(&s.replace(['\n', '\r', '\t'], " ")).into_owned()
 }
 
 pub(super) fn write(out: &mut impl Write, r: &Report, color: bool) -> io::Result<()> {
@@ -201,6 +203,6 @@ mod tests {
     fn colour_only_when_asked() {
         assert_eq!(Paint(true).status("dead", "x"), "\x1b[31mx\x1b[0m");
         assert_eq!(Paint(false).status("dead", "x"), "x");
-        assert_eq!(clean("a\x1b[2Jb\n"), "a [2Jb ");
+        assert_eq!(clean("a\x1b[2Jb\n"), "a\u{FFFD}[2Jb ");
     }
 }

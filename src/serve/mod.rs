@@ -94,7 +94,12 @@ pub(crate) struct App {
 /// The router: UI pages, replay, Memento; `base` is the server's own address
 /// (`http://host:port`) and `hosts` the names besides addresses and `localhost` that a
 /// request's `Host` may give.
-pub fn router(archive: &Path, drift: f64, base: String, hosts: Vec<String>) -> Result<Router, Error> {
+pub fn router(
+    archive: &Path,
+    drift: f64,
+    base: String,
+    hosts: Vec<String>,
+) -> Result<Router, Error> {
     // Migrate once (the only write), so every later connection can be read-only.
     Store::open(archive)?;
     let hosts = Arc::new(hosts);
@@ -154,7 +159,12 @@ async fn check_host(
 fn host_is_ours(host: &str, names: &[String]) -> bool {
     let name = match host.strip_prefix('[') {
         // [v6]:port
-        Some(rest) => return rest.split(']').next().is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok()),
+        Some(rest) => {
+            return rest
+                .split(']')
+                .next()
+                .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok());
+        }
         None => host.rsplit_once(':').map_or(host, |(n, _)| n),
     };
     let name = name.trim_end_matches('.').to_ascii_lowercase();
@@ -212,7 +222,9 @@ pub fn serve(options: Options) -> Result<(), Error> {
                 public.as_str().trim_end_matches('/').to_string(),
                 public.host_str().map(str::to_string).into_iter().collect(),
             ),
-            None if addr.ip().is_unspecified() => (format!("http://localhost:{}", addr.port()), Vec::new()),
+            None if addr.ip().is_unspecified() => {
+                (format!("http://localhost:{}", addr.port()), Vec::new())
+            }
             None => (format!("http://{addr}"), Vec::new()),
         };
         let router = router(&options.archive, options.drift, base, hosts)?;

@@ -40,14 +40,110 @@ fn absolute(base: &Url, value: &str) -> Option<String> {
     matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
 
+/// Whether a URL can carry script when navigated to or framed: `javascript:`, `vbscript:`,
+/// and `data:` documents (HTML, XML, SVG), however spaced or cased.
 fn is_script_url(value: &str) -> bool {
-    let v: String = value
+    // Attribute values come as written: undo the character references a browser would
+    // (`jav&#x61;script:`, `&Tab;`, `&colon;`) before looking.
+    let v: String = decode_references(value.get(..200).unwrap_or(value))
         .chars()
         .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
-        .collect();
-    v.to_ascii_lowercase().starts_with("javascript:")
-        || v.to_ascii_lowercase().starts_with("vbscript:")
+        .take(40)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    // Data that is no document (a raster image, a font, a stylesheet) cannot run script.
+    let inert_data = [
+        "data:image/png",
+        "data:image/jpeg",
+        "data:image/gif",
+        "data:image/webp",
+    ]
+    .iter()
+    .chain(&["data:font/", "data:text/css", "data:application/font"])
+    .any(|p| v.starts_with(p));
+    v.starts_with("javascript:")
+        || v.starts_with("vbscript:")
+        || (v.starts_with("data:") && !inert_data)
 }
+
+/// `text` with numeric character references and the few named ones that can hide a
+/// scheme (`&colon;`, `&Tab;`, `&NewLine;`) decoded.
+fn decode_references(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest[1..]
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '#')
+            .map_or(rest.len(), |i| i + 1);
+        let name = &rest[1..end];
+        let decoded = match name.to_ascii_lowercase().as_str() {
+            "colon" => Some(':'),
+            "tab" => Some('\t'),
+            "newline" => Some('\n'),
+            n => n.strip_prefix('#').and_then(|num| {
+                let code = match num.strip_prefix('x') {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => num.parse().ok()?,
+                };
+                char::from_u32(code)
+            }),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = rest[end..].strip_prefix(';').unwrap_or(&rest[end..]);
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether an attribute value would carry script from this element: a script URL, unless
+/// it is a data image of an image or media element (those never run what they load).
+fn is_dangerous(el: &Element, value: &str) -> bool {
+    let media = matches!(
+        el.tag_name().as_str(),
+        "img" | "source" | "video" | "audio" | "track"
+    );
+    is_script_url(value) && !(media && is_data_image(value))
+}
+
+fn is_data_image(value: &str) -> bool {
+    value
+        .trim_start()
+        .get(..11)
+        .is_some_and(|p| p.eq_ignore_ascii_case("data:image/"))
+}
+
+/// Attributes that hold a URL something may navigate to, frame or fetch: any of them with a
+/// script URL is emptied, whatever the element (the second line of defence behind the
+/// sandbox policy).
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "data",
+    "xlink:href",
+    "poster",
+    "background",
+    "lowsrc",
+    "dynsrc",
+    "ping",
+    "longdesc",
+    "manifest",
+    "codebase",
+    "archive",
+    "icon",
+    "cite",
+];
 
 /// Rewrites a `srcset` value (`url 1x, url 2x`).
 fn srcset(base: &Url, value: &str, target: &Target) -> String {
@@ -81,8 +177,8 @@ pub fn html(body: &[u8], page_url: &str, target: &Target) -> Vec<u8> {
             let base = base.clone();
             move |el: &mut Element| {
                 if let Some(value) = el.get_attribute(name) {
-                    if is_script_url(&value) {
-                        el.set_attribute(name, "#")?;
+                    if is_dangerous(el, &value) {
+                        el.remove_attribute(name);
                     } else if let Some(abs) = absolute(&base.borrow(), &value) {
                         let new = if requisite {
                             target.requisite(&abs)
@@ -96,6 +192,8 @@ pub fn html(body: &[u8], page_url: &str, target: &Target) -> Vec<u8> {
             }
         };
         let base_for_base = base.clone();
+        let base_for_links = base.clone();
+        let base_for_svg = base.clone();
         let base_for_srcset = base.clone();
         let base_for_style = base.clone();
         let base_for_css = base.clone();
@@ -118,15 +216,30 @@ pub fn html(body: &[u8], page_url: &str, target: &Target) -> Vec<u8> {
                         }
                         Ok(())
                     }))
-                    .append_element_content_handler(element!("*", |el| {
-                        let handlers: Vec<String> = el
+                    .append_element_content_handler(element!("*", move |el| {
+                        // Handlers, inline documents (`srcdoc` runs as the page would) and
+                        // script URLs in any attribute that navigates, frames or fetches.
+                        let unsafe_attributes: Vec<String> = el
                             .attributes()
                             .iter()
+                            .filter(|a| {
+                                let name = a.name();
+                                name.starts_with("on")
+                                    || name == "srcdoc"
+                                    || (URL_ATTRIBUTES.contains(&name.as_str())
+                                        && is_dangerous(el, &a.value()))
+                            })
                             .map(|a| a.name())
-                            .filter(|n| n.starts_with("on"))
                             .collect();
-                        for name in handlers {
+                        for name in unsafe_attributes {
                             el.remove_attribute(&name);
+                        }
+                        // SVG links: into the archive, as HTML links are.
+                        if let Some(v) = el.get_attribute("xlink:href")
+                            && let Some(abs) = absolute(&base_for_svg.borrow(), &v)
+                        {
+                            el.set_attribute("xlink:href", &target.page(&abs))?;
+                            el.set_attribute("target", "_top")?;
                         }
                         Ok(())
                     }))
@@ -141,15 +254,19 @@ pub fn html(body: &[u8], page_url: &str, target: &Target) -> Vec<u8> {
                         Ok(())
                     }))
                     // Links navigate the whole browser to the replay of what they point to.
-                    .append_element_content_handler(element!("a[href], area[href]", {
-                        let rewrite = attr("href", false);
-                        move |el| {
-                            rewrite(el)?;
+                    // Links navigate the whole browser to the replay of what they point
+                    // to; a fragment link stays in the frame, under the banner.
+                    .append_element_content_handler(element!("a[href], area[href]", move |el| {
+                        if let Some(v) = el.get_attribute("href")
+                            && let Some(abs) = absolute(&base_for_links.borrow(), &v)
+                        {
+                            el.set_attribute("href", &target.page(&abs))?;
                             el.set_attribute("target", "_top")?;
-                            Ok(())
                         }
+                        Ok(())
                     }))
                     .append_element_content_handler(element!("form[action]", attr("action", false)))
+                    .append_element_content_handler(element!("[formaction]", attr("formaction", false)))
                     // Requisites load from the archive.
                     .append_element_content_handler(element!("img[src], source[src], video[src], audio[src], track[src], embed[src], input[src], iframe[src], frame[src], script[src]", attr("src", true)))
                     .append_element_content_handler(element!("link[href]", attr("href", true)))
@@ -273,8 +390,10 @@ mod tests {
         for want in [
             format!(r#"<link rel=stylesheet href="{w}if_/https://ex.org/dir/s.css">"#),
             format!(r#"<a href="{w}/https://ex.org/dir/page.html#x" target="_top">p</a>"#),
-            r##"<a href="#" target="_top">j</a>"##.to_string(),
-            r#"<a href="mailto:a@b.c" target="_top">m</a>"#.to_string(),
+            // A script link is inert; fragment and mail links stay in the frame.
+            r##"<a>j</a>"##.to_string(),
+            r#"<a href="mailto:a@b.c">m</a>"#.to_string(),
+            r##"<a href="#top">t</a>"##.to_string(),
             format!(r#"src="{w}if_/https://ex.org/i.png""#),
             format!(r#"srcset="{w}if_/https://ex.org/i.png 1x, {w}if_/https://ex.org/i2.png 2x""#),
             format!(r#"style="background:url('{w}if_/https://ex.org/bg.png')""#),
@@ -294,6 +413,47 @@ mod tests {
             "noscript",
         ] {
             assert!(!out.contains(gone), "{gone} left in\n{out}");
+        }
+    }
+
+    /// The rewriter's second line of defence behind the sandbox policy: no inline
+    /// document, no script URL in any attribute that navigates, frames or fetches, SVG and
+    /// form-button links into the archive.
+    #[test]
+    fn every_script_vector_is_removed_and_every_link_leads_into_the_archive() {
+        let page = r##"<iframe srcdoc="<script>parent.x()</script>" src="/f.html"></iframe>
+<form action="/search"><button formaction="javascript:alert(1)">a</button>
+<input type=submit formaction="/other"></form>
+<svg><a xlink:href="javascript:alert(2)"><text>s</text></a><a xlink:href="/svg-target"><text>t</text></a>
+<a href="/svg2">u</a></svg>
+<a href=" JaVa&#x09;Script:alert(3)">v</a> <iframe src="data:text/html,<script>x()</script>"></iframe>
+<object data="vbscript:msgbox(1)"></object> <a href="data:text/html;base64,PHNjcmlwdD4=">d</a>
+<img src="data:image/svg+xml,%3Csvg/%3E"> <embed src="javascript:alert(4)">"##;
+        let out = String::from_utf8(html(page.as_bytes(), "https://ex.org/p", &T)).unwrap();
+        let w = "/web/20261126030000";
+        for gone in [
+            "srcdoc",
+            "javascript",
+            "JaVa",
+            "vbscript",
+            "data:text/html",
+            "parent.x",
+        ] {
+            assert!(
+                !out.contains(gone),
+                "{gone} left in
+{out}"
+            );
+        }
+        for want in [
+            format!(r#"src="{w}if_/https://ex.org/f.html""#),
+            format!(r#"action="{w}/https://ex.org/search""#),
+            format!(r#"formaction="{w}/https://ex.org/other""#),
+            format!(r#"xlink:href="{w}/https://ex.org/svg-target""#),
+            format!(r#"href="{w}/https://ex.org/svg2""#),
+            r#"<img src="data:image/svg+xml,%3Csvg/%3E">"#.to_string(),
+        ] {
+            assert!(out.contains(&want), "{want}\nnot in\n{out}");
         }
     }
 
