@@ -673,6 +673,15 @@ fn drift_from_the_first_snapshot_is_noted_on_the_check() {
         )
         .unwrap();
     assert!(!steady.contains("drifted"), "{steady}");
+    // The text report says so once, though the check's detail carries it too.
+    let (report, _, _) = citekeep(&web, dir.path(), &["report"]);
+    assert_eq!(
+        report
+            .matches("% of the text first archived remains")
+            .count(),
+        1,
+        "{report}"
+    );
     validate(dir.path());
 }
 
