@@ -589,52 +589,6 @@ mod tests {
         }
     }
 
-    /// TOML's spelling of a float, infinities and NaN included.
-    fn toml_float(x: f64) -> String {
-        if x.is_nan() {
-            "nan".into()
-        } else if x.is_infinite() {
-            if x > 0.0 { "inf".into() } else { "-inf".into() }
-        } else {
-            format!("{x:?}")
-        }
-    }
-
-    proptest::proptest! {
-        /// Any numbers in the settings that checks run on: a configuration that parses
-        /// builds a working checker (client, politeness gates, deadlines) without a panic;
-        /// one that does not is an error naming the file.
-        #[test]
-        fn any_numbers_parse_or_are_refused_and_what_parses_runs(
-            timeout in proptest::prop_oneof![proptest::num::f64::ANY, 0.001f64..=3600.0],
-            connect in proptest::prop_oneof![proptest::num::f64::ANY, 0.001f64..=3600.0],
-            deadline in proptest::prop_oneof![proptest::num::f64::ANY, 0.001f64..=3600.0],
-            concurrency in proptest::prop_oneof![proptest::num::u64::ANY, 1u64..=100_000],
-            per_host in proptest::prop_oneof![proptest::num::u64::ANY, 1u64..=100_000],
-            interval in proptest::prop_oneof![proptest::num::u64::ANY, 0u64..=600_000],
-            drift in proptest::prop_oneof![proptest::num::f64::ANY, 0.0f64..=1.0],
-            retries in 0u32..100,
-        ) {
-            let text = format!(
-                "[check]\ntimeout = {}\nconnect_timeout = {}\ndeadline = {}\nconcurrency = {}\n\
-                 per_host = {}\nhost_interval = {}\nretries = {retries}\n[archive]\ndrift = {}\n",
-                toml_float(timeout), toml_float(connect), toml_float(deadline),
-                concurrency % (1 << 63), per_host % (1 << 63), interval % (1 << 63),
-                toml_float(drift),
-            );
-            match parse(&text, Path::new("c.toml")) {
-                Err(e) => proptest::prop_assert!(e.to_string().starts_with("c.toml"), "{}", e),
-                Ok(config) => {
-                    let guard = std::sync::Arc::new(crate::fetch::guard::Guard::strict());
-                    let checker = crate::check::Checker::new(&config.check, Path::new("."), guard);
-                    proptest::prop_assert!(checker.is_ok());
-                    let d = config.check.link_deadline();
-                    proptest::prop_assert!(d.as_secs_f64() > 0.0 && d.as_secs_f64() <= MAX_SECONDS);
-                }
-            }
-        }
-    }
-
     #[test]
     fn unknown_key_names_key_and_line() {
         let text = "[site]\nsources = [\"a\"]\nbase_url = \"https://x.org\"\nsoruces = []\n";

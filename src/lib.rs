@@ -1,11 +1,31 @@
 //! citekeep: finds the citations of a website's sources, checks them, archives them before
 //! they rot, and reports what rotted.
 //!
-//! The pipeline (see `DESIGN.md` in the project notes): [`source`] extracts links with their
-//! places, [`link`] judges them, [`scan`] drives extraction over many files and [`output`]
-//! prints it; [`check`] and [`run`] check the links and record them in the [`store`];
-//! [`archive`] snapshots them; [`report`] renders the history, [`fix`] repairs sources and
-//! [`serve`] lets people browse and replay the archive.
+//! # The pipeline
+//!
+//! ```text
+//! sources ──scan──▶ citations ──links──▶ due checks ──▶ verdicts ──▶ snapshots ──▶ reports
+//!  source/, crawl    scan            run, check     store      archive      report, fix, serve
+//! ```
+//!
+//! [`pipeline`] runs it: one function per command (`pipeline::nightly` is the nightly job),
+//! called by the `citekeep` binary, by tests, or by any other front end.
+//!
+//! # The layers, bottom up
+//!
+//! No module imports a module that imports it back (`tests/architecture.rs` holds this):
+//!
+//! - [`clock`], [`config`], [`link`] (a URL as cited), [`store`] (the history database;
+//!   it defines the rows it stores), [`page`] (what is known about a fetched page: title,
+//!   text, main text, similarity, requisites);
+//! - [`fetch`] (the one HTTP layer: client, address guard, politeness, transport kinds),
+//!   [`source`] (citations in Markdown, HTML and URL lists), [`lock`];
+//! - [`scan`] (extraction over many files), [`check`] (one link's check and its
+//!   classification), [`archive`] (WARC capture, index, WACZ);
+//! - [`crawl`] (a live site as a source), [`run`] (the check phase with its history);
+//! - [`report`] (the rot report and check output), [`output`] (scan output), [`fix`]
+//!   (rewriting sources), [`serve`] (the archive browser);
+//! - [`pipeline`] (the commands).
 
 pub mod archive;
 pub mod check;
@@ -19,6 +39,8 @@ pub mod fix;
 pub mod link;
 pub mod lock;
 pub mod output;
+pub mod page;
+pub mod pipeline;
 pub mod report;
 pub mod run;
 pub mod scan;

@@ -402,7 +402,8 @@ fn spawn_writer(
     let writer = std::thread::spawn(move || {
         // Only the places are kept (when asked for), so memory shrinks as files are written.
         let mut places: Vec<Place> = Vec::with_capacity(if keep { ids.len() } else { 0 });
-        store.replace_citations(run, citations, &ids, &files, &scan_key, |file| {
+        let rows = (citations, Citation::as_row);
+        store.replace_citations(run, rows, &ids, &files, &scan_key, |file| {
             if keep {
                 places.extend(file.into_iter().map(|c| Place {
                     file: c.file,

@@ -49,6 +49,25 @@ pub struct Citation {
     pub invalid: Option<String>,
 }
 
+impl Citation {
+    /// How the history stores it.
+    pub fn as_row(&self) -> crate::store::CitationRow<'_> {
+        crate::store::CitationRow {
+            file: &self.file,
+            line: self.line,
+            column: self.column,
+            span: (self.span.start, self.span.end),
+            text: &self.text,
+            kind: self.kind.as_str(),
+            section: self
+                .section
+                .as_ref()
+                .map(|s| (s.text.as_str(), s.id.as_str())),
+            written: &self.written,
+        }
+    }
+}
+
 /// A byte range in a source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Span {

@@ -261,3 +261,59 @@ fn the_summary_line_adds_up() {
         "{out}"
     );
 }
+
+/// The nightly job is one call of the library, without the binary: another front end (a
+/// service, a worker) runs it the same way, and hears what it says through a listener.
+#[test]
+fn the_nightly_job_is_one_library_call() {
+    use citekeep::exit_codes::ExitCode;
+    use citekeep::pipeline::{self, Context, Level, Listener};
+
+    struct Heard(Vec<(Level, String)>);
+    impl Listener for Heard {
+        fn say(&mut self, level: Level, text: &str) {
+            self.0.push((level, text.to_string()));
+        }
+    }
+
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "site/a.md",
+        "[a](https://www.gov.uk/alive) [b](https://www.gov.uk/gone)\n",
+    );
+    // The simulated web through the configuration, not the process's environment.
+    write(
+        dir.path(),
+        "config.toml",
+        &format!(
+            "[site]\nsources = [\"site\"]\n{CHECK}proxy = \"{}\"\nca_certs = [\"{}\"]\n",
+            web.proxy,
+            web.ca_file.display()
+        ),
+    );
+    let loaded = citekeep::config::load(Some(&dir.path().join("config.toml"))).unwrap();
+    let archive = dir.path().join("archive");
+    let ctx = Context {
+        loaded: &loaded,
+        archive: &archive,
+    };
+    let mut heard = Heard(Vec::new());
+    let night = pipeline::nightly(ctx, false, &mut heard).unwrap();
+    assert_eq!(night.code, ExitCode::Ok, "{:?}", heard.0);
+    assert_eq!(night.run.summary.links, 2);
+    assert_eq!(night.run.summary.by_status.get("alive"), Some(&1));
+    assert_eq!(night.run.summary.by_status.get("gone"), Some(&1));
+    assert_eq!(night.snapshots.as_ref().map(|s| s.captured), Some(1));
+    assert!(archive.join("reports/latest.json").is_file());
+    assert!(
+        heard.0.iter().all(|(level, _)| *level != Level::Error),
+        "{:?}",
+        heard.0
+    );
+    // Its history is the binary's: `report` reads it.
+    let (out, _, code) = citekeep(None, dir.path(), &["report", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("https://www.gov.uk/gone"), "{out}");
+}

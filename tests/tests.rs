@@ -1,6 +1,7 @@
 //! The one integration test binary (one link step on 2 cores): each module tests one
 //! command of the built `citekeep` binary against fixtures written for this project.
 
+mod architecture;
 mod archive;
 mod check;
 mod crawl;

@@ -14,8 +14,6 @@
 
 pub mod capture;
 pub mod cdxj;
-pub mod requisites;
-pub mod text;
 pub mod wacz;
 pub mod warc;
 
@@ -33,6 +31,8 @@ use crate::config::Config;
 use crate::fetch::client;
 use crate::fetch::guard::Guard;
 use crate::fetch::politeness::Gates;
+use crate::page::{requisites, text};
+pub use crate::store::Prev;
 use crate::store::{SnapshotRow, Store};
 use capture::Exchange;
 use warc::{Placed, Record, WarcWriter, record_id, sha1_digest, warc_date};
@@ -205,30 +205,6 @@ pub fn rebuild_index(dir: &Path, store: &Store) -> Result<usize, Error> {
     })?;
     let index = dir.join("index.cdxj");
     cdxj::write_sorted(&index, lines).map_err(|e| io_err(&index, e))
-}
-
-/// What a revisit refers to: the last full capture of a URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Prev {
-    /// Its URL.
-    pub url: String,
-    /// Its payload digest.
-    pub payload_digest: String,
-    /// Its record id.
-    pub record_id: String,
-    /// When it was captured (Unix seconds).
-    pub captured_at: i64,
-}
-
-impl From<&SnapshotRow> for Prev {
-    fn from(r: &SnapshotRow) -> Prev {
-        Prev {
-            url: r.url.clone(),
-            payload_digest: r.payload_digest.clone(),
-            record_id: r.record_id.clone(),
-            captured_at: r.captured_at,
-        }
-    }
 }
 
 /// A capture's records, compressed and ready to append.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use url::Url;
 
-use super::soft404::Page;
+use crate::page::Page;
 
 /// The status of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

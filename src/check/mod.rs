@@ -330,7 +330,7 @@ impl Checker {
 /// URLs are interleaved by host so one busy host does not hold the global slots.
 ///
 /// The checks are driven on the runtime's workers, which hand results to the caller's thread
-/// in batches (at most [`BATCH_WAIT`] late): woken once a result, the caller's thread cost a
+/// in batches (at most `BATCH_WAIT` late): woken once a result, the caller's thread cost a
 /// context switch a check on a machine whose cores the checks keep busy.
 pub async fn check_all(checker: Arc<Checker>, urls: Vec<String>, mut each: impl FnMut(Check)) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<Check>>();
@@ -388,3 +388,54 @@ const BATCH_WAIT: Duration = Duration::from_millis(10);
 
 /// Checks handed over at most at once.
 const BATCH_MAX: usize = 256;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// TOML's spelling of a float, infinities and NaN included.
+    fn toml_float(x: f64) -> String {
+        if x.is_nan() {
+            "nan".into()
+        } else if x.is_infinite() {
+            if x > 0.0 { "inf".into() } else { "-inf".into() }
+        } else {
+            format!("{x:?}")
+        }
+    }
+
+    proptest::proptest! {
+        /// Any numbers in the settings that checks run on: a configuration that parses
+        /// builds a working checker (client, politeness gates, deadlines) without a panic;
+        /// one that does not is an error naming the file.
+        #[test]
+        fn any_numbers_parse_or_are_refused_and_what_parses_runs(
+            timeout in proptest::prop_oneof![proptest::num::f64::ANY, 0.001f64..=3600.0],
+            connect in proptest::prop_oneof![proptest::num::f64::ANY, 0.001f64..=3600.0],
+            deadline in proptest::prop_oneof![proptest::num::f64::ANY, 0.001f64..=3600.0],
+            concurrency in proptest::prop_oneof![proptest::num::u64::ANY, 1u64..=100_000],
+            per_host in proptest::prop_oneof![proptest::num::u64::ANY, 1u64..=100_000],
+            interval in proptest::prop_oneof![proptest::num::u64::ANY, 0u64..=600_000],
+            drift in proptest::prop_oneof![proptest::num::f64::ANY, 0.0f64..=1.0],
+            retries in 0u32..100,
+        ) {
+            let text = format!(
+                "[check]\ntimeout = {}\nconnect_timeout = {}\ndeadline = {}\nconcurrency = {}\n\
+                 per_host = {}\nhost_interval = {}\nretries = {retries}\n[archive]\ndrift = {}\n",
+                toml_float(timeout), toml_float(connect), toml_float(deadline),
+                concurrency % (1 << 63), per_host % (1 << 63), interval % (1 << 63),
+                toml_float(drift),
+            );
+            match crate::config::parse(&text, Path::new("c.toml")) {
+                Err(e) => proptest::prop_assert!(e.to_string().starts_with("c.toml"), "{}", e),
+                Ok(config) => {
+                    let guard = std::sync::Arc::new(crate::fetch::guard::Guard::strict());
+                    let checker = Checker::new(&config.check, Path::new("."), guard);
+                    proptest::prop_assert!(checker.is_ok());
+                    let d = config.check.link_deadline();
+                    proptest::prop_assert!(d.as_secs_f64() > 0.0 && d.as_secs_f64() <= crate::config::MAX_SECONDS);
+                }
+            }
+        }
+    }
+}

@@ -5,10 +5,10 @@
 use reqwest::{Method, header};
 
 use super::classify::{Answer, Failure};
-use super::soft404::Page;
 use crate::fetch::client::{HostHeaders, LARGE_BODY};
 use crate::fetch::guard::Guard;
 use crate::fetch::transport::{self, Kind, Transport};
+use crate::page::Page;
 
 /// What a check's requests go through: the client, the guard it was built under, and the
 /// headers configured per host.

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::escape::{md, md_url, terminal};
+use crate::archive::ArchiveSummary;
 use crate::run::{CheckRun, LinkReport};
 
 /// Output formats of `check`.
@@ -79,6 +80,27 @@ fn text(out: &mut impl Write, run: &CheckRun) -> io::Result<()> {
         writeln!(out)?;
     }
     writeln!(out, "{}", summary_line(run))
+}
+
+/// One line on what an archiving pass did.
+pub fn snapshots_line(s: &ArchiveSummary) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let drifted = match s.drifted.len() {
+        0 => String::new(),
+        n => format!(", {n} drifted"),
+    };
+    let failed = match s.failed.len() {
+        0 => String::new(),
+        n => format!(", {n} failed"),
+    };
+    format!(
+        "{} ({} new, {} unchanged), {}{drifted}{failed}",
+        plural(s.captured, "page snapshotted", "pages snapshotted"),
+        s.new,
+        s.unchanged,
+        plural(s.requisites, "page requisite", "page requisites"),
+    )
 }
 
 /// One line for cron: links, checked, counts by status and verdict.

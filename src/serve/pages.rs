@@ -10,9 +10,10 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::App;
+use crate::archive;
 use crate::archive::cdxj::timestamp;
-use crate::archive::{self, text};
 use crate::clock;
+use crate::page::text;
 use crate::report;
 pub(crate) use crate::report::html::badge;
 use crate::store::{PageHit, SnapshotRow};

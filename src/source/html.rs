@@ -23,27 +23,6 @@ pub(crate) enum Mode {
     Mdx,
 }
 
-/// `html` as text for the tokenizer: control characters (NUL and the like, never content)
-/// become spaces, byte for byte, so offsets stay true. A run of millions of them, as a gzip
-/// bomb of zeros inflates to, would otherwise cost the tokenizer hundreds of megabytes.
-pub fn tokenizable(html: &str) -> std::borrow::Cow<'_, str> {
-    let bad = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c);
-    if !html.bytes().any(bad) {
-        return std::borrow::Cow::Borrowed(html);
-    }
-    std::borrow::Cow::Owned(
-        html.chars()
-            .map(|c| {
-                if (c as u32) < 0x20 && bad(c as u8) {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .collect(),
-    )
-}
-
 /// Links extracted from an HTML document, and its `<base href>` if it has one.
 #[derive(Debug, Default)]
 pub struct Extracted {
@@ -59,7 +38,7 @@ pub struct Extracted {
 pub fn extract_document(text: &str) -> Extracted {
     let mut scanner = Scanner::new(Mode::File);
     let mut links = Vec::new();
-    scanner.feed(&tokenizable(text), 0, &mut links);
+    scanner.feed(&crate::page::tokenizable(text), 0, &mut links);
     scanner.finish(&mut links);
     Extracted {
         links,

@@ -137,30 +137,7 @@ pub(crate) const fn byte_set(below: u8, extra: &[u8]) -> [bool; 256] {
     table
 }
 
-/// Collapses runs of ASCII whitespace to one space and trims the ends, as HTML renders text.
-/// Text that is already clean (the common case) is returned as is, without copying.
-pub fn collapse_whitespace(s: String) -> String {
-    let b = s.as_bytes();
-    // Clean: no whitespace at either end, and every whitespace byte a single space.
-    let mut previous_space = true;
-    let mut clean = true;
-    for &c in b {
-        let space = c == b' ';
-        clean &= (!space || !previous_space) && (space || !c.is_ascii_whitespace());
-        previous_space = space;
-    }
-    if (clean && !previous_space) || b.is_empty() {
-        return s;
-    }
-    let mut out = String::with_capacity(s.len());
-    for word in s.split_ascii_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
+pub use crate::page::collapse_whitespace;
 
 /// A GitHub-style anchor slug for a heading's text.
 pub(crate) fn slug(text: &str) -> String {

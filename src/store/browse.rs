@@ -64,7 +64,7 @@ pub struct PageHit {
     /// The WARC file of its record.
     pub filename: String,
     /// The record's offset in that file (its text gives the hit's snippet, see
-    /// [`crate::archive::text::snippet`]).
+    /// [`crate::page::text::snippet`]).
     pub offset: u64,
 }
 

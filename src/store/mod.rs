@@ -50,6 +50,51 @@ pub struct LinkState {
     pub next_due: Option<i64>,
 }
 
+/// A citation as the history stores it, read from the caller's own citation type.
+#[derive(Clone, Copy, Debug)]
+pub struct CitationRow<'a> {
+    /// The source file (or crawled page's URL).
+    pub file: &'a str,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// Byte range of the destination in the file.
+    pub span: (usize, usize),
+    /// The link text.
+    pub text: &'a str,
+    /// The syntax (`inline`, `reference`...).
+    pub kind: &'a str,
+    /// The section heading's text and id, if any.
+    pub section: Option<(&'a str, &'a str)>,
+    /// The destination as written.
+    pub written: &'a str,
+}
+
+/// What a revisit refers to: the last full capture of a URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prev {
+    /// Its URL.
+    pub url: String,
+    /// Its payload digest.
+    pub payload_digest: String,
+    /// Its record id.
+    pub record_id: String,
+    /// When it was captured (Unix seconds).
+    pub captured_at: i64,
+}
+
+impl From<&SnapshotRow> for Prev {
+    fn from(r: &SnapshotRow) -> Prev {
+        Prev {
+            url: r.url.clone(),
+            payload_digest: r.payload_digest.clone(),
+            record_id: r.record_id.clone(),
+            captured_at: r.captured_at,
+        }
+    }
+}
+
 /// One check as stored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CheckRow {
@@ -391,16 +436,17 @@ impl Store {
     /// scanned files' digests `files`, all scanned under `scan_key`. Files recorded before
     /// with the same digest and key keep their rows untouched; the rows of every other file
     /// (changed, gone, or without a digest, such as crawled pages) are replaced.
-    /// Each file's citations are handed to `done` once written (to keep what the caller
-    /// needs of them, or to free them).
-    pub fn replace_citations(
+    /// The caller's citations are stored as `row` reads them; each file's citations are
+    /// handed to `done` once written (to keep what the caller needs of them, or to free
+    /// them).
+    pub fn replace_citations<C>(
         &mut self,
         run: i64,
-        citations: Vec<Vec<crate::scan::Citation>>,
+        (citations, row): (Vec<Vec<C>>, impl Fn(&C) -> CitationRow<'_>),
         ids: &[i64],
         files: &[FileDigest],
         scan_key: &str,
-        mut done: impl FnMut(Vec<crate::scan::Citation>),
+        mut done: impl FnMut(Vec<C>),
     ) -> Result<(), Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
@@ -472,22 +518,23 @@ impl Store {
             for file in citations {
                 // The file's citations first: zip stops on them without taking an id.
                 for (c, link) in file.iter().zip(ids.by_ref()) {
-                    if kept.contains(&*c.file) {
+                    let c = row(c);
+                    if kept.contains(c.file) {
                         continue;
                     }
                     insert
                         .execute(params![
                             run,
                             link,
-                            &*c.file,
+                            c.file,
                             c.line,
                             c.column,
-                            c.span.start as i64,
-                            c.span.end as i64,
+                            c.span.0 as i64,
+                            c.span.1 as i64,
                             c.text,
-                            c.kind.as_str(),
-                            c.section.as_ref().map(|s| s.text.as_str()),
-                            c.section.as_ref().map(|s| s.id.as_str()),
+                            c.kind,
+                            c.section.map(|s| s.0),
+                            c.section.map(|s| s.1),
                             c.written
                         ])
                         .map_err(|e| db(e, &path))?;
@@ -562,9 +609,7 @@ impl Store {
     }
 
     /// The last full (non-revisit) capture of every URL, for deciding revisits.
-    pub fn last_full_snapshots(
-        &self,
-    ) -> Result<std::collections::HashMap<String, crate::archive::Prev>, Error> {
+    pub fn last_full_snapshots(&self) -> Result<std::collections::HashMap<String, Prev>, Error> {
         let mut stmt = self
             .conn
             .prepare(
@@ -574,7 +619,7 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
-                Ok(crate::archive::Prev {
+                Ok(Prev {
                     url: r.get(0)?,
                     payload_digest: r.get(1)?,
                     record_id: r.get(2)?,

@@ -45,7 +45,7 @@ pub struct PageText {
 /// Reads a page once for its title, main text and (given its URL) requisites.
 pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
     let lossy = utf8_lossy(html);
-    let html = crate::source::html::tokenizable(&lossy);
+    let html = super::tokenizable(&lossy);
     let mut found = url.map(super::requisites::Found::new);
     let mut title: Option<String> = None;
     let mut chrome = 0u32;
@@ -106,7 +106,7 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
     let text = if marked.is_empty() { rest } else { marked };
     PageText {
         title: title
-            .map(crate::source::collapse_whitespace)
+            .map(super::collapse_whitespace)
             .filter(|t| !t.is_empty()),
         main_text: text,
         requisites: found.map(|f| f.finish()).unwrap_or_default(),

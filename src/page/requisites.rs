@@ -11,7 +11,7 @@ pub const MAX_PER_PAGE: usize = 60;
 /// http(s) only, without duplicates, in document order.
 pub fn from_html(html: &[u8], page: &Url) -> Vec<Url> {
     let lossy = String::from_utf8_lossy(html);
-    let html = crate::source::html::tokenizable(&lossy);
+    let html = super::tokenizable(&lossy);
     let mut found = Found::new(page);
     for token in Tokenizer::new(html.as_ref()).flatten() {
         if let Token::StartTag(tag) = token {
