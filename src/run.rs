@@ -48,6 +48,8 @@ pub struct LinkReport {
     pub redirects: Vec<crate::check::Hop>,
     /// What happened, in words.
     pub detail: String,
+    /// The signals that decided this run's status (empty when the link was not due).
+    pub evidence: Vec<String>,
     /// The verdict from the history: alive, moved, blocked, failing, dead, invalid, new.
     pub verdict: String,
     /// Failing checks in the current streak.
@@ -238,6 +240,7 @@ pub fn check_citations(
                     http_status: None,
                     final_url: None,
                     redirects: Vec::new(),
+                    evidence: vec![format!("the URL is malformed: {reason}")],
                     detail: reason,
                     verdict: "invalid".to_string(),
                     strikes: 0,
@@ -259,6 +262,7 @@ pub fn check_citations(
                 detail: check
                     .map(|c| c.detail.clone())
                     .unwrap_or_else(|| "not due".to_string()),
+                evidence: check.map(|c| c.evidence.clone()).unwrap_or_default(),
                 verdict: state.verdict.clone(),
                 strikes: state.strikes,
                 failing_since: state.first_failing.map(clock::format),

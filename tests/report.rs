@@ -84,7 +84,7 @@ fn behave(d: i64, host: &str, path: &str) -> Behave {
         }
         ("drift.example", "/essay") if d >= 4 => page(
             "Essay",
-            "This domain is for sale. Contact the broker for offers on this premium name.",
+            "Rewritten, nothing left. Contact the broker for offers on this premium name.",
         ),
         ("drift.example", "/essay") => page("Essay", essay),
         ("flaky.example", "/x") if (1..=2).contains(&d) => {

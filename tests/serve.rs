@@ -62,7 +62,7 @@ fn behave(d: i64, host: &str, path: &str) -> Behave {
         ("new.example", "/page") => Behave::html("New home", "The page in its new home."),
         ("drift.example", "/essay") if d >= 1 => Behave::html(
             "Essay",
-            "This domain is for sale. Contact the broker for offers on this premium name.",
+            "Rewritten, nothing left. Contact the broker for offers on this premium name.",
         ),
         ("drift.example", "/essay") => Behave::html(
             "Essay",
@@ -264,7 +264,7 @@ fn pages_show_sources_links_and_search() {
     assert!(
         link.contains(
             "<del>Frontier models should be paused until they are shown safe, </del>\
-             <ins>This domain is for sale. Contact </ins>the <del>essay argues.</del>\
+             <ins>Rewritten, nothing left. Contact </ins>the <del>essay argues.</del>\
              <ins>broker for offers on this premium name.</ins>"
         ),
         "{link}"

@@ -160,8 +160,19 @@ pub fn classify_failure(failure: &Failure, attempts: u32) -> (Status, String) {
     }
 }
 
+/// A status with the detail that says it in words and the evidence that decided it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The status.
+    pub status: Status,
+    /// Why, in a few words.
+    pub detail: String,
+    /// The signals that decided it, each in words (`evidence` in JSON).
+    pub evidence: Vec<String>,
+}
+
 /// Classifies an answer reached from `original` through `hops`; `probe` is the soft-404 probe
-/// of the page's neighbourhood, when one was made.
+/// next to the cited page, when one was made. (The status and detail of [`judge_answer`].)
 pub fn classify_answer(
     original: &str,
     hops: &[Hop],
@@ -169,112 +180,358 @@ pub fn classify_answer(
     probe: Option<&Probe>,
     attempts: u32,
 ) -> (Status, String) {
+    let v = judge_answer(original, hops, answer, probe, attempts);
+    (v.status, v.detail)
+}
+
+/// Where a redirect chain ended, as evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Landing {
+    /// No redirect, or one to the same page (http→https, `www.`, a trailing slash).
+    Same,
+    /// The site's home page, from a deeper page.
+    Home,
+    /// A listing page of the site (`/tech`, `/news/`), from a deeper page, or where a
+    /// never-existing sibling lands too.
+    SectionFront,
+    /// A login page.
+    Login,
+    /// A consent page (cookie wall) on its own host.
+    Consent,
+    /// A domain marketplace or parking service.
+    Parking,
+    /// A web archive, from a live-web URL.
+    IntoArchive,
+    /// Another page of the same site.
+    OtherPage,
+    /// A page on another registrable domain.
+    OtherSite,
+}
+
+/// Decides an answer from all the evidence (DESIGN's statuses; the table is in
+/// docs/verdicts.md, one line per class of evidence, in this order):
+///
+/// | evidence | status |
+/// | --- | --- |
+/// | a bot-wall fingerprint (DataDome, Cloudflare challenge) | blocked |
+/// | the proxy says it could not reach the host | network_error / timeout |
+/// | 404, 410, other 4xx | gone |
+/// | 401, 403, 407, 429, 451, 999 | blocked |
+/// | 5xx | server_error |
+/// | redirected to a login page | blocked (login wall) |
+/// | redirected to a consent host | blocked (consent wall: article not seen) |
+/// | redirected to a domain marketplace or parking service, or a page saying the domain is for sale | soft404 (parked domain) |
+/// | a cited archive copy answering from inside its archive | alive (rules about archives do not apply) |
+/// | a deep page redirected to the home page | soft404 |
+/// | a deep page redirected to a section front, or to where a never-existing sibling lands | soft404 |
+/// | a live-web page redirected into a web archive | moved (into the publisher's archive) |
+/// | answers like a never-existing sibling (same landing, or ≥ 90% the same text), and the page is an application shell | blocked (script-built page), unless its title names the item |
+/// | answers like a never-existing sibling | soft404 |
+/// | error words in the title, and a never-existing sibling gets 404/410 with other text | alive (the probe proves the path is real) |
+/// | error words in the title | soft404 |
+/// | a temporary redirect to another site, landing on a page with no text of its own | blocked (cannot tell) |
+/// | a permanent redirect to another page | moved |
+/// | anything else 2xx | alive |
+///
+/// Whatever the status, a notice the page carries (withdrawn, retracted, superseded,
+/// archived) is added to the detail.
+pub fn judge_answer(
+    original: &str,
+    hops: &[Hop],
+    answer: &Answer,
+    probe: Option<&Probe>,
+    attempts: u32,
+) -> Verdict {
     let code = answer.status;
-    if let Some(wall) = bot_wall(answer) {
-        return (Status::Blocked, wall);
+    let mut evidence = vec![format!("HTTP {code}")];
+    if !hops.is_empty() {
+        let chain: Vec<String> = hops
+            .iter()
+            .map(|h| format!("{} to {}", h.status, h.location))
+            .collect();
+        evidence.push(format!("redirects: {}", chain.join(", ")));
     }
-    if let Some(proxy) = proxy_error(answer) {
-        return proxy;
+    let verdict = |status, detail: String, evidence: Vec<String>| Verdict {
+        status,
+        detail,
+        evidence,
+    };
+    if let Some(wall) = bot_wall(answer) {
+        evidence.push(format!("bot-wall fingerprint: {wall}"));
+        return verdict(Status::Blocked, wall, evidence);
+    }
+    if let Some((status, detail)) = proxy_error(answer) {
+        evidence.push(detail.clone());
+        return verdict(status, detail, evidence);
     }
     let tries = if attempts > 1 {
         format!(" after {attempts} attempts")
     } else {
         String::new()
     };
-    match code {
-        404 => return (Status::Gone, "404 Not Found".to_string()),
-        410 => return (Status::Gone, "410 Gone".to_string()),
-        401 => return (Status::Blocked, "401: login required".to_string()),
-        403 => return (Status::Blocked, "403: access denied".to_string()),
-        407 => {
-            return (
-                Status::Blocked,
-                "407: proxy authentication required".to_string(),
-            );
-        }
-        429 => return (Status::Blocked, format!("429: rate limited{tries}")),
-        451 => {
-            return (
-                Status::Blocked,
-                "451: unavailable for legal reasons".to_string(),
-            );
-        }
-        999 => {
-            return (
-                Status::Blocked,
-                "999: refused to automated clients (LinkedIn-style)".to_string(),
-            );
-        }
-        500..=599 => return (Status::ServerError, format!("HTTP {code}{tries}")),
-        300..=399 => {
-            return (
-                Status::ServerError,
-                format!("HTTP {code} without a usable Location"),
-            );
-        }
-        400..=499 => return (Status::Gone, format!("HTTP {code}")),
-        _ => {}
-    }
-    if !(200..300).contains(&code) {
-        return (
+    let by_code = match code {
+        404 => Some((Status::Gone, "404 Not Found".to_string())),
+        410 => Some((Status::Gone, "410 Gone".to_string())),
+        401 => Some((Status::Blocked, "401: login required".to_string())),
+        403 => Some((Status::Blocked, "403: access denied".to_string())),
+        407 => Some((
+            Status::Blocked,
+            "407: proxy authentication required".to_string(),
+        )),
+        429 => Some((Status::Blocked, format!("429: rate limited{tries}"))),
+        451 => Some((
+            Status::Blocked,
+            "451: unavailable for legal reasons".to_string(),
+        )),
+        999 => Some((
+            Status::Blocked,
+            "999: refused to automated clients (LinkedIn-style)".to_string(),
+        )),
+        500..=599 => Some((Status::ServerError, format!("HTTP {code}{tries}"))),
+        300..=399 => Some((
+            Status::ServerError,
+            format!("HTTP {code} without a usable Location"),
+        )),
+        400..=499 => Some((Status::Gone, format!("HTTP {code}"))),
+        200..=299 => None,
+        _ => Some((
             Status::ServerError,
             format!("unexpected HTTP status {code}"),
-        );
+        )),
+    };
+    if let Some((status, detail)) = by_code {
+        return verdict(status, detail, evidence);
     }
+
     let final_url = answer.url.as_str();
-    if !hops.is_empty() {
-        if is_login_page(final_url) {
-            return (
+    let page = answer.page.as_ref();
+    let probe = probe.filter(|p| p.status.is_some());
+    if let Some(p) = probe {
+        let status = p.status.unwrap_or_default();
+        let landed = if p.final_url.is_empty() { "" } else { " at " };
+        evidence.push(format!(
+            "never-existing sibling: HTTP {status}{landed}{}",
+            p.final_url
+        ));
+    }
+    let probe_ok = probe.is_some_and(|p| p.status.is_some_and(|s| (200..300).contains(&s)));
+    let probe_missing = probe.is_some_and(|p| p.status.is_some_and(|s| s == 404 || s == 410));
+    let landing = landing(original, hops, final_url, probe);
+    let notice = page.and_then(|p| p.notice.clone());
+    let with_notice = |mut v: Verdict| {
+        if let Some(n) = &notice {
+            v.detail.push_str(&format!("; notice on the page: \"{n}\""));
+            v.evidence.push(format!("notice: {n}"));
+        }
+        v
+    };
+    if let Some(title) = page.and_then(|p| p.title.as_deref()) {
+        evidence.push(format!("title: \"{title}\""));
+    }
+
+    match landing {
+        Landing::Login => {
+            evidence.push("landed on a login page".into());
+            return verdict(
                 Status::Blocked,
                 format!("redirected to a login page: {final_url}"),
+                evidence,
             );
         }
-        if is_deep(original) && is_home_page(final_url) {
-            return (
+        Landing::Consent => {
+            evidence.push("landed on a consent host".into());
+            return verdict(
+                Status::Blocked,
+                format!("consent wall: article not seen ({final_url})"),
+                evidence,
+            );
+        }
+        Landing::Parking => {
+            evidence.push("landed on a domain marketplace or parking service".into());
+            return verdict(
+                Status::Soft404,
+                format!("parked domain: redirected to {final_url}"),
+                evidence,
+            );
+        }
+        _ => {}
+    }
+    if page.is_some_and(Page::is_parked) {
+        evidence.push("the page says the domain is for sale".into());
+        return verdict(
+            Status::Soft404,
+            "parked domain: the page offers the domain for sale".to_string(),
+            evidence,
+        );
+    }
+    match landing {
+        Landing::Home => {
+            evidence.push("a deep page landed on the home page".into());
+            return verdict(
                 Status::Soft404,
                 format!("redirected to the home page {final_url}"),
+                evidence,
             );
         }
-        // The publisher's own archive is a move, whatever its pages look like.
-        if is_publisher_archive(final_url) {
-            return (
+        Landing::SectionFront => {
+            evidence.push("a deep page landed on a section front".into());
+            return verdict(
+                Status::Soft404,
+                format!("redirected to a section front {final_url}"),
+                evidence,
+            );
+        }
+        Landing::IntoArchive => {
+            evidence.push("a live-web page landed in a web archive".into());
+            return with_notice(verdict(
                 Status::Moved,
                 format!("moved into the publisher's archive: {final_url}"),
-            );
+                evidence,
+            ));
         }
+        _ => {}
     }
-    if let Some(title) = answer.page.as_ref().and_then(|p| p.error_title()) {
-        return (Status::Soft404, format!("error page title: \"{title}\""));
-    }
-    if let (Some(probe), Some(page)) = (probe, answer.page.as_ref())
-        && probe.status.is_some_and(|s| (200..300).contains(&s))
-    {
-        let same_place = !hops.is_empty() && probe.final_url == final_url;
-        let similar = probe.page.as_ref().map_or(0.0, |p| page.similarity(p));
+
+    // A page like the answer to a never-existing sibling.
+    let error_title = page.and_then(|p| p.error_title());
+    if let (Some(p), Some(page)) = (probe.filter(|_| probe_ok), page) {
+        let same_place = !hops.is_empty() && p.final_url == final_url;
+        let similar = p.page.as_ref().map_or(0.0, |pp| page.similarity(pp));
         if same_place || similar >= 0.9 {
             let why = if same_place {
                 "same final URL".to_string()
             } else {
                 format!("{:.0}% the same text", similar * 100.0)
             };
-            return (
+            evidence.push(format!("answers like a never-existing sibling ({why})"));
+            if page.is_app_shell() {
+                evidence.push(
+                    "an application shell: almost no text of its own, built by script".into(),
+                );
+                let probe_title = p.page.as_ref().and_then(|pp| pp.title.as_deref());
+                let names_item = page
+                    .og_title()
+                    .or(page.title.as_deref())
+                    .filter(|t| Some(*t) != probe_title && !t.trim().is_empty());
+                if let Some(t) = names_item {
+                    evidence.push(format!("its title names the item: \"{t}\""));
+                    return with_notice(verdict(
+                        Status::Alive,
+                        format!("script-built page whose title names the item: \"{t}\""),
+                        evidence,
+                    ));
+                }
+                return verdict(
+                    Status::Blocked,
+                    "script-built page: cannot judge without a browser".to_string(),
+                    evidence,
+                );
+            }
+            // The title says it more plainly when it says it.
+            let detail = match error_title {
+                Some(title) => {
+                    evidence.push("error words in the title".into());
+                    format!("error page title: \"{title}\"")
+                }
+                None => format!("answers like a never-existing path ({why})"),
+            };
+            return verdict(Status::Soft404, detail, evidence);
+        }
+    }
+    if let Some(title) = error_title {
+        evidence.push("error words in the title".into());
+        if probe_missing {
+            evidence.push("a never-existing sibling gets 404: the cited path is real".into());
+        } else {
+            return verdict(
                 Status::Soft404,
-                format!("answers like a never-existing path ({why})"),
+                format!("error page title: \"{title}\""),
+                evidence,
             );
         }
     }
-    if hops.is_empty() || trivially_same(original, final_url) {
-        return (Status::Alive, format!("{code}"));
+    if hops.is_empty() || landing == Landing::Same {
+        return with_notice(verdict(Status::Alive, format!("{code}"), evidence));
     }
     let permanent = hops.iter().any(|h| matches!(h.status, 301 | 308));
     if permanent {
-        (Status::Moved, format!("moved permanently to {final_url}"))
+        return with_notice(verdict(
+            Status::Moved,
+            format!("moved permanently to {final_url}"),
+            evidence,
+        ));
+    }
+    let first = hops.first().map_or(0, |h| h.status);
+    if landing == Landing::OtherSite
+        && page.is_none_or(|p| p.text().split_whitespace().count() < 20)
+    {
+        evidence
+            .push("a temporary redirect to another site, to a page with no text of its own".into());
+        return verdict(
+            Status::Blocked,
+            format!(
+                "temporary redirect ({first}) to another site, {final_url}: cannot tell whether the page is there"
+            ),
+            evidence,
+        );
+    }
+    with_notice(verdict(
+        Status::Alive,
+        format!("{code} after a temporary redirect ({first}) to {final_url}"),
+        evidence,
+    ))
+}
+
+/// Where a chain from `original` that ended at `final_url` landed.
+fn landing(original: &str, hops: &[Hop], final_url: &str, probe: Option<&Probe>) -> Landing {
+    if hops.is_empty() || trivially_same(original, final_url) {
+        return Landing::Same;
+    }
+    let host = |u: &str| {
+        Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+    };
+    let (from, to) = (
+        host(original).unwrap_or_default(),
+        host(final_url).unwrap_or_default(),
+    );
+    if is_login_page(final_url) {
+        return Landing::Login;
+    }
+    if is_consent_host(&to) {
+        return Landing::Consent;
+    }
+    if is_parking_host(&to) {
+        return Landing::Parking;
+    }
+    // A cited archive copy that moves inside its archive (a timestamp made exact) is an
+    // archive page like any other; only a live-web page leaving for an archive moved.
+    if is_archive_host(&to) {
+        return if is_archive_host(&from) {
+            Landing::OtherPage
+        } else {
+            Landing::IntoArchive
+        };
+    }
+    if is_deep(original) && is_home_page(final_url) {
+        return Landing::Home;
+    }
+    let domain = |h: &str| crate::link::registrable_domain(h).to_string();
+    let same_site = domain(&from) == domain(&to);
+    // A listing page of the article's own site; anywhere a never-existing sibling is sent
+    // too.
+    let sibling_lands_here =
+        probe.is_some_and(|p| p.final_url == final_url && !p.final_url.is_empty());
+    if is_deep(original)
+        && (sibling_lands_here || (same_site && is_section_front(original, final_url)))
+    {
+        return Landing::SectionFront;
+    }
+    if same_site {
+        Landing::OtherPage
     } else {
-        let first = hops.first().map_or(0, |h| h.status);
-        (
-            Status::Alive,
-            format!("{code} after a temporary redirect ({first}) to {final_url}"),
-        )
+        Landing::OtherSite
     }
 }
 
@@ -384,18 +641,111 @@ fn is_login_page(url: &str) -> bool {
     .any(|p| path.starts_with(p) || path.contains(&format!("{p}/")) || path.ends_with(p))
 }
 
-fn is_publisher_archive(url: &str) -> bool {
-    Url::parse(url).is_ok_and(|u| {
-        matches!(
-            u.host_str(),
-            Some(
-                "webarchive.nationalarchives.gov.uk"
-                    | "web.archive.org"
-                    | "www.webarchive.org.uk"
-                    | "wayback.archive-it.org"
-            )
-        )
-    })
+/// Web archives: a live page redirected there has moved into an archive; a cited copy
+/// there is judged as the archive's page.
+fn is_archive_host(host: &str) -> bool {
+    matches!(
+        host,
+        "webarchive.nationalarchives.gov.uk"
+            | "web.archive.org"
+            | "www.webarchive.org.uk"
+            | "wayback.archive-it.org"
+            | "archive.ph"
+            | "archive.today"
+            | "archive.is"
+            | "archive.li"
+            | "archive.vn"
+            | "archive.md"
+            | "arquivo.pt"
+            | "webarchive.loc.gov"
+            | "timetravel.mementoweb.org"
+    )
+}
+
+/// Consent managers' hosts: a redirect there means the article was not seen.
+fn is_consent_host(host: &str) -> bool {
+    const HOSTS: &[&str] = &[
+        "consent.yahoo.com",
+        "consent.google.com",
+        "consent.youtube.com",
+        "consent.cookiebot.com",
+        "cmp.quantcast.com",
+        "quantcast.mgr.consensu.org",
+        "privacy-mgmt.com",
+        "sdk.privacy-center.org",
+        "privacy.didomi.io",
+        "cdn.cookielaw.org",
+        "geolocation.onetrust.com",
+    ];
+    HOSTS
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+        || [
+            "consent.",
+            "myprivacy.",
+            "cmp.",
+            "cookies.",
+            "privacy-center.",
+        ]
+        .iter()
+        .any(|p| host.starts_with(p))
+        || host.contains(".consent.")
+}
+
+/// Domain marketplaces and parking services: a redirect there means the domain lapsed.
+fn is_parking_host(host: &str) -> bool {
+    const HOSTS: &[&str] = &[
+        "hugedomains.com",
+        "sedo.com",
+        "sedoparking.com",
+        "dan.com",
+        "afternic.com",
+        "bodis.com",
+        "parkingcrew.net",
+        "above.com",
+        "buydomains.com",
+        "undeveloped.com",
+        "atom.com",
+        "domainmarket.com",
+        "parklogic.com",
+        "uniregistry.com",
+        "namebright.com",
+        "domainnamesales.com",
+    ];
+    let godaddy_sale = host.ends_with("godaddy.com") && host.contains("domain");
+    godaddy_sale
+        || HOSTS
+            .iter()
+            .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+}
+
+/// A listing page a deep page was sent to: a path of one or two short words (`/tech`,
+/// `/news/`, `/en.html`, `/home`, `/index_en`), shallower than the cited one. A slug
+/// (`/the-summit-agreed`) or an id is a page, not a section.
+fn is_section_front(original: &str, final_url: &str) -> bool {
+    let segments = |u: &str| -> Vec<String> {
+        Url::parse(u)
+            .map(|u| {
+                u.path()
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_ascii_lowercase)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (from, to) = (segments(original), segments(final_url));
+    let Some(last) = to.last() else {
+        return false;
+    };
+    let word = last.trim_end_matches(".html").trim_end_matches(".htm");
+    let wordish = word.len() <= 20
+        && !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c == '_' || c == '-')
+        && word.matches('-').count() <= 1;
+    to.len() <= 2 && to.len() < from.len() && wordish
 }
 
 /// Whether two URLs are the same page up to http→https, `www.`, a trailing slash, or case

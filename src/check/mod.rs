@@ -18,7 +18,7 @@ use serde::Serialize;
 use tokio::sync::OnceCell;
 use url::Url;
 
-use classify::{Answer, Failure, Probe, classify_answer, classify_failure};
+use classify::{Answer, Failure, Probe, Verdict, classify_failure, judge_answer};
 pub use classify::{Hop, Status};
 use request::{Http, Reply};
 
@@ -44,6 +44,8 @@ pub struct Check {
     pub redirects: Vec<Hop>,
     /// What happened, in words.
     pub detail: String,
+    /// The signals that decided the status, each in words.
+    pub evidence: Vec<String>,
     /// Milliseconds from the first request to the verdict, waits included.
     pub elapsed_ms: u64,
     /// Attempts made (1 + retries).
@@ -60,6 +62,7 @@ impl Check {
             final_url: None,
             redirects: Vec::new(),
             detail: reason.to_string(),
+            evidence: vec![format!("the URL is malformed: {reason}")],
             elapsed_ms: 0,
             attempts: 0,
         }
@@ -126,6 +129,10 @@ impl Checker {
                      wait together)",
                     deadline.as_secs_f64()
                 ),
+                evidence: vec![format!(
+                    "no verdict within the link's deadline ({:.0} s)",
+                    deadline.as_secs_f64()
+                )],
                 elapsed_ms: started.elapsed().as_millis() as u64,
                 attempts: 1,
             },
@@ -166,25 +173,44 @@ impl Checker {
                 _ => break (hops, outcome),
             }
         };
-        let (status, detail, http_status, final_url) = match &outcome {
+        let (verdict, http_status, final_url) = match &outcome {
             Err(failure) => {
-                let (s, d) = classify_failure(failure, attempts);
-                (s, d, None, hops.last().map(|h| h.location.clone()))
+                let (status, detail) = classify_failure(failure, attempts);
+                let evidence = vec![detail.clone()];
+                let v = Verdict {
+                    status,
+                    detail,
+                    evidence,
+                };
+                (v, None, hops.last().map(|h| h.location.clone()))
             }
             Ok((answer, page_url)) => {
-                let probe = self.probe_for(answer, page_url).await;
-                let (s, d) = classify_answer(url, &hops, answer, probe.as_ref(), attempts);
+                // The probe sits next to the page as cited, so where it lands can be
+                // compared with where the citation lands.
+                let parsed;
+                let cited = if hops.is_empty() {
+                    Some(page_url)
+                } else {
+                    parsed = Url::parse(url).ok();
+                    parsed.as_ref()
+                };
+                let probe = match cited {
+                    Some(cited) => self.probe_for(answer, cited).await,
+                    None => None,
+                };
+                let v = judge_answer(url, &hops, answer, probe.as_ref(), attempts);
                 let final_url = (!hops.is_empty()).then(|| answer.url.clone());
-                (s, d, Some(answer.status), final_url)
+                (v, Some(answer.status), final_url)
             }
         };
         Check {
             url: url.to_string(),
-            status,
+            status: verdict.status,
             http_status,
             final_url,
             redirects: hops,
-            detail,
+            detail: verdict.detail,
+            evidence: verdict.evidence,
             elapsed_ms: started.elapsed().as_millis() as u64,
             attempts,
         }
@@ -287,30 +313,22 @@ impl Checker {
         .await
     }
 
-    /// The soft-404 probe for a page that answered 2xx with HTML, made once per origin and
-    /// parent folder per run.
-    async fn probe_for(&self, answer: &Answer, page_url: &Url) -> Option<Probe> {
+    /// The soft-404 probe for a page that answered 2xx with HTML: a never-existing
+    /// sibling of the page as `cited` (a random name in its folder, or a random value of
+    /// the query parameter that names the item), made once per place per run.
+    async fn probe_for(&self, answer: &Answer, cited: &Url) -> Option<Probe> {
         if !self.cfg.soft404_probe || !(200..300).contains(&answer.status) || answer.page.is_none()
         {
             return None;
         }
-        if page_url.path() == "/" {
-            return None;
-        }
-        // Scheme, host and port as written, then the parent folder.
-        let key = [
-            &page_url[..url::Position::BeforePath],
-            soft404::parent(page_url).as_ref(),
-        ]
-        .concat();
+        let name = format!("citekeep-probe-{:016x}", rand::random::<u64>());
+        let (key, url) = soft404::sibling(cited, &name)?;
         let cell = {
             let mut probes = self.probes.lock().expect("probe cache poisoned");
             probes.entry(key).or_default().clone()
         };
         let probe = cell
             .get_or_init(|| async {
-                let name = format!("citekeep-probe-{:016x}", rand::random::<u64>());
-                let url = soft404::probe_url(page_url, &name);
                 let (_, outcome) = self.follow(&url, true).await;
                 match outcome {
                     Ok((a, _)) => Probe {

@@ -57,62 +57,128 @@ pub fn collapse_whitespace(s: String) -> String {
     out
 }
 
-/// What classification needs of an HTML page: its title, and its visible text for the
-/// few checks that compare or search it (read from the body only then: most pages are
-/// judged by title alone, and tokenizing whole bodies was a tenth of a check's CPU).
+/// What classification needs of an HTML page: its title, a notice it carries about itself,
+/// and (read from the body only when asked for: most pages are judged by title alone, and
+/// tokenizing whole bodies was a tenth of a check's CPU) its visible text, how much of it is
+/// script, its `<noscript>` text and `og:title`.
 #[derive(Clone, Debug, Default)]
 pub struct Page {
     /// The `<title>`, whitespace collapsed.
     pub title: Option<String>,
+    /// What the page says of itself, when it says it was withdrawn, retracted, superseded
+    /// or archived (the sentence, cut short).
+    pub notice: Option<String>,
+    /// Whether the page offers its domain for sale (a parked or expired domain).
+    parked: bool,
     /// The body as read (at most [`INPUT_CAP`] bytes) while its text is not needed yet.
     body: Vec<u8>,
-    /// Visible text (no script or style), whitespace collapsed, at most 64 KB.
-    text: OnceLock<String>,
+    /// What a whole read gives (boxed: most pages never need it).
+    read: OnceLock<Box<Read>>,
+}
+
+/// A page read to its end.
+#[derive(Clone, Debug, Default)]
+struct Read {
+    /// Visible text (no script, style or noscript), whitespace collapsed, at most 64 KB.
+    text: String,
+    /// Bytes of inline script.
+    script_bytes: usize,
+    /// Scripts the page loads or holds.
+    scripts: usize,
+    /// The text of its `<noscript>` elements.
+    noscript: String,
+    /// Its `og:title`, if it has one.
+    og_title: Option<String>,
 }
 
 const TEXT_CAP: usize = 64 * 1024;
+
+/// Bytes of a page searched for notices and for-sale signs.
+const HEAD: usize = 256 * 1024;
 
 /// Bytes of a page read for its title and text.
 const INPUT_CAP: usize = 1 << 20;
 
 impl Page {
-    /// Reads an HTML body's title; its text waits in the page until asked for.
+    /// Reads an HTML body's title (and notices); its text waits in the page until asked for.
     pub fn from_html(body: &[u8]) -> Page {
         let body = &body[..body.len().min(INPUT_CAP)];
-        let (title, text) = read(body, true);
+        // Notices and for-sale pages are found in the page's first part, lower-cased once.
+        let head = &body[..body.len().min(HEAD)];
+        let lower = head.to_ascii_lowercase();
+        let notice = notice(head, &lower);
+        let parked = parked(&lower);
+        let (title, read) = read(body, true);
         let title = title.map(collapse_whitespace).filter(|t| !t.is_empty());
-        match text {
+        match read {
             // No title: the whole page was read, text and all.
-            Some(text) => Page {
+            Some(read) => Page {
                 title,
+                notice,
+                parked,
                 body: Vec::new(),
-                text: OnceLock::from(text),
+                read: OnceLock::from(Box::new(read)),
             },
             None => Page {
                 title,
+                notice,
+                parked,
                 body: body.to_vec(),
-                text: OnceLock::new(),
+                read: OnceLock::new(),
             },
         }
     }
 
+    fn whole(&self) -> &Read {
+        self.read
+            .get_or_init(|| Box::new(read(&self.body, false).1.unwrap_or_default()))
+    }
+
+    /// Whether the page offers its domain for sale: the domain lapsed and was parked.
+    pub fn is_parked(&self) -> bool {
+        self.parked
+    }
+
     /// The visible text, read from the body the first time it is asked for.
     pub fn text(&self) -> &str {
-        self.text
-            .get_or_init(|| read(&self.body, false).1.unwrap_or_default())
+        &self.whole().text
+    }
+
+    /// The page's `og:title`, if it names one.
+    pub fn og_title(&self) -> Option<&str> {
+        self.whole().og_title.as_deref()
+    }
+
+    /// Whether the page is an application shell: almost no text of its own, built by
+    /// script (a `<noscript>` notice, scripts that outweigh the text, or "enable
+    /// JavaScript" in the little text there is). Such a page cannot be judged from its
+    /// HTML.
+    pub fn is_app_shell(&self) -> bool {
+        let r = self.whole();
+        let words = r.text.split_whitespace().count();
+        let asks_for_script = |t: &str| {
+            let t = t.to_ascii_lowercase();
+            t.contains("javascript") || t.contains("enable js")
+        };
+        words < 60
+            && (asks_for_script(&r.noscript)
+                || asks_for_script(&r.text)
+                || (r.scripts > 0 && r.script_bytes > 4 * r.text.len().max(256)))
     }
 
     /// The same page with `token` (a probe's random name, which error pages often echo)
     /// removed from its text, which is read now: the body is not kept.
     pub fn without(self, token: &str) -> Page {
-        let mut text = self.text().to_string();
-        if !token.is_empty() && text.contains(token) {
-            text = text.replace(token, "");
+        let mut read = Box::new(self.whole().clone());
+        if !token.is_empty() && read.text.contains(token) {
+            read.text = read.text.replace(token, "");
         }
         Page {
             title: self.title,
+            notice: self.notice,
+            parked: self.parked,
             body: Vec::new(),
-            text: OnceLock::from(text),
+            read: OnceLock::from(read),
         }
     }
 
@@ -151,33 +217,70 @@ impl Page {
     }
 }
 
-/// Tokenizes an HTML body for its raw title and its text. With `title_only`, stops at the
-/// end of the first title and gives no text; without a title it reads on to the end and
+/// Tokenizes an HTML body for its raw title and the rest. With `title_only`, stops at the
+/// end of the first title and gives no more; without a title it reads on to the end and
 /// gives both.
-fn read(body: &[u8], title_only: bool) -> (Option<String>, Option<String>) {
+fn read(body: &[u8], title_only: bool) -> (Option<String>, Option<Read>) {
     let lossy = String::from_utf8_lossy(body);
     let html = tokenizable(&lossy);
     let mut title: Option<String> = None;
     let mut in_title = false;
     let mut skip = 0u32;
+    let mut in_script = false;
+    let mut in_noscript = false;
+    let mut read = Read::default();
     let mut text = String::new();
     for token in Tokenizer::new(html.as_ref()).flatten() {
         match token {
             Token::StartTag(t) => match t.name.as_slice() {
                 b"title" => in_title = true,
-                b"script" | b"style" | b"noscript" | b"template" => skip += 1,
+                b"script" => {
+                    skip += 1;
+                    in_script = true;
+                    read.scripts += 1;
+                }
+                b"noscript" => {
+                    skip += 1;
+                    in_noscript = true;
+                }
+                b"style" | b"template" => skip += 1,
+                b"meta" if read.og_title.is_none() => {
+                    let property = t.attributes.get(b"property".as_slice());
+                    if property.is_some_and(|p| p.as_slice().eq_ignore_ascii_case(b"og:title")) {
+                        read.og_title = t
+                            .attributes
+                            .get(b"content".as_slice())
+                            .map(|c| collapse_whitespace(String::from_utf8_lossy(c).into_owned()))
+                            .filter(|c| !c.is_empty());
+                    }
+                }
                 _ => {}
             },
             Token::EndTag(t) => match t.name.as_slice() {
                 b"title" if title_only && title.is_some() => return (title, None),
                 b"title" => in_title = false,
-                b"script" | b"style" | b"noscript" | b"template" => skip = skip.saturating_sub(1),
+                b"script" => {
+                    skip = skip.saturating_sub(1);
+                    in_script = false;
+                }
+                b"noscript" => {
+                    skip = skip.saturating_sub(1);
+                    in_noscript = false;
+                }
+                b"style" | b"template" => skip = skip.saturating_sub(1),
                 _ => {}
             },
             Token::String(s) => {
                 let s = String::from_utf8_lossy(&s);
                 if in_title {
                     title.get_or_insert_with(String::new).push_str(&s);
+                } else if in_script {
+                    read.script_bytes += s.len();
+                } else if in_noscript {
+                    if read.noscript.len() < 4096 {
+                        read.noscript.push(' ');
+                        read.noscript.push_str(&s);
+                    }
                 } else if skip == 0 && text.len() < TEXT_CAP {
                     text.push(' ');
                     text.push_str(&s);
@@ -186,7 +289,88 @@ fn read(body: &[u8], title_only: bool) -> (Option<String>, Option<String>) {
             _ => {}
         }
     }
-    (title, Some(collapse_whitespace(text)))
+    read.text = collapse_whitespace(text);
+    (title, Some(read))
+}
+
+/// Whether a page offers its own domain for sale (parking and marketplace pages), found in
+/// its raw bytes.
+fn parked(lower: &[u8]) -> bool {
+    const SIGNS: &[&str] = &[
+        "domain is for sale",
+        "domain may be for sale",
+        "buy this domain",
+        "domain name is for sale",
+        "this domain is available for purchase",
+        "make an offer on this domain",
+        "the domain has expired",
+        "this domain has expired",
+        "domain is parked",
+        "parked free, courtesy of",
+    ];
+    SIGNS
+        .iter()
+        .any(|s| memchr::memmem::find(lower, s.as_bytes()).is_some())
+}
+
+/// What a page says of itself, found in its raw bytes (a byte search: no tokenizing for
+/// the pages that say nothing): withdrawn, retracted, superseded, archived.
+fn notice(head: &[u8], lower: &[u8]) -> Option<String> {
+    const SIGNS: &[&str] = &[
+        "was withdrawn on",
+        "this publication was withdrawn",
+        "this page was withdrawn",
+        "this guidance was withdrawn",
+        "has been withdrawn",
+        "this article has been retracted",
+        "retraction notice",
+        "retracted article",
+        "retracted:",
+        "has been superseded",
+        "this page has been archived",
+        "this is an archived page",
+        "no longer being updated",
+    ];
+    let (at, sign) = SIGNS
+        .iter()
+        .filter_map(|s| memchr::memmem::find(lower, s.as_bytes()).map(|at| (at, *s)))
+        .min_by_key(|(at, _)| *at)?;
+    // The sentence from the sign to the next tag or full stop (a date such as "12 May
+    // 2023" has none), markup removed.
+    let end = head[at..]
+        .iter()
+        .position(|&b| b == b'<' || b == b'\n')
+        .map_or(head.len(), |i| at + i)
+        .min(at + 120);
+    let mut sentence = String::from_utf8_lossy(&head[at..end]).trim().to_string();
+    let unfinished = [" on", " by", " in", ":", " at"]
+        .iter()
+        .any(|w| sentence.to_ascii_lowercase().ends_with(w));
+    if sentence.len() < sign.len() + 3 || unfinished {
+        // The date or successor is in the next element: take its text too.
+        let rest = String::from_utf8_lossy(&head[end..head.len().min(end + 300)]).into_owned();
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in rest.chars() {
+            match c {
+                // The element holding the rest of the sentence ends it.
+                '<' if !text.trim().is_empty() => break,
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    text.push(' ');
+                }
+                '.' | '\n' if !in_tag && !text.trim().is_empty() => break,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        sentence = format!("{sentence} {}", collapse_whitespace(text));
+    }
+    let sentence = collapse_whitespace(sentence);
+    let sentence = sentence.trim_end_matches(['.', ',', ';']).to_string();
+    let cut: String = sentence.chars().take(100).collect();
+    Some(cut)
 }
 
 #[cfg(test)]
@@ -204,6 +388,44 @@ mod tests {
         assert_eq!(p.text(), "Sorry We could not find /.");
         let ok = Page::from_html(b"<title>The Bletchley Declaration</title>");
         assert_eq!(ok.error_title(), None);
+    }
+
+    #[test]
+    fn notices_are_read_from_the_page() {
+        let gov = Page::from_html(
+            b"<title>AI regulation: a pro-innovation approach</title><div class=notice>\
+              <h2>This publication was withdrawn on <time>12 May 2023</time></h2>\
+              <p>Replaced by the white paper.</p></div>",
+        );
+        assert_eq!(
+            gov.notice.as_deref(),
+            Some("This publication was withdrawn on 12 May 2023")
+        );
+        let journal = Page::from_html(b"<title>RETRACTED: A study of things</title><p>Text.</p>");
+        assert_eq!(
+            journal.notice.as_deref(),
+            Some("RETRACTED: A study of things")
+        );
+        let plain = Page::from_html(b"<title>News</title><p>Nothing withdrawn here.</p>");
+        assert_eq!(plain.notice, None);
+    }
+
+    #[test]
+    fn application_shells_are_told_from_pages() {
+        let shell = Page::from_html(
+            b"<title>X</title><noscript>JavaScript is not available. Please enable JavaScript.</noscript>\
+              <div id=react-root></div><script src=/main.js></script>",
+        );
+        assert!(shell.is_app_shell());
+        let words = "The summit agreed on a declaration about frontier safety. ".repeat(12);
+        let article = Page::from_html(
+            format!("<title>Summit</title><noscript>Enable JavaScript for comments.</noscript><p>{words}</p>").as_bytes(),
+        );
+        assert!(!article.is_app_shell());
+        let og = Page::from_html(
+            b"<title>X</title><meta property=\"og:title\" content=\"Yi Zeng on X\">",
+        );
+        assert_eq!(og.og_title(), Some("Yi Zeng on X"));
     }
 
     #[test]
