@@ -12,3 +12,4 @@ mod scan;
 mod security;
 mod serve;
 mod support;
+mod verdicts;

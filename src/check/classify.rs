@@ -194,6 +194,8 @@ enum Landing {
     /// A listing page of the site (`/tech`, `/news/`), from a deeper page, or where a
     /// never-existing sibling lands too.
     SectionFront,
+    /// Another site's page where a never-existing sibling is sent too.
+    WhereSiblingsGo,
     /// A login page.
     Login,
     /// A consent page (cookie wall) on its own host.
@@ -381,6 +383,14 @@ pub fn judge_answer(
                 evidence,
             );
         }
+        Landing::WhereSiblingsGo => {
+            evidence.push("a never-existing sibling is sent to the same place".into());
+            return verdict(
+                Status::Soft404,
+                format!("redirected to {final_url}, where a never-existing path is sent too"),
+                evidence,
+            );
+        }
         Landing::IntoArchive => {
             evidence.push("a live-web page landed in a web archive".into());
             return with_notice(verdict(
@@ -524,9 +534,13 @@ fn landing(original: &str, hops: &[Hop], final_url: &str, probe: Option<&Probe>)
     let sibling_lands_here =
         probe.is_some_and(|p| p.final_url == final_url && !p.final_url.is_empty());
     if is_deep(original)
-        && (sibling_lands_here || (same_site && is_section_front(original, final_url)))
+        && same_site
+        && (sibling_lands_here || is_section_front(original, final_url))
     {
         return Landing::SectionFront;
+    }
+    if sibling_lands_here {
+        return Landing::WhereSiblingsGo;
     }
     if same_site {
         Landing::OtherPage
@@ -636,6 +650,9 @@ fn is_login_page(url: &str) -> bool {
         "/auth/login",
         "/session/new",
         "/m/login",
+        "/servicelogin",
+        "/v3/signin",
+        "/i/flow/login",
     ]
     .iter()
     .any(|p| path.starts_with(p) || path.contains(&format!("{p}/")) || path.ends_with(p))
@@ -744,7 +761,7 @@ fn is_section_front(original: &str, final_url: &str) -> bool {
         && word
             .chars()
             .all(|c| c.is_ascii_alphabetic() || c == '_' || c == '-')
-        && word.matches('-').count() <= 1;
+        && !word.contains('-');
     to.len() <= 2 && to.len() < from.len() && wordish
 }
 

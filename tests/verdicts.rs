@@ -1,0 +1,1041 @@
+//! A labelled corpus of the real web's answers, played by the simulated web: each case is
+//! modelled on how a well-known site answers today (named in its comment), with the status
+//! a careful editor wants and why. `check` must give each its status, with evidence.
+//! `verdict_evaluation` (ignored; `benches/verdicts.sh` runs it) prints precision and
+//! recall of rot for citekeep and, when installed, for lychee, side by side.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::web::{Behave, SimWeb};
+use crate::support::{stderr, stdout};
+
+/// One labelled case: the cited URL, the status wanted, and why (the site it is modelled on).
+struct Case {
+    url: &'static str,
+    want: &'static str,
+    why: &'static str,
+}
+
+const fn case(url: &'static str, want: &'static str, why: &'static str) -> Case {
+    Case { url, want, why }
+}
+
+/// The corpus. Rot is `gone`, `soft404` and `moved` into an archive (the `rot` column of the
+/// evaluation); walls are `blocked`.
+const CASES: &[Case] = &[
+    // Classic answers.
+    case(
+        "https://www.gov.uk/government/publications/frontier-ai-capabilities",
+        "alive",
+        "GOV.UK publication; unknown paths get a 404 page",
+    ),
+    case(
+        "https://www.gov.uk/government/publications/never-published-thing",
+        "gone",
+        "GOV.UK 404",
+    ),
+    case(
+        "https://en.wikipedia.org/wiki/AI_safety",
+        "alive",
+        "Wikipedia article",
+    ),
+    case(
+        "https://en.wikipedia.org/wiki/Nonexistent_AI_article_xyz",
+        "gone",
+        "Wikipedia answers 404 for a missing article",
+    ),
+    case(
+        "https://www.bbc.com/news/technology-67302788",
+        "alive",
+        "BBC News story",
+    ),
+    case(
+        "https://www.bbc.com/news/technology-11111111",
+        "gone",
+        "BBC News removed story: 404",
+    ),
+    case(
+        "https://arxiv.org/abs/2310.17688",
+        "alive",
+        "arXiv abstract page",
+    ),
+    case(
+        "https://arxiv.org/abs/9999.99999",
+        "gone",
+        "arXiv unknown identifier: 404",
+    ),
+    case(
+        "https://github.com/PauseAI/pauseai-website",
+        "alive",
+        "GitHub repository",
+    ),
+    case(
+        "https://github.com/PauseAI/deleted-repository",
+        "gone",
+        "GitHub deleted repository: 404",
+    ),
+    case(
+        "https://thezvi.substack.com/p/ai-safety-summit",
+        "alive",
+        "Substack post",
+    ),
+    case(
+        "https://thezvi.substack.com/p/deleted-draft",
+        "gone",
+        "Substack deleted post: 404",
+    ),
+    case(
+        "https://www.theguardian.com/technology/2023/nov/01/ai-safety-summit",
+        "alive",
+        "Guardian article",
+    ),
+    case(
+        "https://www.theguardian.com/technology/2019/jan/01/taken-down",
+        "gone",
+        "Guardian legally removed article: 410",
+    ),
+    case(
+        "https://medium.com/@author/why-we-should-pause-3f2a1b",
+        "alive",
+        "Medium post",
+    ),
+    case(
+        "https://medium.com/@author/removed-post-9c8d7e",
+        "gone",
+        "Medium removed post: 410",
+    ),
+    case(
+        "https://www.anthropic.com/news/core-views-on-ai-safety",
+        "alive",
+        "Anthropic news page",
+    ),
+    case(
+        "https://www.ft.com/content/0a1b2c3d-summit",
+        "alive",
+        "FT paywalled article: 200 with a barrier, still there",
+    ),
+    case(
+        "https://www.gov.uk/media/ai-report.pdf",
+        "alive",
+        "GOV.UK PDF, HEAD answered",
+    ),
+    case(
+        "https://assets.publishing.service.gov.uk/media/old-report.pdf",
+        "gone",
+        "GOV.UK asset removed: 404",
+    ),
+    case(
+        "https://slow.example/report",
+        "alive",
+        "a slow server that answers in time",
+    ),
+    case(
+        "https://busy.example/page",
+        "alive",
+        "429 with Retry-After, then the page",
+    ),
+    case(
+        "https://down.example/page",
+        "server_error",
+        "503 every time",
+    ),
+    case(
+        "https://hang.example/page",
+        "timeout",
+        "a server that never answers",
+    ),
+    case(
+        "https://nxdomain.example/page",
+        "network_error",
+        "a domain that does not resolve",
+    ),
+    case("https://loop.example/a", "server_error", "a redirect loop"),
+    // Trivial redirects and moves.
+    case(
+        "http://www.safe.ai/statement-on-ai-risk",
+        "alive",
+        "CAIS: http to https",
+    ),
+    case(
+        "https://futureoflife.org/open-letter/pause-giant-ai-experiments",
+        "alive",
+        "FLI: a trailing slash added",
+    ),
+    case(
+        "https://www.gov.uk/government/news/old-title",
+        "moved",
+        "GOV.UK: a renamed news story, 301",
+    ),
+    case(
+        "https://openai.com/blog/planning-for-agi-and-beyond",
+        "moved",
+        "OpenAI: /blog/ moved to /index/, 301",
+    ),
+    case(
+        "https://www.deepmind.com/blog/frontier-safety",
+        "moved",
+        "DeepMind: moved to deepmind.google, 301",
+    ),
+    case(
+        "https://www.oldblog.example/2019/05/my-essay",
+        "moved",
+        "a blog moved to a new domain, 301 to a slug",
+    ),
+    case(
+        "http://www.un.org/sg/statements/ai",
+        "moved",
+        "UN: 301 to the /en/ tree",
+    ),
+    case(
+        "https://bit.ly/3aiSummit",
+        "moved",
+        "a URL shortener: 301 to the page",
+    ),
+    case(
+        "https://doi.org/10.1000/182",
+        "alive",
+        "DOI: 302 to the publisher's article page",
+    ),
+    // Application shells (x.com and other script-built pages).
+    case(
+        "https://x.com/yi_zeng/status/1831133250946838740",
+        "blocked",
+        "X post: the same shell for every path, live or not",
+    ),
+    case(
+        "https://x.com/someone/status/1000000000000000000",
+        "blocked",
+        "X deleted post: the same shell; cannot tell",
+    ),
+    case(
+        "https://twitter.com/sama/status/1700000000000000000",
+        "blocked",
+        "twitter.com: 301 to x.com's shell",
+    ),
+    case(
+        "https://www.instagram.com/p/C1a2b3c4d5e/",
+        "alive",
+        "Instagram: a shell whose og:title names the post",
+    ),
+    case(
+        "https://mastodon.social/@pauseai/111222333444555666",
+        "alive",
+        "Mastodon: a shell whose og:title names the toot",
+    ),
+    case(
+        "https://app.spa.example/item/42",
+        "alive",
+        "an SPA that answers 404 to unknown paths",
+    ),
+    // Error words in real titles.
+    case(
+        "https://www.theverge.com/2024/5/1/google-ai-page-not-found",
+        "alive",
+        "The Verge: a headline saying 'page not found'; a random sibling is 404",
+    ),
+    case(
+        "https://www.wired.com/story/error-404-the-lost-web",
+        "alive",
+        "Wired: 'Error 404' in a real headline; a random sibling is 404",
+    ),
+    case(
+        "https://errors.example/docs/page",
+        "soft404",
+        "a catch-all that answers 200 'Page not found' to every path",
+    ),
+    case(
+        "https://edition.cnn.com/2019/05/01/tech/removed-story",
+        "soft404",
+        "CNN: 200 'Page not found - CNN' for missing stories",
+    ),
+    // Cited archive copies.
+    case(
+        "https://web.archive.org/web/2023/https://www.example.org/page",
+        "alive",
+        "Wayback: 302 that only makes the timestamp exact",
+    ),
+    case(
+        "https://webarchive.nationalarchives.gov.uk/ukgwa/2024/https://www.gov.uk/x",
+        "alive",
+        "UK Government Web Archive: 302 to the exact capture",
+    ),
+    case("https://archive.ph/AbCdE", "alive", "archive.today copy"),
+    case(
+        "https://www.gov.uk/government/publications/withdrawn-paper",
+        "moved",
+        "GOV.UK withdrawn page: 301 into the National Archives (rot)",
+    ),
+    // Section fronts.
+    case(
+        "https://www.cnbc.com/2023/05/01/ai-regulation-story.html",
+        "soft404",
+        "CNBC: a dead story 301 to /technology/",
+    ),
+    case(
+        "https://www.independent.co.uk/tech/ai-summit-bletchley-a1234567.html",
+        "soft404",
+        "The Independent: 301 to /tech",
+    ),
+    case(
+        "https://www.europarl.europa.eu/news/en/press-room/20230505IPR84904/ai-act",
+        "soft404",
+        "European Parliament: 302 to /news/en.html",
+    ),
+    case(
+        "https://ec.europa.eu/digital/ai/white-paper-2020",
+        "soft404",
+        "European Commission: 301 to /index_en",
+    ),
+    case(
+        "https://blog.section.example/2020/01/old-post",
+        "soft404",
+        "a blog sending every missing post, and a random sibling, to /blog/",
+    ),
+    case(
+        "https://www.whitehouse.gov/briefing-room/statements/2023/10/30/ai-order",
+        "soft404",
+        "White House: after a change of administration, 301 to the home page",
+    ),
+    case(
+        "https://www.whitehouse.gov/ostp/ai-bill-of-rights/",
+        "soft404",
+        "White House: 302 to the home page",
+    ),
+    // Parked and expired domains.
+    case(
+        "https://expired-blog.example/2019/post",
+        "soft404",
+        "expired domain: 302 to HugeDomains",
+    ),
+    case(
+        "https://oldstartup.example/about",
+        "soft404",
+        "parked domain: a 'this domain is for sale' page",
+    ),
+    case(
+        "https://lapsed.example/research",
+        "soft404",
+        "expired domain: 301 to Sedo",
+    ),
+    case(
+        "https://forsale.example/paper",
+        "soft404",
+        "expired domain: 302 to Dan.com",
+    ),
+    case(
+        "https://go.tracker.example/x",
+        "blocked",
+        "a 302 to another site's empty page: cannot tell",
+    ),
+    case(
+        "https://go.everything.example/campaign-2019",
+        "soft404",
+        "a redirector that sends every path, a random one too, to one landing page",
+    ),
+    // Pages named by their query.
+    case(
+        "https://www.youtube.com/watch?v=live123abc",
+        "alive",
+        "YouTube video: its title names it; a random id gets the bare 'YouTube' page",
+    ),
+    case(
+        "https://www.youtube.com/watch?v=removed999",
+        "soft404",
+        "YouTube removed video: the same bare page as a random id",
+    ),
+    case(
+        "https://forum.example/index.php?id=42",
+        "alive",
+        "a forum topic",
+    ),
+    case(
+        "https://forum.example/index.php?id=999",
+        "soft404",
+        "a deleted forum topic: the same page as a random id",
+    ),
+    case(
+        "https://shop.example/article.aspx?id=7",
+        "alive",
+        "an ASP.NET page whose random id redirects to an error page",
+    ),
+    // Consent walls.
+    case(
+        "https://news.yahoo.com/ai-summit-agrees-declaration-123456789.html",
+        "blocked",
+        "Yahoo: 302 to consent.yahoo.com",
+    ),
+    case(
+        "https://www.google.com/maps/place/Bletchley+Park",
+        "blocked",
+        "Google: 302 to consent.google.com",
+    ),
+    case(
+        "https://www.volkskrant.nl/nieuws-achtergrond/ai-top~b1234567/",
+        "blocked",
+        "DPG Media: 303 to myprivacy.dpgmedia.nl",
+    ),
+    case(
+        "https://www.nu.nl/tech/6290000/ai-top.html",
+        "blocked",
+        "nu.nl: 302 to a consent management host",
+    ),
+    // Notices on live pages.
+    case(
+        "https://www.gov.uk/government/publications/ai-regulation-white-paper",
+        "alive",
+        "GOV.UK: 'This publication was withdrawn on 12 May 2023'",
+    ),
+    case(
+        "https://journal.example/article/10.1000/retracted-study",
+        "alive",
+        "a journal article marked RETRACTED",
+    ),
+    case(
+        "https://www.gov.uk/guidance/superseded-guidance",
+        "alive",
+        "GOV.UK guidance that has been superseded",
+    ),
+    // Walls.
+    case(
+        "https://www.reuters.com/technology/ai-summit-2024-04-29/",
+        "blocked",
+        "Reuters: DataDome 401",
+    ),
+    case(
+        "https://www.politico.eu/article/ai-safety-summit/",
+        "blocked",
+        "Politico: Cloudflare challenge 403",
+    ),
+    case(
+        "https://www.nytimes.com/2023/11/01/technology/ai-summit.html",
+        "blocked",
+        "NYT: DataDome 403",
+    ),
+    case(
+        "https://www.linkedin.com/posts/someone_ai-activity-123",
+        "blocked",
+        "LinkedIn: 999",
+    ),
+    case(
+        "https://www.economist.com/leaders/2023/11/02/ai",
+        "blocked",
+        "The Economist: Cloudflare challenge",
+    ),
+    case(
+        "https://docs.google.com/document/d/1abc/edit",
+        "blocked",
+        "Google Docs: 302 to the sign-in page",
+    ),
+    case(
+        "https://www.facebook.com/events/123456789/",
+        "blocked",
+        "Facebook: 302 to /login/",
+    ),
+    case(
+        "https://www.bloomberg.com/news/articles/2023-11-01/ai-summit",
+        "alive",
+        "Bloomberg: a live article on a site that sends unknown paths home",
+    ),
+    case(
+        "https://www.aisi.gov.uk/work/pre-deployment-evaluation",
+        "alive",
+        "AISI page",
+    ),
+    case(
+        "https://www.aisi.gov.uk/work/withdrawn-evaluation",
+        "gone",
+        "AISI removed page: 404",
+    ),
+    case(
+        "https://www.safe.ai/work/statement",
+        "alive",
+        "CAIS page (https)",
+    ),
+];
+
+/// A page with a title and enough text of its own.
+fn page(title: &str, text: &str) -> Behave {
+    Behave::html(
+        title,
+        &format!(
+            "{text} {}",
+            "More paragraphs of the article follow here. ".repeat(8)
+        ),
+    )
+}
+
+fn redirect(code: u16, to: &str) -> Behave {
+    Behave::Redirect(code, to.to_string())
+}
+
+/// What an application shell sends for every path: a few words, a noscript notice, scripts.
+fn shell(og_title: Option<&str>) -> Behave {
+    let og = og_title
+        .map(|t| format!("<meta property=\"og:title\" content=\"{t}\">"))
+        .unwrap_or_default();
+    Behave::Page(
+        200,
+        vec![("content-type", "text/html; charset=utf-8".into())],
+        format!(
+            "<!doctype html><html><head><title>X</title>{og}<script>{}</script></head>\
+             <body><noscript>JavaScript is not available. Please enable JavaScript.</noscript>\
+             <div id=\"react-root\"></div><script src=\"/main.js\"></script></body></html>",
+            "window.__INITIAL_STATE__={};".repeat(200)
+        ),
+    )
+}
+
+fn not_found(title: &str) -> Behave {
+    Behave::status(
+        404,
+        &[],
+        &format!("<title>{title}</title><p>We could not find that page.</p>"),
+    )
+}
+
+/// The simulated web of the corpus: known pages, and how each site answers unknown paths
+/// (the never-existing siblings the probe asks for).
+fn route(host: &str, path: &str, earlier: usize) -> Behave {
+    let probe = path.contains("citekeep-probe");
+    match (host, path) {
+        ("www.gov.uk", "/government/publications/frontier-ai-capabilities") => page(
+            "Frontier AI capabilities - GOV.UK",
+            "A discussion paper on frontier AI capabilities and risks.",
+        ),
+        ("www.gov.uk", "/government/news/old-title") => redirect(301, "/government/news/new-title"),
+        ("www.gov.uk", "/government/news/new-title") => page(
+            "New title - GOV.UK",
+            "The renamed news story about the summit.",
+        ),
+        ("www.gov.uk", "/media/ai-report.pdf") => Behave::Page(
+            200,
+            vec![("content-type", "application/pdf".into())],
+            "%PDF-1.7".into(),
+        ),
+        ("www.gov.uk", "/government/publications/withdrawn-paper") => redirect(
+            301,
+            "https://webarchive.nationalarchives.gov.uk/ukgwa/20240101000000/https://www.gov.uk/government/publications/withdrawn-paper",
+        ),
+        ("www.gov.uk", "/government/publications/ai-regulation-white-paper") => Behave::html(
+            "AI regulation: a pro-innovation approach - GOV.UK",
+            "<div class=\"gem-c-notice\"><h2>This publication was withdrawn on <time>12 May 2023</time></h2></div><p>The white paper sets out a framework for regulating AI. More text of the paper follows for readers who want it.</p>",
+        ),
+        ("www.gov.uk", "/guidance/superseded-guidance") => page(
+            "Guidance on AI - GOV.UK",
+            "This guidance has been superseded by the 2024 framework.",
+        ),
+        ("www.gov.uk", _) => not_found("Page not found - GOV.UK"),
+        ("assets.publishing.service.gov.uk", _) => not_found("Not found"),
+        ("webarchive.nationalarchives.gov.uk", p) if p.starts_with("/ukgwa/2024/") => {
+            redirect(302, &p.replace("/ukgwa/2024/", "/ukgwa/20240101120000/"))
+        }
+        ("webarchive.nationalarchives.gov.uk", p) if p.starts_with("/ukgwa/2024") && !probe => {
+            page(
+                "UK Government Web Archive",
+                "An archived copy of a GOV.UK page, as it was.",
+            )
+        }
+        ("webarchive.nationalarchives.gov.uk", _) => {
+            not_found("UK Government Web Archive: not in the archive")
+        }
+        ("en.wikipedia.org", "/wiki/AI_safety") => page(
+            "AI safety - Wikipedia",
+            "AI safety is an interdisciplinary field.",
+        ),
+        ("en.wikipedia.org", _) => {
+            not_found("Wikipedia does not have an article with this exact name")
+        }
+        ("www.bbc.com", "/news/technology-67302788") => page(
+            "AI summit: leaders agree - BBC News",
+            "World leaders met at Bletchley Park.",
+        ),
+        ("www.bbc.com", _) => not_found("BBC - 404: Not Found"),
+        ("arxiv.org", "/abs/2310.17688") => page(
+            "[2310.17688] Managing AI Risks",
+            "Abstract of the paper on managing extreme AI risks.",
+        ),
+        ("arxiv.org", _) => not_found("Article identifier not recognized"),
+        ("github.com", "/PauseAI/pauseai-website") => page(
+            "PauseAI/pauseai-website",
+            "The website of PauseAI, in SvelteKit.",
+        ),
+        ("github.com", _) => not_found("Page not found · GitHub"),
+        ("thezvi.substack.com", "/p/ai-safety-summit") => page(
+            "AI Safety Summit - Don't Worry About the Vase",
+            "Thoughts on the summit.",
+        ),
+        ("thezvi.substack.com", _) => not_found("Not found"),
+        ("www.theguardian.com", "/technology/2023/nov/01/ai-safety-summit") => page(
+            "AI safety summit | The Guardian",
+            "Leaders gathered at Bletchley.",
+        ),
+        ("www.theguardian.com", "/technology/2019/jan/01/taken-down") => Behave::status(
+            410,
+            &[],
+            "<title>This page has been removed | The Guardian</title>",
+        ),
+        ("www.theguardian.com", _) => not_found("Page not found | The Guardian"),
+        ("medium.com", "/@author/why-we-should-pause-3f2a1b") => page(
+            "Why we should pause | Medium",
+            "An essay arguing for a pause.",
+        ),
+        ("medium.com", "/@author/removed-post-9c8d7e") => Behave::status(
+            410,
+            &[],
+            "<title>Medium</title><p>This post is under investigation or was found in violation of the Medium Rules.</p>",
+        ),
+        ("medium.com", _) => not_found("Medium"),
+        ("www.anthropic.com", "/news/core-views-on-ai-safety") => page(
+            "Core Views on AI Safety \\ Anthropic",
+            "We believe AI could have an enormous impact.",
+        ),
+        ("www.anthropic.com", _) => not_found("Not found \\ Anthropic"),
+        ("www.ft.com", "/content/0a1b2c3d-summit") => page(
+            "Subscribe to read | Financial Times",
+            "AI summit: what the leaders agreed. Subscribe to read the rest of this article.",
+        ),
+        ("www.ft.com", _) => not_found("Page not found | Financial Times"),
+        ("slow.example", "/report") => Behave::Slow(
+            Duration::from_millis(700),
+            Box::new(page("Report", "A slow but working report page.")),
+        ),
+        ("slow.example", _) => not_found("Not found"),
+        ("busy.example", "/page") if earlier == 0 => {
+            Behave::status(429, &[("retry-after", "1")], "slow down")
+        }
+        ("busy.example", "/page") => page("Busy", "The page, on the second try."),
+        ("busy.example", _) => not_found("Not found"),
+        ("down.example", _) => Behave::status(503, &[], "Service Unavailable"),
+        ("hang.example", _) => Behave::Hang,
+        ("nxdomain.example", _) => Behave::NoSuchHost,
+        ("loop.example", "/a") => redirect(302, "/b"),
+        ("loop.example", _) => redirect(302, "/a"),
+        ("www.safe.ai", "/statement-on-ai-risk") => page(
+            "Statement on AI Risk | CAIS",
+            "Mitigating the risk of extinction from AI should be a global priority.",
+        ),
+        ("www.safe.ai", "/work/statement") => {
+            page("Statement | CAIS", "The statement and its signatories.")
+        }
+        ("www.safe.ai", _) => not_found("404 | CAIS"),
+        ("futureoflife.org", "/open-letter/pause-giant-ai-experiments") => {
+            redirect(301, "/open-letter/pause-giant-ai-experiments/")
+        }
+        ("futureoflife.org", "/open-letter/pause-giant-ai-experiments/") => page(
+            "Pause Giant AI Experiments: An Open Letter",
+            "We call on all AI labs to immediately pause.",
+        ),
+        ("futureoflife.org", _) => not_found("Page not found - Future of Life Institute"),
+        ("openai.com", "/blog/planning-for-agi-and-beyond") => {
+            redirect(301, "/index/planning-for-agi-and-beyond/")
+        }
+        ("openai.com", "/index/planning-for-agi-and-beyond/") => page(
+            "Planning for AGI and beyond | OpenAI",
+            "Our mission is to ensure that AGI benefits all of humanity.",
+        ),
+        ("openai.com", _) => not_found("Page not found | OpenAI"),
+        ("www.deepmind.com", p) => redirect(301, &format!("https://deepmind.google/discover{p}/")),
+        ("deepmind.google", "/discover/blog/frontier-safety/") => page(
+            "Frontier Safety Framework - Google DeepMind",
+            "Our approach to frontier safety.",
+        ),
+        ("deepmind.google", _) => not_found("Page not found - Google DeepMind"),
+        ("www.oldblog.example", "/2019/05/my-essay") => {
+            redirect(301, "https://newblog.example/my-essay")
+        }
+        ("www.oldblog.example", _) => not_found("Not found"),
+        ("newblog.example", "/my-essay") => page("My essay", "The essay, at its new home."),
+        ("newblog.example", _) => not_found("Not found"),
+        ("www.un.org", "/sg/statements/ai") => {
+            redirect(301, "https://www.un.org/en/sg/statements/ai")
+        }
+        ("www.un.org", "/en/sg/statements/ai") => page(
+            "Secretary-General's statement on AI | United Nations",
+            "The Secretary-General on artificial intelligence.",
+        ),
+        ("www.un.org", _) => not_found("Page not found | United Nations"),
+        ("bit.ly", "/3aiSummit") => redirect(
+            301,
+            "https://www.gov.uk/government/publications/frontier-ai-capabilities",
+        ),
+        ("bit.ly", _) => not_found("bitly"),
+        ("doi.org", "/10.1000/182") => redirect(302, "https://journals.example.org/article/182"),
+        ("doi.org", _) => not_found("DOI Not Found"),
+        ("journals.example.org", "/article/182") => {
+            page("The DOI Handbook | Journals", "The article the DOI names.")
+        }
+        ("journals.example.org", _) => not_found("Not found"),
+        ("x.com", _) => shell(None),
+        ("twitter.com", p) => redirect(301, &format!("https://x.com{p}")),
+        ("www.instagram.com", "/p/C1a2b3c4d5e/") => {
+            shell(Some("PauseAI on Instagram: \"Protest at Bletchley\""))
+        }
+        ("www.instagram.com", _) => shell(Some("Instagram")),
+        ("mastodon.social", "/@pauseai/111222333444555666") => {
+            shell(Some("PauseAI (@pauseai@mastodon.social)"))
+        }
+        ("mastodon.social", _) => shell(Some("Mastodon")),
+        ("app.spa.example", "/item/42") => shell(Some("Item 42")),
+        ("app.spa.example", _) => not_found("Not found"),
+        ("www.theverge.com", "/2024/5/1/google-ai-page-not-found") => page(
+            "Google's AI says this page doesn't exist - The Verge",
+            "A bug in the search assistant claims real pages are not found.",
+        ),
+        ("www.theverge.com", _) => not_found("404 Not Found - The Verge"),
+        ("www.wired.com", "/story/error-404-the-lost-web") => page(
+            "Error 404: The Web Is Losing Its Memory | WIRED",
+            "Link rot takes a quarter of cited pages.",
+        ),
+        ("www.wired.com", _) => not_found("Page Not Found | WIRED"),
+        ("errors.example", _) => Behave::html(
+            "Page not found | Example",
+            "Whatever you were looking for is not here.",
+        ),
+        ("edition.cnn.com", _) => Behave::html(
+            "Page not found - CNN",
+            "The page you requested could not be found.",
+        ),
+        ("web.archive.org", p) if p.starts_with("/web/2023/") => {
+            redirect(302, &p.replace("/web/2023/", "/web/20230115000000/"))
+        }
+        ("web.archive.org", p) if p.starts_with("/web/20230115000000/") && !probe => {
+            page("Wayback Machine", "The page as it was in January 2023.")
+        }
+        ("web.archive.org", _) => not_found("Wayback Machine: not in the archive"),
+        ("archive.ph", "/AbCdE") => page("archive.ph", "The page as archive.today saved it."),
+        ("archive.ph", _) => not_found("archive.ph: not found"),
+        ("www.cnbc.com", "/technology/") => {
+            page("Technology News | CNBC", "The latest technology headlines.")
+        }
+        ("www.cnbc.com", _) => redirect(301, "https://www.cnbc.com/technology/"),
+        ("www.independent.co.uk", "/tech") => {
+            page("Tech | The Independent", "Technology news and reviews.")
+        }
+        ("www.independent.co.uk", _) => redirect(301, "/tech"),
+        ("www.europarl.europa.eu", "/news/en.html") => page(
+            "News | European Parliament",
+            "News from the European Parliament.",
+        ),
+        ("www.europarl.europa.eu", _) => redirect(302, "/news/en.html"),
+        ("ec.europa.eu", "/index_en") => page(
+            "European Commission",
+            "The European Commission's home page.",
+        ),
+        ("ec.europa.eu", _) => redirect(301, "/index_en"),
+        ("blog.section.example", "/blog/") => page("Blog", "All posts of the blog, newest first."),
+        ("blog.section.example", _) => redirect(302, "/blog/"),
+        ("www.whitehouse.gov", "/") => page("The White House", "The home of the White House."),
+        ("www.whitehouse.gov", "/briefing-room/statements/2023/10/30/ai-order") => {
+            redirect(301, "/")
+        }
+        ("www.whitehouse.gov", _) => redirect(302, "https://www.whitehouse.gov/"),
+        ("expired-blog.example", _) => redirect(
+            302,
+            "https://www.hugedomains.com/domain_profile.cfm?d=expired-blog.example",
+        ),
+        ("www.hugedomains.com", _) => page(
+            "expired-blog.example is for sale | HugeDomains",
+            "Buy this domain today.",
+        ),
+        ("oldstartup.example", _) => Behave::html(
+            "oldstartup.example",
+            "This domain is for sale! Make an offer on this domain today.",
+        ),
+        ("lapsed.example", _) => redirect(
+            301,
+            "https://sedo.com/search/details/?domain=lapsed.example",
+        ),
+        ("sedo.com", _) => page(
+            "lapsed.example - Sedo",
+            "The domain lapsed.example may be for sale.",
+        ),
+        ("forsale.example", _) => redirect(302, "https://dan.com/buy-domain/forsale.example"),
+        ("dan.com", _) => page("forsale.example is for sale", "Buy forsale.example."),
+        ("go.tracker.example", "/x") => redirect(302, "https://landing.adnetwork.example/r?id=1"),
+        ("go.tracker.example", _) => not_found("Not found"),
+        ("go.everything.example", _) => redirect(302, "https://landing.adnetwork.example/r?id=2"),
+        ("landing.adnetwork.example", _) => Behave::html("Redirecting", "Please wait."),
+        ("www.youtube.com", "/watch?v=live123abc") => page(
+            "The AI Safety Summit, explained - YouTube",
+            "A video about the summit.",
+        ),
+        ("www.youtube.com", _) => Behave::html(
+            "YouTube",
+            "Enjoy the videos and music you love, upload original content.",
+        ),
+        ("forum.example", "/index.php?id=42") => page(
+            "Topic 42: pausing AI - Forum",
+            "The first post of the topic.",
+        ),
+        ("forum.example", _) => Behave::html(
+            "Forum",
+            "The topic you are looking for does not exist. Board index.",
+        ),
+        ("shop.example", "/article.aspx?id=7") => {
+            page("Article 7 - Shop", "The article's description.")
+        }
+        ("shop.example", "/error.aspx") => Behave::html("Error - Shop", "Something went wrong."),
+        ("shop.example", _) => redirect(302, "/error.aspx"),
+        ("news.yahoo.com", _) => redirect(
+            302,
+            "https://consent.yahoo.com/v2/collectConsent?sessionId=3_cc-session",
+        ),
+        ("consent.yahoo.com", _) => Behave::html(
+            "Yahoo is part of the Yahoo family of brands",
+            "Before you continue, we need your consent.",
+        ),
+        ("www.google.com", _) => redirect(
+            302,
+            "https://consent.google.com/ml?continue=https://www.google.com/maps",
+        ),
+        ("consent.google.com", _) => {
+            Behave::html("Before you continue to Google", "We use cookies and data.")
+        }
+        ("www.volkskrant.nl", _) => {
+            redirect(303, "https://myprivacy.dpgmedia.nl/consent?siteKey=abc")
+        }
+        ("myprivacy.dpgmedia.nl", _) => {
+            Behave::html("Privacy | DPG Media", "Wij vragen je toestemming.")
+        }
+        ("www.nu.nl", _) => redirect(302, "https://cmp.nu.nl/consent?return=x"),
+        ("cmp.nu.nl", _) => Behave::html("NU.nl privacy", "Toestemming."),
+        ("journal.example", "/article/10.1000/retracted-study") => page(
+            "RETRACTED: A study of scaling and safety",
+            "This article has been retracted at the request of the authors.",
+        ),
+        ("journal.example", _) => not_found("Not found"),
+        ("www.reuters.com", _) => Behave::status(
+            401,
+            &[("x-datadome", "protected")],
+            "<p>Please enable JS and disable any ad blocker</p>",
+        ),
+        ("www.politico.eu", _) => Behave::status(
+            403,
+            &[("cf-mitigated", "challenge"), ("server", "cloudflare")],
+            "<title>Just a moment...</title>",
+        ),
+        ("www.nytimes.com", _) => {
+            Behave::status(403, &[("x-datadome", "protected")], "<p>captcha</p>")
+        }
+        ("www.linkedin.com", _) => Behave::status(999, &[], ""),
+        ("www.economist.com", _) => Behave::status(
+            403,
+            &[("cf-mitigated", "challenge")],
+            "<title>Just a moment...</title>",
+        ),
+        ("docs.google.com", _) => redirect(
+            302,
+            "https://accounts.google.com/ServiceLogin?continue=https://docs.google.com/document/d/1abc/edit",
+        ),
+        ("accounts.google.com", _) => {
+            Behave::html("Sign in - Google Accounts", "Sign in to continue to Docs.")
+        }
+        ("www.facebook.com", p) if p.starts_with("/login/") => {
+            Behave::html("Log in to Facebook", "Log in to see this event.")
+        }
+        ("www.facebook.com", _) => redirect(
+            302,
+            "https://www.facebook.com/login/?next=https%3A%2F%2Fwww.facebook.com%2Fevents%2F123456789%2F",
+        ),
+        ("www.bloomberg.com", "/news/articles/2023-11-01/ai-summit") => page(
+            "AI Summit Ends With Declaration - Bloomberg",
+            "Leaders signed the declaration.",
+        ),
+        ("www.bloomberg.com", "/") => page("Bloomberg", "Business news."),
+        ("www.bloomberg.com", _) => redirect(302, "https://www.bloomberg.com/"),
+        ("www.aisi.gov.uk", "/work/pre-deployment-evaluation") => page(
+            "Pre-deployment evaluation | AISI",
+            "Our evaluation of a frontier model.",
+        ),
+        ("www.aisi.gov.uk", _) => not_found("Page not found | AISI"),
+        _ => not_found("Not found"),
+    }
+}
+
+/// What `check --format json` said of each cited URL: (status, detail, evidence).
+fn check_corpus(web: &SimWeb, dir: &Path) -> BTreeMap<String, (String, String, Vec<String>)> {
+    let urls: String = CASES.iter().map(|c| format!("{}\n", c.url)).collect();
+    std::fs::write(dir.join("urls.txt"), urls).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        "[check]\ntimeout = 3\nconnect_timeout = 3\nretries = 1\nretry_after_cap = 5\n\
+         host_interval = 0\nper_host = 4\nconcurrency = 32\n",
+    )
+    .unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir)
+        .args(["check", "--format", "json", "urls.txt"])
+        .timeout(Duration::from_secs(120));
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let json: Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    json["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let evidence = l["evidence"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| e.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                l["url"].as_str().unwrap().to_string(),
+                (
+                    l["status"].as_str().unwrap_or("").to_string(),
+                    l["detail"].as_str().unwrap_or("").to_string(),
+                    evidence,
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The link identity citekeep gives a cited URL (tracking parameters and fragments off).
+fn key(url: &str) -> String {
+    citekeep::link::link_key(url)
+}
+
+#[test]
+fn every_labelled_answer_gets_its_status_with_evidence() {
+    assert!(CASES.len() >= 80, "{} cases", CASES.len());
+    let web = SimWeb::start(route);
+    let dir = tempfile::tempdir().unwrap();
+    let got = check_corpus(&web, dir.path());
+    let mut wrong = Vec::new();
+    for c in CASES {
+        let Some((status, detail, evidence)) = got.get(&key(c.url)) else {
+            wrong.push(format!("{}: not in the output", c.url));
+            continue;
+        };
+        if status != c.want {
+            wrong.push(format!(
+                "{} ({}): {status} ({detail}), wanted {}\n    evidence: {evidence:?}",
+                c.url, c.why, c.want
+            ));
+        }
+        assert!(
+            !detail.is_empty() && !evidence.is_empty(),
+            "{}: no evidence",
+            c.url
+        );
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} wrong:\n{}",
+        wrong.len(),
+        CASES.len(),
+        wrong.join("\n")
+    );
+    // The details say what an editor needs to know.
+    let detail = |u: &str| got[&key(u)].1.clone();
+    assert!(
+        detail("https://x.com/yi_zeng/status/1831133250946838740").contains("script-built page")
+    );
+    assert!(
+        detail("https://news.yahoo.com/ai-summit-agrees-declaration-123456789.html")
+            .contains("consent wall")
+    );
+    assert!(detail("https://oldstartup.example/about").contains("parked domain"));
+    assert!(
+        detail("https://www.gov.uk/government/publications/ai-regulation-white-paper")
+            .contains("withdrawn on 12 May 2023")
+    );
+}
+
+/// Rot as the evaluation counts it: gone, soft-404, moved into an archive.
+fn is_rot(case: &Case) -> bool {
+    matches!(case.want, "gone" | "soft404")
+        || (case.want == "moved" && case.why.contains("National Archives"))
+}
+
+/// Precision and recall of rot, and walls reported as rot, for citekeep and (when it is on
+/// PATH) lychee, on the corpus. Run by `benches/verdicts.sh`.
+#[test]
+#[ignore]
+fn verdict_evaluation() {
+    let web = SimWeb::start(route);
+    let dir = tempfile::tempdir().unwrap();
+    let got = check_corpus(&web, dir.path());
+    let citekeep_rot = |c: &Case| {
+        got.get(&key(c.url)).is_some_and(|(s, d, _)| {
+            matches!(s.as_str(), "gone" | "soft404") || (s == "moved" && d.contains("archive"))
+        })
+    };
+    let mut rows = vec![("citekeep", score(citekeep_rot))];
+    if let Some(lychee) = lychee_failures(&web, dir.path()) {
+        rows.push(("lychee", score(|c: &Case| lychee.contains(&key(c.url)))));
+    } else {
+        println!("lychee is not on PATH: only citekeep is scored");
+    }
+    println!("| tool | rot found | precision | recall | walls reported as rot |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (tool, (found, precision, recall, walls)) in rows {
+        println!("| {tool} | {found} | {precision:.2} | {recall:.2} | {walls} |");
+    }
+}
+
+/// (rot reported, precision, recall, walls reported as rot) of a tool's rot calls.
+fn score(reported: impl Fn(&Case) -> bool) -> (usize, f64, f64, usize) {
+    let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
+    let mut walls = 0;
+    for c in CASES {
+        match (reported(c), is_rot(c)) {
+            (true, true) => tp += 1,
+            (true, false) => {
+                fp += 1;
+                walls += usize::from(c.want == "blocked");
+            }
+            (false, true) => fn_ += 1,
+            _ => {}
+        }
+    }
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / (tp + fn_).max(1) as f64;
+    (tp + fp, precision, recall, walls)
+}
+
+/// The URLs lychee reports as failing (any error status), through the simulated web.
+fn lychee_failures(web: &SimWeb, dir: &Path) -> Option<std::collections::HashSet<String>> {
+    let mut cmd = std::process::Command::new("lychee");
+    cmd.current_dir(dir)
+        .args([
+            "--format",
+            "json",
+            "--no-progress",
+            "--max-retries",
+            "1",
+            "--timeout",
+            "3",
+        ])
+        .args(["--include-verbatim", "urls.txt"]);
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().ok()?;
+    let json: Value = serde_json::from_slice(&out.stdout).ok()?;
+    let mut failed = std::collections::HashSet::new();
+    for (_, list) in json["error_map"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .chain(json["fail_map"].as_object().into_iter().flatten())
+    {
+        for item in list.as_array().into_iter().flatten() {
+            if let Some(url) = item["url"].as_str() {
+                failed.insert(key(url));
+            }
+        }
+    }
+    Some(failed)
+}
