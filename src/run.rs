@@ -49,7 +49,7 @@ pub struct LinkReport {
     /// What happened, in words.
     pub detail: String,
     /// The signals that decided this run's status (empty when the link was not due).
-    pub evidence: Vec<String>,
+    pub evidence: crate::check::Evidence,
     /// The verdict from the history: alive, moved, blocked, failing, dead, invalid, new.
     pub verdict: String,
     /// Failing checks in the current streak.
@@ -183,7 +183,7 @@ pub fn check_citations(
     // Check; record real answers at once, hold network-level failures for the guard.
     // Local addresses the sources name literally are the user's choice; nothing else local.
     let guard = Arc::new(Guard::for_cited(
-        due.iter().map(String::as_str),
+        keys.iter().map(String::as_str),
         options.config.check.allow_private_sources,
     ));
     let checker = Arc::new(Checker::new(&options.config.check, options.base, guard)?);
@@ -197,7 +197,7 @@ pub fn check_citations(
         recorder.add(&mut states, &Check::invalid(&keys[i], reason), true);
     }
     let mut done = 0;
-    runtime.block_on(check_all(checker, due, |check| {
+    runtime.block_on(check_all(checker.clone(), due, |check| {
         done += 1;
         progress(done, total, &check);
         if check.status.is_network_level() {
@@ -210,7 +210,10 @@ pub fn check_citations(
         }
         checks.insert(check.url.clone(), check);
     }));
-    let network_down = network_is_down(&checks);
+    // A night whose due links are mostly dead domains looks like our own outage: links
+    // that answered on earlier runs decide, rechecked as canaries.
+    let network_down =
+        network_is_down(&checks) && !runtime.block_on(canaries_answer(&checker, &states, &checks));
     for url in &held {
         recorder.add(&mut states, &checks[url], !network_down);
     }
@@ -240,7 +243,7 @@ pub fn check_citations(
                     http_status: None,
                     final_url: None,
                     redirects: Vec::new(),
-                    evidence: vec![format!("the URL is malformed: {reason}")],
+                    evidence: crate::check::Evidence::of(format!("the URL is malformed: {reason}")),
                     detail: reason,
                     verdict: "invalid".to_string(),
                     strikes: 0,
@@ -435,6 +438,31 @@ pub fn network_is_down(checks: &HashMap<String, Check>) -> bool {
     }
     let failed = hosts.values().filter(|&&f| f).count();
     hosts.len() >= 3 && failed * 10 >= hosts.len() * 9
+}
+
+/// Links rechecked as canaries at most, each on its own host.
+const CANARIES: usize = 5;
+
+/// Whether any of a few links that were alive on earlier runs (and not checked in this
+/// one) answers now: then our network is up, and the due links' failures are their own.
+/// With no such link (a first run), there is nothing to tell by.
+async fn canaries_answer(
+    checker: &Checker,
+    states: &HashMap<String, LinkState>,
+    checked: &HashMap<String, Check>,
+) -> bool {
+    let mut hosts = std::collections::HashSet::new();
+    let canaries: Vec<&str> = states
+        .values()
+        .filter(|s| matches!(s.last_status.as_deref(), Some("alive" | "moved")))
+        .filter(|s| !checked.contains_key(&s.url))
+        .filter(|s| hosts.insert(host_of(&s.url)))
+        .take(CANARIES)
+        .map(|s| s.url.as_str())
+        .collect();
+    let answers =
+        futures_util::future::join_all(canaries.iter().map(|url| checker.check(url))).await;
+    answers.iter().any(|c| !c.status.is_network_level())
 }
 
 fn rank(s: Status) -> usize {

@@ -463,6 +463,40 @@ fn network_down_records_no_strike() {
     );
 }
 
+/// A night whose due links are mostly dead domains (failing links are due every night,
+/// alive ones weekly) is not our own outage while links that answered before still answer:
+/// they are rechecked as canaries, and the dead domains get their strikes.
+#[test]
+fn dead_domains_due_tonight_are_not_taken_for_our_outage() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    let alive = "[a](https://www.gov.uk/alive) [b](https://docs.example/report.pdf) \
+                 [c](https://x.com/yi_zeng/status/1831133250946838740)\n";
+    site(dir.path(), alive);
+    config(dir.path(), "soft404_probe = false");
+    let day = |d: i64| (1_790_000_000 + d * 86_400).to_string();
+    let (_, err, code) = run_check(&web, dir.path(), &["run"], Some(&day(0)));
+    assert_eq!(code, 0, "{err}");
+    // The next night the site cites three domains that no longer resolve: only they are due.
+    site(
+        dir.path(),
+        &format!(
+            "{alive}[d](https://nosuch.example/a) [e](https://nosuch2.example/b) \
+             [f](https://nosuch3.example/c)\n"
+        ),
+    );
+    let (_, err, code) = run_check(&web, dir.path(), &["run"], Some(&day(1)));
+    assert!(!err.contains("network looks down"), "{err}");
+    assert_eq!(code, 0, "nothing newly dead yet: {err}");
+    let conn = rusqlite::Connection::open(dir.path().join("archive/citekeep.db")).unwrap();
+    let strikes: i64 = conn
+        .query_row("SELECT count(*) FROM checks WHERE strike = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(strikes, 3, "each dead domain got its strike");
+}
+
 /// One link's check ends by its deadline however its requests fare: a chain of redirects,
 /// each answered just inside the per-request timeout, used to take hops x timeout.
 #[test]

@@ -133,6 +133,8 @@ pub struct Probe {
     pub status: Option<u16>,
     /// Where its redirects ended.
     pub final_url: String,
+    /// Whether it was redirected.
+    pub redirected: bool,
     /// Its page, when it answered with HTML.
     pub page: Option<Page>,
 }
@@ -168,7 +170,45 @@ pub struct Verdict {
     /// Why, in a few words.
     pub detail: String,
     /// The signals that decided it, each in words (`evidence` in JSON).
-    pub evidence: Vec<String>,
+    pub evidence: Evidence,
+}
+
+/// The signals that decided a status, each in words, in the order they were read. Kept in
+/// one string (a run holds every check's until it is printed): a list in JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence(String);
+
+impl Evidence {
+    /// Evidence of one signal.
+    pub fn of(signal: impl AsRef<str>) -> Evidence {
+        let mut e = Evidence::default();
+        e.push(signal);
+        e
+    }
+
+    /// Adds a signal (one line: line breaks in it become spaces).
+    pub fn push(&mut self, signal: impl AsRef<str>) {
+        if !self.0.is_empty() {
+            self.0.push('\n');
+        }
+        self.0.push_str(&signal.as_ref().replace('\n', " "));
+    }
+
+    /// The signals, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split('\n').filter(|s| !s.is_empty())
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// Classifies an answer reached from `original` through `hops`; `probe` is the soft-404 probe
@@ -245,7 +285,7 @@ pub fn judge_answer(
     attempts: u32,
 ) -> Verdict {
     let code = answer.status;
-    let mut evidence = vec![format!("HTTP {code}")];
+    let mut evidence = Evidence::of(format!("HTTP {code}"));
     if !hops.is_empty() {
         let chain: Vec<String> = hops
             .iter()
@@ -253,7 +293,7 @@ pub fn judge_answer(
             .collect();
         evidence.push(format!("redirects: {}", chain.join(", ")));
     }
-    let verdict = |status, detail: String, evidence: Vec<String>| Verdict {
+    let verdict = |status, detail: String, evidence: Evidence| Verdict {
         status,
         detail,
         evidence,
@@ -310,11 +350,14 @@ pub fn judge_answer(
     let probe = probe.filter(|p| p.status.is_some());
     if let Some(p) = probe {
         let status = p.status.unwrap_or_default();
-        let landed = if p.final_url.is_empty() { "" } else { " at " };
-        evidence.push(format!(
-            "never-existing sibling: HTTP {status}{landed}{}",
-            p.final_url
-        ));
+        if p.redirected {
+            evidence.push(format!(
+                "never-existing sibling: HTTP {status} at {}",
+                p.final_url
+            ));
+        } else {
+            evidence.push(format!("never-existing sibling: HTTP {status}"));
+        }
     }
     let probe_ok = probe.is_some_and(|p| p.status.is_some_and(|s| (200..300).contains(&s)));
     let probe_missing = probe.is_some_and(|p| p.status.is_some_and(|s| s == 404 || s == 410));
@@ -333,7 +376,7 @@ pub fn judge_answer(
 
     match landing {
         Landing::Login => {
-            evidence.push("landed on a login page".into());
+            evidence.push("landed on a login page");
             return verdict(
                 Status::Blocked,
                 format!("redirected to a login page: {final_url}"),
@@ -341,7 +384,7 @@ pub fn judge_answer(
             );
         }
         Landing::Consent => {
-            evidence.push("landed on a consent host".into());
+            evidence.push("landed on a consent host");
             return verdict(
                 Status::Blocked,
                 format!("consent wall: article not seen ({final_url})"),
@@ -349,7 +392,7 @@ pub fn judge_answer(
             );
         }
         Landing::Parking => {
-            evidence.push("landed on a domain marketplace or parking service".into());
+            evidence.push("landed on a domain marketplace or parking service");
             return verdict(
                 Status::Soft404,
                 format!("parked domain: redirected to {final_url}"),
@@ -359,7 +402,7 @@ pub fn judge_answer(
         _ => {}
     }
     if page.is_some_and(Page::is_parked) {
-        evidence.push("the page says the domain is for sale".into());
+        evidence.push("the page says the domain is for sale");
         return verdict(
             Status::Soft404,
             "parked domain: the page offers the domain for sale".to_string(),
@@ -368,7 +411,7 @@ pub fn judge_answer(
     }
     match landing {
         Landing::Home => {
-            evidence.push("a deep page landed on the home page".into());
+            evidence.push("a deep page landed on the home page");
             return verdict(
                 Status::Soft404,
                 format!("redirected to the home page {final_url}"),
@@ -376,7 +419,7 @@ pub fn judge_answer(
             );
         }
         Landing::SectionFront => {
-            evidence.push("a deep page landed on a section front".into());
+            evidence.push("a deep page landed on a section front");
             return verdict(
                 Status::Soft404,
                 format!("redirected to a section front {final_url}"),
@@ -384,7 +427,7 @@ pub fn judge_answer(
             );
         }
         Landing::WhereSiblingsGo => {
-            evidence.push("a never-existing sibling is sent to the same place".into());
+            evidence.push("a never-existing sibling is sent to the same place");
             return verdict(
                 Status::Soft404,
                 format!("redirected to {final_url}, where a never-existing path is sent too"),
@@ -392,7 +435,7 @@ pub fn judge_answer(
             );
         }
         Landing::IntoArchive => {
-            evidence.push("a live-web page landed in a web archive".into());
+            evidence.push("a live-web page landed in a web archive");
             return with_notice(verdict(
                 Status::Moved,
                 format!("moved into the publisher's archive: {final_url}"),
@@ -415,9 +458,7 @@ pub fn judge_answer(
             };
             evidence.push(format!("answers like a never-existing sibling ({why})"));
             if page.is_app_shell() {
-                evidence.push(
-                    "an application shell: almost no text of its own, built by script".into(),
-                );
+                evidence.push("an application shell: almost no text of its own, built by script");
                 let probe_title = p.page.as_ref().and_then(|pp| pp.title.as_deref());
                 let names_item = page
                     .og_title()
@@ -440,7 +481,7 @@ pub fn judge_answer(
             // The title says it more plainly when it says it.
             let detail = match error_title {
                 Some(title) => {
-                    evidence.push("error words in the title".into());
+                    evidence.push("error words in the title");
                     format!("error page title: \"{title}\"")
                 }
                 None => format!("answers like a never-existing path ({why})"),
@@ -449,9 +490,9 @@ pub fn judge_answer(
         }
     }
     if let Some(title) = error_title {
-        evidence.push("error words in the title".into());
+        evidence.push("error words in the title");
         if probe_missing {
-            evidence.push("a never-existing sibling gets 404: the cited path is real".into());
+            evidence.push("a never-existing sibling gets 404: the cited path is real");
         } else {
             return verdict(
                 Status::Soft404,
@@ -475,8 +516,7 @@ pub fn judge_answer(
     if landing == Landing::OtherSite
         && page.is_none_or(|p| p.text().split_whitespace().count() < 20)
     {
-        evidence
-            .push("a temporary redirect to another site, to a page with no text of its own".into());
+        evidence.push("a temporary redirect to another site, to a page with no text of its own");
         return verdict(
             Status::Blocked,
             format!(

@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use classify::{Answer, Failure, Probe, Verdict, classify_failure, judge_answer};
-pub use classify::{Hop, Status};
+pub use classify::{Evidence, Hop, Status};
 use request::{Http, Reply};
 
 use crate::Error;
@@ -45,7 +45,7 @@ pub struct Check {
     /// What happened, in words.
     pub detail: String,
     /// The signals that decided the status, each in words.
-    pub evidence: Vec<String>,
+    pub evidence: Evidence,
     /// Milliseconds from the first request to the verdict, waits included.
     pub elapsed_ms: u64,
     /// Attempts made (1 + retries).
@@ -62,7 +62,7 @@ impl Check {
             final_url: None,
             redirects: Vec::new(),
             detail: reason.to_string(),
-            evidence: vec![format!("the URL is malformed: {reason}")],
+            evidence: Evidence::of(format!("the URL is malformed: {reason}")),
             elapsed_ms: 0,
             attempts: 0,
         }
@@ -129,10 +129,10 @@ impl Checker {
                      wait together)",
                     deadline.as_secs_f64()
                 ),
-                evidence: vec![format!(
+                evidence: Evidence::of(format!(
                     "no verdict within the link's deadline ({:.0} s)",
                     deadline.as_secs_f64()
-                )],
+                )),
                 elapsed_ms: started.elapsed().as_millis() as u64,
                 attempts: 1,
             },
@@ -176,7 +176,7 @@ impl Checker {
         let (verdict, http_status, final_url) = match &outcome {
             Err(failure) => {
                 let (status, detail) = classify_failure(failure, attempts);
-                let evidence = vec![detail.clone()];
+                let evidence = Evidence::of(&detail);
                 let v = Verdict {
                     status,
                     detail,
@@ -329,11 +329,12 @@ impl Checker {
         };
         let probe = cell
             .get_or_init(|| async {
-                let (_, outcome) = self.follow(&url, true).await;
+                let (hops, outcome) = self.follow(&url, true).await;
                 match outcome {
                     Ok((a, _)) => Probe {
                         status: Some(a.status),
                         final_url: a.url.clone(),
+                        redirected: !hops.is_empty(),
                         page: a.page.map(|p| p.without(&name)),
                     },
                     Err(_) => Probe::default(),
