@@ -664,3 +664,67 @@ fn a_run_records_again_only_the_files_that_changed() {
     let (_, err, _) = run_check(&web, dir.path(), &["check", "--format", "json"], None);
     assert!(rows().is_empty(), "{:?} {err}", rows());
 }
+
+/// HTTP/2 faults are transport failures of their own kind: a stream reset (RST_STREAM) is
+/// retried like a connection reset, and the page that answers the retry is alive. (Retries
+/// were chosen by words in error messages, which said neither "reset" nor "broken".)
+#[test]
+fn an_http2_stream_reset_is_retried() {
+    let web = SimWeb::start(|_, path, earlier| match path {
+        "/page" if earlier == 0 => Behave::Reset,
+        "/page" => Behave::html(
+            "Over HTTP/2",
+            "A page served over HTTP/2 after a reset stream.",
+        ),
+        _ => Behave::status(404, &[], "<title>Not found</title>"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    site(dir.path(), "[h2](https://h2.example/page)\n");
+    config(dir.path(), "");
+    let (json, err, _) = run_check(&web, dir.path(), &["check", "--format", "json"], None);
+    let link = &json["links"][0];
+    assert_eq!(link["status"], "alive", "{err}{json}");
+    assert_eq!(
+        web.requests("h2.example", "/page").len(),
+        2,
+        "reset, then retried"
+    );
+    // A reset every time is a network error said as such.
+    let web = SimWeb::start(|_, _, _| Behave::Reset);
+    let (json, err, _) = run_check(&web, dir.path(), &["check", "--format", "json"], None);
+    let link = &json["links"][0];
+    assert_eq!(link["status"], "network_error", "{err}{json}");
+    assert!(
+        link["detail"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP/2 stream reset"),
+        "{link}"
+    );
+}
+
+/// Retries do not pile onto a hung server: an attempt that timed out has its connection
+/// closed (the server sees it go) before the retry is sent, so the host never has more
+/// requests in flight than `per_host`.
+#[test]
+fn retries_never_pile_onto_a_hung_server() {
+    let web = SimWeb::start(|_, _, _| Behave::Hang);
+    let dir = tempfile::tempdir().unwrap();
+    site(
+        dir.path(),
+        "[a](https://hung.example/a) [b](https://hung.example/b) [c](https://hung.example/c)\n",
+    );
+    // per_host = 2 and timeout = 2 come with the test's configuration.
+    config(dir.path(), "soft404_probe = false");
+    let (json, err, _) = run_check(&web, dir.path(), &["check", "--format", "json"], None);
+    for link in json["links"].as_array().unwrap() {
+        assert_eq!(link["status"], "timeout", "{err}{link}");
+    }
+    // Three links, retried (within each link's deadline), never more than two at once.
+    assert!(web.requests("hung.example", "/a").len() >= 2);
+    assert!(
+        web.max_in_flight("hung.example") <= 2,
+        "{} in flight at once",
+        web.max_in_flight("hung.example")
+    );
+}

@@ -262,11 +262,20 @@ async fn proxy_request(state: Arc<State>, req: Request<Incoming>) -> Answer {
             let Ok(stream) = TlsAcceptor::from(tls).accept(TokioIo::new(upgraded)).await else {
                 return;
             };
+            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
             let svc =
                 service_fn(move |req| origin_request(tunnel_state.clone(), host.clone(), req));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
+            if h2 {
+                // `h2.*` hosts speak HTTP/2: a `Reset` there is a stream reset (RST_STREAM).
+                let _ =
+                    hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+            } else {
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            }
         });
         return Ok(Response::new(full(Bytes::new())));
     }
@@ -534,6 +543,10 @@ fn tls_for(state: &State, host: &str) -> Arc<ServerConfig> {
             .with_no_client_auth()
             .with_single_cert(vec![cert.der().clone()], key)
             .unwrap();
+            let mut config = config;
+            if host.starts_with("h2.") {
+                config.alpn_protocols = vec![b"h2".to_vec()];
+            }
             Arc::new(config)
         })
         .clone()
