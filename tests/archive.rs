@@ -1000,3 +1000,57 @@ fn configured_credentials_are_sent_but_not_archived_or_logged() {
     assert!(err.contains("[check.hosts."), "{err}");
     assert!(!err.contains("s3cret"), "{err}");
 }
+
+/// What a researcher's browser needs to show the copy as it was: images named in `<style>`
+/// blocks and `style=""`, `<picture>` sources, posters, media, icons and manifests are
+/// captured with the page and indexed.
+#[test]
+fn images_named_in_inline_css_and_media_are_captured() {
+    let web = SimWeb::start(|_, path, _| {
+        match path {
+        "/story" => Behave::Page(
+            200,
+            vec![("content-type", "text/html".into())],
+            "<html><head><title>Story</title><style>.hero { background: url(/img/hero.jpg) }</style>\
+             <link rel=manifest href=/site.webmanifest></head><body>\
+             <div class=hero style=\"background-image: url('/img/inline.png')\">x</div>\
+             <picture><source srcset=\"/img/wide.webp 2x\"><img src=/img/narrow.jpg></picture>\
+             <video poster=/img/poster.jpg></video><p>The story's text.</p></body></html>"
+                .into(),
+        ),
+        p if p.starts_with("/img/") || p == "/site.webmanifest" => {
+            Behave::Raw(200, vec![("content-type", "image/png".into())], b"PNG".to_vec())
+        }
+        _ => Behave::status(404, &[], "not found"),
+    }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/page.md"),
+        "[s](https://styled.example/story)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n",
+    )
+    .unwrap();
+    let (out, err, code) = citekeep(&web, dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let index = std::fs::read_to_string(dir.path().join("archive/index.cdxj")).unwrap();
+    for path in [
+        "/img/hero.jpg",
+        "/img/inline.png",
+        "/img/wide.webp",
+        "/img/narrow.jpg",
+        "/img/poster.jpg",
+        "/site.webmanifest",
+    ] {
+        assert!(
+            index.contains(&format!("https://styled.example{path}")),
+            "{path} not captured:\n{index}"
+        );
+    }
+    validate(dir.path());
+}

@@ -13,9 +13,16 @@ pub fn from_html(html: &[u8], page: &Url) -> Vec<Url> {
     let lossy = String::from_utf8_lossy(html);
     let html = super::tokenizable(&lossy);
     let mut found = Found::new(page);
+    let mut in_style = false;
     for token in Tokenizer::new(html.as_ref()).flatten() {
-        if let Token::StartTag(tag) = token {
-            found.tag(&tag);
+        match token {
+            Token::StartTag(tag) => {
+                in_style = tag.name.as_slice() == b"style";
+                found.tag(&tag);
+            }
+            Token::EndTag(_) => in_style = false,
+            Token::String(s) if in_style => found.style_text(&String::from_utf8_lossy(&s)),
+            _ => {}
         }
     }
     found.finish()
@@ -46,6 +53,10 @@ impl Found {
                 .get(k.as_bytes())
                 .map(|v| String::from_utf8_lossy(v.as_slice()).trim().to_string())
         };
+        // Images named in inline styles (`style="background: url(...)"`), on any element.
+        if let Some(style) = attr("style") {
+            self.names.extend(css_names(&style));
+        }
         match tag.name.as_slice() {
             b"base" => {
                 if let Some(b) = attr("href").and_then(|h| self.page.join(&h).ok()) {
@@ -54,9 +65,17 @@ impl Found {
             }
             b"link" => {
                 let rel = attr("rel").unwrap_or_default().to_ascii_lowercase();
-                let wanted = rel
-                    .split_whitespace()
-                    .any(|r| matches!(r, "stylesheet" | "icon" | "apple-touch-icon" | "preload"));
+                let wanted = rel.split_whitespace().any(|r| {
+                    matches!(
+                        r,
+                        "stylesheet"
+                            | "icon"
+                            | "apple-touch-icon"
+                            | "mask-icon"
+                            | "preload"
+                            | "manifest"
+                    )
+                });
                 if wanted {
                     self.names.extend(attr("href"));
                 }
@@ -72,9 +91,19 @@ impl Found {
                     );
                 }
             }
-            b"video" => self.names.extend(attr("poster")),
+            b"video" => {
+                self.names.extend(attr("poster"));
+                self.names.extend(attr("src"));
+            }
+            b"audio" | b"track" => self.names.extend(attr("src")),
             _ => {}
         }
+    }
+
+    /// Looks at the text of a `<style>` element: the images and fonts it names, and the
+    /// stylesheets it imports.
+    pub fn style_text(&mut self, css: &str) {
+        self.names.extend(css_names(css));
     }
 
     /// The requisites found, resolved.
@@ -85,9 +114,13 @@ impl Found {
 
 /// The fonts, images and imported stylesheets a stylesheet names (`url(...)`, `@import`).
 pub fn from_css(css: &[u8], sheet: &Url) -> Vec<Url> {
-    let css = String::from_utf8_lossy(css);
+    resolve(css_names(&String::from_utf8_lossy(css)), sheet)
+}
+
+/// What CSS text names, as written: `url(...)` values and `@import` strings.
+fn css_names(css: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let mut rest = css.as_ref();
+    let mut rest = css;
     while let Some(i) = rest.find("url(") {
         rest = &rest[i + 4..];
         let end = rest.find(')').unwrap_or(rest.len());
@@ -97,7 +130,7 @@ pub fn from_css(css: &[u8], sheet: &Url) -> Vec<Url> {
         }
         rest = &rest[end..];
     }
-    let mut rest = css.as_ref();
+    let mut rest = css;
     while let Some(i) = rest.find("@import") {
         rest = &rest[i + 7..];
         let value = rest.trim_start();
@@ -107,7 +140,7 @@ pub fn from_css(css: &[u8], sheet: &Url) -> Vec<Url> {
             found.push(value[1..1 + end].to_string());
         }
     }
-    resolve(found, sheet)
+    found
 }
 
 fn resolve(found: Vec<String>, base: &Url) -> Vec<Url> {
@@ -132,6 +165,39 @@ fn resolve(found: Vec<String>, base: &Url) -> Vec<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Images named in inline CSS and `<style>` blocks, media sources, posters, preloads,
+    /// icons and manifests are requisites too.
+    #[test]
+    fn inline_css_and_media_requisites() {
+        let page = Url::parse("https://news.example/a/story").unwrap();
+        let html =
+            br#"<style>.hero { background: url('/img/hero.jpg') } @import "/css/more.css";</style>
+            <div style="background-image: url(bg.png)">x</div>
+            <picture><source srcset="/img/wide.webp 2x"><img src="/img/narrow.jpg"></picture>
+            <video poster="/img/poster.jpg" src="/v/clip.mp4"><track src="/v/subs.vtt"></video>
+            <audio src="/a/sound.mp3"></audio>
+            <link rel="manifest" href="/site.webmanifest"><link rel="mask-icon" href="/mask.svg">"#;
+        let got: Vec<String> = from_html(html, &page)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        for want in [
+            "https://news.example/img/hero.jpg",
+            "https://news.example/css/more.css",
+            "https://news.example/a/bg.png",
+            "https://news.example/img/wide.webp",
+            "https://news.example/img/narrow.jpg",
+            "https://news.example/img/poster.jpg",
+            "https://news.example/v/clip.mp4",
+            "https://news.example/v/subs.vtt",
+            "https://news.example/a/sound.mp3",
+            "https://news.example/site.webmanifest",
+            "https://news.example/mask.svg",
+        ] {
+            assert!(got.contains(&want.to_string()), "{want} not in {got:?}");
+        }
+    }
 
     #[test]
     fn html_and_css_requisites() {

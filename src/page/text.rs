@@ -51,6 +51,7 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
     let mut chrome = 0u32;
     let mut main = 0u32;
     let mut in_title = false;
+    let mut in_style = false;
     let (mut marked, mut rest) = (String::new(), String::new());
     for token in Tokenizer::new(html.as_ref()).flatten() {
         match token {
@@ -58,6 +59,7 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
                 if let Some(found) = found.as_mut() {
                     found.tag(&t);
                 }
+                in_style = t.name.as_slice() == b"style" && !t.self_closing;
                 let name = t.name.as_slice();
                 if CHROME.contains(&name) && !t.self_closing {
                     chrome += 1;
@@ -73,6 +75,7 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
             }
             Token::EndTag(t) => {
                 let name = t.name.as_slice();
+                in_style = false;
                 if CHROME.contains(&name) {
                     chrome = chrome.saturating_sub(1);
                 }
@@ -81,6 +84,12 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
                 }
                 if name == b"title" {
                     in_title = false;
+                }
+            }
+            Token::String(s) if in_style => {
+                // A `<style>` block's images and fonts are requisites.
+                if let Some(found) = found.as_mut() {
+                    found.style_text(&utf8_lossy(&s));
                 }
             }
             Token::String(s) if in_title => {

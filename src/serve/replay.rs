@@ -27,6 +27,7 @@ use crate::link::link_key;
 /// storage or DOM), no script, nothing loaded from outside the archive.
 const SANDBOX: &str = "sandbox allow-popups allow-popups-to-escape-sandbox \
     allow-top-navigation-by-user-activation; default-src 'self' data: blob:; \
+    style-src 'self' 'unsafe-inline' data: blob:; \
     script-src 'none'; object-src 'none'; form-action 'none'";
 
 /// The sandbox of the frame the banner page shows the copy in.
@@ -413,7 +414,35 @@ fn sandbox(r: &mut Response, memento: &[(HeaderName, String)]) {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(SANDBOX),
     );
+    // The copy runs in an opaque origin, and fonts load by CORS: an archived font may be
+    // read by any origin (a font says nothing), so the copy can use it. Nothing else is
+    // opened.
+    let font = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(is_font);
+    if font {
+        r.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
     add(r, memento);
+}
+
+/// Whether a content type is a web font's.
+fn is_font(content_type: &str) -> bool {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime.starts_with("font/")
+        || mime.starts_with("application/font-")
+        || mime.starts_with("application/x-font-")
+        || mime == "application/vnd.ms-fontobject"
 }
 
 /// The banner page: what this is, when it was captured, the link's status now, the other
@@ -493,6 +522,38 @@ mod tests {
         assert_eq!(p("2026zz/https://x.org/"), None);
         assert_eq!(p("ftp://x.org/"), None);
         assert_eq!(p("2026/"), None);
+    }
+
+    #[test]
+    fn archived_fonts_may_be_read_by_the_sandboxed_copy_and_nothing_else() {
+        let answer = |content_type: &str| {
+            let a = Archived::from_record(&warc::Record {
+                kind: "response".into(),
+                fields: Vec::new(),
+                block: format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n\r\nbytes")
+                    .into_bytes(),
+            })
+            .unwrap();
+            a.raw(&[])
+        };
+        let font = answer("font/woff2");
+        assert_eq!(font.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+        for other in ["text/html", "text/css", "image/png", "application/json"] {
+            let r = answer(other);
+            assert!(
+                r.headers()
+                    .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                    .is_none(),
+                "{other}"
+            );
+        }
+        // Inline styles apply in the copy; scripts still do not run.
+        let csp = font.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("style-src 'self' 'unsafe-inline'"), "{csp}");
+        assert!(csp.contains("script-src 'none'"), "{csp}");
     }
 
     #[test]
