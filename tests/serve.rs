@@ -519,7 +519,19 @@ fn serve_answers_only_its_own_host_and_sheds_slow_clients() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 
     // More idle connections than the server serves at once: a real request still gets
-    // its answer once the idle ones are shed.
+    // its answer once the idle ones are shed. (This process needs the descriptors: a soft
+    // limit of 1,024 is common, the hard one higher.)
+    // SAFETY: getrlimit and setrlimit read and write only the struct passed.
+    unsafe {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < 4096 {
+            limit.rlim_cur = limit.rlim_max.min(4096);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
     let idle: Vec<std::net::TcpStream> = (0..530)
         .filter_map(|_| std::net::TcpStream::connect(&addr).ok())
         .collect();
