@@ -461,11 +461,41 @@ fn replay_and_memento() {
         assert!(map.contains(&want), "{want}\nnot in\n{map}");
     }
 
-    // A captured redirect replays as a redirect into the archive.
+    // A captured redirect is said, as the Wayback Machine says it, with the target's
+    // capture linked; the frame and the raw bytes follow it into the archive.
     let r = get(&s, &format!("/web/{TS0}/https://old.example/page"), &[]);
+    assert_eq!(r.status, 200);
+    let note = r.text();
+    assert!(note.contains("answered <b>301</b>"), "{note}");
+    assert!(
+        note.contains(&format!(r#"href="/web/{TS0}/https://new.example/page""#)),
+        "{note}"
+    );
+    assert!(!r.header("memento-datetime").is_empty());
+    let r = get(&s, &format!("/web/{TS0}if_/https://old.example/page"), &[]);
     assert_eq!(
         (r.status, r.header("location")),
-        (302, &*format!("/web/{TS0}/https://new.example/page"))
+        (302, &*format!("/web/{TS0}if_/https://new.example/page"))
+    );
+
+    // Every capture of a URL, once each, and the cite box on the banner.
+    let list = get(&s, &format!("/web/*/{url}"), &[]).text();
+    assert_eq!(list.matches("<tr><td>").count(), 2, "{list}");
+    assert!(list.contains("2026-11-26 03:00:00 UTC"), "{list}");
+    let page = get(&s, &format!("/web/{TS0}/{url}"), &[]).text();
+    assert!(page.contains("Cite this copy"), "{page}");
+    assert!(
+        page.contains(&format!("{}/web/{TS0}/{url}", s.base)),
+        "the replay address in the cite box: {page}"
+    );
+    assert!(
+        page.contains("data-versiondate=&quot;2026-11-26&quot;"),
+        "{page}"
+    );
+    assert!(page.contains("sha1:"), "the payload digest: {page}");
+    assert!(
+        page.contains(&format!(r#"rel="next" href="/web/{TS1}/{url}""#)),
+        "{page}"
     );
 }
 
@@ -728,7 +758,10 @@ fn a_browser_searches_and_replays_and_archived_scripts_stay_inert() {
             banner.contains("archived copy of https://www.gov.uk/report"),
             "{banner}"
         );
-        assert!(banner.contains("Captured 2026-11-26 03:00 UTC"), "{banner}");
+        assert!(
+            banner.contains("Captured 2026-11-26 03:00:00 UTC"),
+            "{banner}"
+        );
         c.enter_frame(0).await.unwrap();
         let framed = c.wait().for_element(Locator::Css("main")).await.unwrap();
         let framed = framed.text().await.unwrap();

@@ -105,6 +105,15 @@ fn redirect(location: &str, extra: &[(HeaderName, String)]) -> Response {
 /// `/web/...`.
 pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
     let raw = uri.path_and_query().map_or("", |p| p.as_str());
+    // `/web/*/URL`: every capture of a URL, as the Wayback Machine lists them.
+    if let Some(url) = raw.strip_prefix("/web/*/").and_then(original_url) {
+        let index = app.index.get();
+        let captures = distinct(index.captures(&url));
+        if captures.is_empty() {
+            return not_archived(&url);
+        }
+        return listing(&url, &captures).into_response();
+    }
     let Some(req) = raw.strip_prefix("/web/").and_then(parse) else {
         return pages::error(
             StatusCode::BAD_REQUEST,
@@ -161,7 +170,11 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
         let Ok(Some(archived)) = record else {
             return unreadable();
         };
-        if let Some(r) = archived.redirect(capture, "", &memento) {
+        // A captured redirect is said, as the Wayback Machine says it, with a link to the
+        // target's capture (a frame or the raw bytes follow it into the archive).
+        if let Some(target) = archived.redirect_target(capture) {
+            let mut r = redirect_note(capture, archived.status, &target).into_response();
+            add(&mut r, &memento);
             return r;
         }
         let key = link_key(&req.url);
@@ -171,7 +184,11 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
             .await
             .ok()
             .flatten();
-        let mut r = banner(capture, captures, state.as_ref()).into_response();
+        let cite = Cite {
+            replay: format!("{}/web/{}/{}", app.base, capture.timestamp, capture.url),
+            digest: payload.digest.clone(),
+        };
+        let mut r = banner(capture, &distinct(captures), state.as_ref(), &cite).into_response();
         add(&mut r, &memento);
         return r;
     }
@@ -251,7 +268,7 @@ pub(crate) async fn timemap(State(app): State<Arc<App>>, uri: Uri) -> Response {
         return pages::error(StatusCode::BAD_REQUEST, "No URL", "").into_response();
     };
     let index = app.index.get();
-    let captures: Vec<&Capture> = index.captures(&url).iter().collect();
+    let captures = distinct(index.captures(&url));
     if captures.is_empty() {
         return not_archived(&url);
     }
@@ -326,6 +343,16 @@ impl Archived {
             headers,
             body: body.to_vec(),
         })
+    }
+
+    /// For a captured redirect, where it pointed (resolved against the capture's URL).
+    fn redirect_target(&self, capture: &Capture) -> Option<String> {
+        if !(300..400).contains(&self.status) {
+            return None;
+        }
+        let location = self.header("location")?;
+        let to = url::Url::parse(&capture.url).ok()?.join(location).ok()?;
+        Some(to.to_string())
     }
 
     /// For a captured redirect, the redirect into the archive (same modifier).
@@ -445,10 +472,44 @@ fn is_font(content_type: &str) -> bool {
         || mime == "application/vnd.ms-fontobject"
 }
 
-/// The banner page: what this is, when it was captured, the link's status now, the other
-/// captures, and the copy in a sandboxed frame.
-fn banner(capture: &Capture, all: &[Capture], state: Option<&crate::store::LinkState>) -> Page {
-    let when = pages::human(capture.time);
+/// Each capture once: the index may hold several records of one moment (a requisite shared
+/// by pages captured in one pass); the first stands for them.
+fn distinct(captures: &[Capture]) -> Vec<&Capture> {
+    let mut out: Vec<&Capture> = Vec::with_capacity(captures.len());
+    for c in captures {
+        if out.last().is_none_or(|l| l.timestamp != c.timestamp) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What the cite box needs besides the capture.
+struct Cite {
+    /// The copy's absolute replay address.
+    replay: String,
+    /// The WARC payload digest of what is shown.
+    digest: String,
+}
+
+/// A capture time to the second (two captures may share a minute).
+fn when(secs: i64) -> String {
+    let t = crate::clock::format(secs);
+    match (t.get(..10), t.get(11..19)) {
+        (Some(d), Some(hms)) => format!("{d} {hms} UTC"),
+        _ => t,
+    }
+}
+
+/// The banner page: what this is, when it was captured, the link's status now, the
+/// previous and next captures and all of them, how to cite this copy, and the copy in a
+/// sandboxed frame.
+fn banner(
+    capture: &Capture,
+    all: &[&Capture],
+    state: Option<&crate::store::LinkState>,
+    cite: &Cite,
+) -> Page {
     let status = match state {
         Some(s) => pages::state(s.last_status.as_deref(), &s.verdict),
         None => "not a cited link (a redirect or a page requisite)".to_string(),
@@ -456,9 +517,28 @@ fn banner(capture: &Capture, all: &[Capture], state: Option<&crate::store::LinkS
     let link_page = state
         .map(|s| format!(r#" · <a href="/link/{}">history</a>"#, s.id))
         .unwrap_or_default();
+    let at = all.iter().position(|c| c.timestamp == capture.timestamp);
+    let step = |c: Option<&&Capture>, label: &str| match c {
+        Some(c) => format!(
+            r#"<a rel="{rel}" href="/web/{}/{}">{label}</a>"#,
+            h(&c.timestamp),
+            h(&c.url),
+            rel = if label.starts_with('←') {
+                "prev"
+            } else {
+                "next"
+            },
+        ),
+        None => String::new(),
+    };
+    let prev = step(
+        at.and_then(|i| i.checked_sub(1)).and_then(|i| all.get(i)),
+        "← previous",
+    );
+    let next = step(at.and_then(|i| all.get(i + 1)), "next →");
     let mut others = String::new();
     for c in all {
-        let label = h(&pages::human(c.time));
+        let label = h(&when(c.time));
         if c.timestamp == capture.timestamp {
             others.push_str(&format!("<b>{label}</b> · "));
         } else {
@@ -469,22 +549,90 @@ fn banner(capture: &Capture, all: &[Capture], state: Option<&crate::store::LinkS
             ));
         }
     }
+    let date = crate::clock::format(capture.time);
+    let day = date.get(..10).unwrap_or(&date);
+    let robust = format!(
+        r#"<a href="{url}" data-versionurl="{replay}" data-versiondate="{day}">{url}</a>"#,
+        url = capture.url,
+        replay = cite.replay,
+    );
     let body = format!(
         r#"<div class="banner" role="banner">
 <p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
-<p>Captured <time datetime="{iso}">{when}</time> · link now: {status}{link_page} · <a href="/web/{ts}id_/{url}">original bytes</a> · <a href="/timemap/link/{url}">all captures</a></p>
+<p>Captured <time datetime="{iso}">{when}</time> · link now: {status}{link_page} · {prev} {next} · <a href="/web/*/{url}">all captures</a> · <a href="/web/{ts}id_/{url}">original bytes</a></p>
 <p class="captures">Captures: {others}</p>
+<details class="cite"><summary>Cite this copy</summary>
+<dl><dt>Replay address</dt><dd><code>{replay}</code></dd>
+<dt>Memento-Datetime</dt><dd><code>{memento}</code></dd>
+<dt>Robust Link</dt><dd><code>{robust}</code></dd>
+<dt>WARC payload digest</dt><dd><code>{digest}</code></dd></dl></details>
 </div>
 <iframe class="replay" sandbox="{FRAME_SANDBOX}" src="/web/{ts}if_/{url}" title="Archived copy of {url}"></iframe>"#,
         url = h(&capture.url),
         ts = h(&capture.timestamp),
-        iso = h(&crate::clock::format(capture.time)),
+        iso = h(&date),
+        when = h(&when(capture.time)),
         others = others.trim_end_matches(" · "),
+        replay = h(&cite.replay),
+        memento = h(&http_date(capture.time)),
+        robust = h(&robust),
+        digest = h(&cite.digest),
     );
     Page {
         title: format!("Archived: {}", capture.url),
         body,
         full_width: true,
+    }
+}
+
+/// `/web/*/URL`: every capture of a URL, newest last, each once.
+fn listing(url: &str, captures: &[&Capture]) -> Page {
+    let mut rows = String::new();
+    for c in captures {
+        let kind = if c.is_revisit() {
+            "unchanged"
+        } else {
+            "new copy"
+        };
+        rows.push_str(&format!(
+            r#"<tr><td><a href="/web/{ts}/{u}">{when}</a></td><td>{status}</td><td>{kind}</td><td><code>{digest}</code></td></tr>"#,
+            ts = h(&c.timestamp),
+            u = h(&c.url),
+            when = h(&when(c.time)),
+            status = c.status,
+            digest = h(&c.digest),
+        ));
+    }
+    Page {
+        title: format!("Captures of {url}"),
+        body: format!(
+            r#"<h1>Captures of <a class="url" href="{u}" rel="noreferrer noopener" target="_blank">{u}</a></h1>
+<p>{n} capture{s} · <a href="/timemap/link/{u}">TimeMap</a></p>
+<table><thead><tr><th>captured</th><th>status</th><th>payload</th><th>digest</th></tr></thead><tbody>{rows}</tbody></table>"#,
+            u = h(url),
+            n = captures.len(),
+            s = if captures.len() == 1 { "" } else { "s" },
+        ),
+        full_width: false,
+    }
+}
+
+/// A captured redirect, said: where it pointed at capture time, and its capture.
+fn redirect_note(capture: &Capture, status: u16, target: &str) -> Page {
+    Page {
+        title: format!("Archived redirect: {}", capture.url),
+        body: format!(
+            r#"<div class="banner" role="banner">
+<p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
+<p>At capture time (<time datetime="{iso}">{when}</time>) this address answered <b>{status}</b> → <a class="url" href="/web/{ts}/{to}">{to}</a> (the target's capture nearest that moment) · <a href="/web/*/{url}">all captures</a></p>
+</div>"#,
+            url = h(&capture.url),
+            ts = h(&capture.timestamp),
+            to = h(target),
+            iso = h(&crate::clock::format(capture.time)),
+            when = h(&when(capture.time)),
+        ),
+        full_width: false,
     }
 }
 
