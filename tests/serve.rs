@@ -803,3 +803,190 @@ fn a_browser_searches_and_replays_and_archived_scripts_stay_inert() {
         c.close().await.unwrap();
     });
 }
+
+/// A PNG of `width` × `height` pixels of one colour, made here (no image crate needed).
+fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+    use std::io::Write;
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    let mut raw = Vec::new();
+    for _ in 0..height {
+        raw.push(0);
+        for _ in 0..width {
+            raw.extend_from_slice(&rgb);
+        }
+    }
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&raw).unwrap();
+    chunk(&mut out, b"IDAT", &z.finish().unwrap());
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// The copy looks like the page, in a real browser: its web font (named in a `<style>`
+/// block) is used, its inline styles apply, an image named in CSS loads from the archive,
+/// a fragment link scrolls the copy without leaving the banner, and no request leaves for
+/// the live web (Chromium goes through the simulated web's proxy, whose log would show it).
+#[test]
+fn a_browser_sees_the_copy_as_it_was() {
+    use fantoccini::{ClientBuilder, Locator};
+
+    const PAGE: &str = r##"<!doctype html><html><head><title>Fidelity</title>
+<style>
+@font-face { font-family: "Archived Sans"; src: url(/f/archived.ttf) format("truetype"); }
+.archived { font-family: "Archived Sans", monospace; font-size: 40px; }
+.fallback { font-family: monospace; font-size: 40px; }
+.chart::before { content: url(/img/chart.png); }
+.chart { display: inline-block; }
+</style></head><body><main>
+<p id="styled" style="color: rgb(1, 2, 3); font-size: 20px">Styled inline.</p>
+<span id="archived" class="archived">mmmmmmmmmm</span><br><span id="fallback" class="fallback">mmmmmmmmmm</span>
+<div><span id="chart" class="chart"></span></div>
+<p><a id="jump" href="#part2">to part 2</a></p>
+<div style="height: 3000px"></div><h2 id="part2">Part 2</h2>
+</main></body></html>"##;
+    let font = std::fs::read("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+        .expect("a font file (tests/run installs fonts-dejavu-core)");
+    let chart = png(37, 23, [200, 30, 30]);
+    let web = SimWeb::start(move |_, path, _| match path {
+        "/fidelity" => Behave::Page(200, vec![("content-type", "text/html".into())], PAGE.into()),
+        "/f/archived.ttf" => {
+            Behave::Raw(200, vec![("content-type", "font/ttf".into())], font.clone())
+        }
+        "/img/chart.png" => Behave::Raw(
+            200,
+            vec![("content-type", "image/png".into())],
+            chart.clone(),
+        ),
+        _ => Behave::status(404, &[], "not found"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/a.md"),
+        "[f](https://fidelity.example/fidelity)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n",
+    )
+    .unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir.path()).args(["archive", "site"]);
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        stdout(&out).contains("1 page snapshotted"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let index = std::fs::read_to_string(dir.path().join("archive/index.cdxj")).unwrap();
+    let ts = index
+        .lines()
+        .find(|l| l.contains("\"https://fidelity.example/fidelity\""))
+        .and_then(|l| l.split(' ').nth(1))
+        .unwrap()
+        .to_string();
+    let before = web.seen().len();
+
+    let s = serve(dir.path(), "127.0.0.1:0");
+    let driver = chromedriver();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({"args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--no-first-run", "--window-size=1280,1000", "--hide-scrollbars",
+                format!("--proxy-server={}", web.proxy),
+            ]}),
+        );
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a Chromium session");
+        let replay = format!("{}/web/{ts}/https://fidelity.example/fidelity", s.base);
+        c.goto(&replay).await.unwrap();
+        c.wait().for_element(Locator::Css(".banner")).await.unwrap();
+        c.enter_frame(0).await.unwrap();
+        c.wait().for_element(Locator::Id("styled")).await.unwrap();
+        // Give the font and the image a moment to come from the archive.
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        let styled = c.find(Locator::Id("styled")).await.unwrap();
+        assert_eq!(styled.css_value("color").await.unwrap(), "rgba(1, 2, 3, 1)");
+        let width = |id: &'static str| {
+            let c = c.clone();
+            async move {
+                let (_, _, w, h) = c
+                    .find(Locator::Id(id))
+                    .await
+                    .unwrap()
+                    .rectangle()
+                    .await
+                    .unwrap();
+                (w, h)
+            }
+        };
+        let (archived, _) = width("archived").await;
+        let (fallback, _) = width("fallback").await;
+        assert!(
+            (archived - fallback).abs() > 20.0,
+            "the archived font is not used: {archived} against the fallback's {fallback}"
+        );
+        // The image's own width (its line box is taller than the image).
+        let (chart_w, _) = width("chart").await;
+        assert_eq!(chart_w, 37.0, "the CSS-named image did not load");
+        c.find(Locator::Id("jump"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        c.enter_parent_frame().await.unwrap();
+        assert_eq!(
+            c.current_url().await.unwrap().as_str(),
+            replay,
+            "the fragment left the banner"
+        );
+        assert!(c.find(Locator::Css(".banner")).await.is_ok());
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(screenshot_path("fidelity"), &png).unwrap();
+        c.close().await.unwrap();
+    });
+    // (Chromium's own services ask for updates and the time whatever it is told; they are
+    // not the copy's requests.)
+    let chromium_itself = |host: &str| {
+        ["google.com", "googleapis.com", "gstatic.com", "gvt1.com"]
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    };
+    let left: Vec<String> = web.seen()[before..]
+        .iter()
+        .filter(|s| !chromium_itself(&s.host))
+        .map(|s| format!("{} {}{}", s.method, s.host, s.path))
+        .collect();
+    assert!(left.is_empty(), "requests left for the live web: {left:?}");
+}
