@@ -822,13 +822,11 @@ fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
     chunk(&mut out, b"IHDR", &ihdr);
-    let mut raw = Vec::new();
-    for _ in 0..height {
-        raw.push(0);
-        for _ in 0..width {
-            raw.extend_from_slice(&rgb);
-        }
-    }
+    // Each row: filter type 0, then the pixels.
+    let row: Vec<u8> = std::iter::once(0)
+        .chain(std::iter::repeat_n(rgb, width as usize).flatten())
+        .collect();
+    let raw = row.repeat(height as usize);
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     z.write_all(&raw).unwrap();
     chunk(&mut out, b"IDAT", &z.finish().unwrap());
@@ -989,4 +987,63 @@ fn a_browser_sees_the_copy_as_it_was() {
         .map(|s| format!("{} {}{}", s.method, s.host, s.path))
         .collect();
     assert!(left.is_empty(), "requests left for the live web: {left:?}");
+}
+
+/// A PDF capture gets a page of its own (a browser will not show a PDF in the sandboxed
+/// frame): its size, its page count, the original bytes to download, how to cite it.
+#[test]
+fn a_pdf_capture_has_its_own_page() {
+    const PDF: &str = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+                       2 0 obj << /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >> endobj\n\
+                       3 0 obj << /Type /Page /Parent 2 0 R >> endobj\n\
+                       4 0 obj << /Type/Page /Parent 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let web = SimWeb::start(|_, path, _| match path {
+        "/report.pdf" => Behave::Page(
+            200,
+            vec![("content-type", "application/pdf".into())],
+            PDF.into(),
+        ),
+        _ => Behave::status(404, &[], "not found"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/a.md"),
+        "[r](https://docs.example/report.pdf)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n",
+    )
+    .unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    cmd.current_dir(dir.path()).args(["archive", "site"]);
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        stdout(&out).contains("1 page snapshotted"),
+        "{}",
+        stderr(&out)
+    );
+    let s = serve(dir.path(), "127.0.0.1:0");
+    let page = get(&s, "/web/2030/https://docs.example/report.pdf", &[]);
+    let location = page.header("location").to_string();
+    let page = get(&s, &location, &[]);
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    assert!(text.contains("PDF document"), "{text}");
+    assert!(
+        text.contains(&format!("{} bytes · 2 pages", PDF.len())),
+        "{text}"
+    );
+    assert!(
+        text.contains("id_/https://docs.example/report.pdf\" download"),
+        "{text}"
+    );
+    assert!(!text.contains("<iframe"), "{text}");
+    let raw = get(&s, &location.replacen("/https:", "id_/https:", 1), &[]);
+    assert_eq!(raw.text(), PDF);
 }

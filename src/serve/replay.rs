@@ -188,6 +188,17 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
             replay: format!("{}/web/{}/{}", app.base, capture.timestamp, capture.url),
             digest: payload.digest.clone(),
         };
+        // A browser will not show a PDF in a sandboxed frame: a page of its own says what
+        // it is and offers the original bytes.
+        if payload.mime == "application/pdf"
+            || archived
+                .header("content-type")
+                .is_some_and(|t| t.starts_with("application/pdf"))
+        {
+            let mut r = pdf_page(capture, &archived.body, &cite).into_response();
+            add(&mut r, &memento);
+            return r;
+        }
         let mut r = banner(capture, &distinct(captures), state.as_ref(), &cite).into_response();
         add(&mut r, &memento);
         return r;
@@ -559,7 +570,7 @@ fn banner(
     let body = format!(
         r#"<div class="banner" role="banner">
 <p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
-<p>Captured <time datetime="{iso}">{when}</time> · link now: {status}{link_page} · {prev} {next} · <a href="/web/*/{url}">all captures</a> · <a href="/web/{ts}id_/{url}">original bytes</a></p>
+<p>Captured <time datetime="{iso}">{when}</time> · link now: {status}{link_page}{steps} · <a href="/web/*/{url}">all captures</a> · <a href="/web/{ts}id_/{url}">original bytes</a></p>
 <p class="captures">Captures: {others}</p>
 <details class="cite"><summary>Cite this copy</summary>
 <dl><dt>Replay address</dt><dd><code>{replay}</code></dd>
@@ -573,6 +584,11 @@ fn banner(
         iso = h(&date),
         when = h(&when(capture.time)),
         others = others.trim_end_matches(" · "),
+        steps = [prev, next]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| format!(" · {s}"))
+            .collect::<String>(),
         replay = h(&cite.replay),
         memento = h(&http_date(capture.time)),
         robust = h(&robust),
@@ -582,6 +598,54 @@ fn banner(
         title: format!("Archived: {}", capture.url),
         body,
         full_width: true,
+    }
+}
+
+/// A PDF capture's own page: its size, its page count, the original bytes to download,
+/// how to cite it.
+fn pdf_page(capture: &Capture, body: &[u8], cite: &Cite) -> Page {
+    // Pages counted from the document's page objects (`/Type /Page`, not `/Pages`): cheap,
+    // and right for all but compressed object streams, where it is left unsaid.
+    let mut pages = 0;
+    let mut rest = body;
+    while let Some(at) = memchr::memmem::find(rest, b"/Type") {
+        rest = &rest[at + 5..];
+        let name = rest
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .take(6)
+            .copied()
+            .collect::<Vec<u8>>();
+        if name.starts_with(b"/Page") && !name.starts_with(b"/Pages") {
+            pages += 1;
+        }
+    }
+    let pages = match pages {
+        0 => String::new(),
+        1 => " · 1 page".to_string(),
+        n => format!(" · {n} pages"),
+    };
+    Page {
+        title: format!("Archived PDF: {}", capture.url),
+        body: format!(
+            r#"<div class="banner" role="banner">
+<p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
+<p>Captured <time datetime="{iso}">{when}</time> · <a href="/web/*/{url}">all captures</a></p>
+</div>
+<section class="pdf"><h1>PDF document</h1>
+<p>{size} bytes{pages} · <a href="/web/{ts}id_/{url}" download>download the original bytes</a></p>
+<p>A PDF cannot be shown inside the archive's sandboxed frame: download it, or open the
+downloaded file in a PDF reader.</p>
+<p>Replay address: <code>{replay}</code> · WARC payload digest: <code>{digest}</code></p></section>"#,
+            url = h(&capture.url),
+            ts = h(&capture.timestamp),
+            iso = h(&crate::clock::format(capture.time)),
+            when = h(&when(capture.time)),
+            size = body.len(),
+            replay = h(&cite.replay),
+            digest = h(&cite.digest),
+        ),
+        full_width: false,
     }
 }
 
