@@ -248,6 +248,18 @@ fn pages_show_sources_links_and_search() {
         source.contains(&format!("href=\"/web/{TS1}/https://www.gov.uk/report\"")),
         "the newest copy: {source}"
     );
+    // The drifted essay leads to its copy as cited (before the text changed), not the
+    // newest.
+    assert!(
+        source.contains(&format!(
+            "as cited: <a href=\"/web/{TS0}/https://drift.example/essay\">"
+        )),
+        "the essay's copy as cited: {source}"
+    );
+    assert!(
+        !source.contains(&format!("href=\"/web/{TS1}/https://drift.example/essay\"")),
+        "{source}"
+    );
 
     // The drifted essay's timeline: checks, snapshots, and what changed in its text.
     let essay = source
@@ -799,6 +811,60 @@ fn a_browser_searches_and_replays_and_archived_scripts_stay_inert() {
         // ...and a sandboxed archived document cannot, even from the driver's own script.
         if let Ok(v) = c.execute(read, vec![]).await {
             assert!(!v.to_string().contains("s3cret"), "{v}");
+        }
+
+        // A phone, 390 px wide: no page scrolls sideways, and the banner leaves the copy
+        // most of the screen. Each page type is kept as a screenshot at both widths.
+        let essay_link = {
+            c.goto(&format!("{}/source?file=site/sources.md", s.base))
+                .await
+                .unwrap();
+            c.find(Locator::Css("a.url[href^='/link/']"))
+                .await
+                .unwrap()
+                .attr("href")
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        let pages = [
+            ("home", "/".to_string()),
+            ("source", "/source?file=site/sources.md".to_string()),
+            ("link", essay_link),
+            ("search", "/search?q=Bletchley".to_string()),
+            ("rot", "/rot".to_string()),
+            ("captures", "/web/*/https://www.gov.uk/report".to_string()),
+            ("replay", format!("/web/{TS0}/https://www.gov.uk/report")),
+        ];
+        for (width, height) in [(1280u32, 1000u32), (390, 844)] {
+            c.set_window_size(width, height).await.unwrap();
+            for (name, path) in &pages {
+                c.goto(&format!("{}{path}", s.base)).await.unwrap();
+                let overflow = c
+                    .execute(
+                        "return document.documentElement.scrollWidth - window.innerWidth",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert!(
+                    overflow.as_i64().unwrap_or(0) <= 0,
+                    "{name} at {width} px scrolls sideways by {overflow} px"
+                );
+                let png = c.screenshot().await.unwrap();
+                std::fs::write(screenshot_path(&format!("{name}-{width}")), &png).unwrap();
+            }
+            if width == 390 {
+                c.goto(&format!("{}/web/{TS0}/https://www.gov.uk/report", s.base))
+                    .await
+                    .unwrap();
+                let frame = c.find(Locator::Css("iframe.replay")).await.unwrap();
+                let (_, top, _, frame_height) = frame.rectangle().await.unwrap();
+                assert!(
+                    frame_height > 400.0 && top < 420.0,
+                    "the banner pushes the copy down: frame at {top} px, {frame_height} px high"
+                );
+            }
         }
         c.close().await.unwrap();
     });

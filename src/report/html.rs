@@ -28,6 +28,11 @@ th { background: #f6f6f6; } td.num { text-align: right; white-space: nowrap; }
 svg text { font: 11px system-ui, sans-serif; fill: #333; } svg .ax { stroke: #999; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; }
                tr, svg { break-inside: avoid; } a { color: inherit; } }
+svg { max-width: 100%; height: auto; }
+@media (max-width: 640px) { body { margin: 1rem auto; padding: 0 .6rem; }
+  table, thead, tbody, tr, th, td { display: block; } tr:has(th) { display: none; }
+  tr { border-bottom: 1px solid #ddd; padding: .3rem 0; } td { border: 0; padding: .1rem 0; }
+  td.num { text-align: left; } }
 ";
 
 /// A status as a coloured badge (the charts' colours), for reports and the archive browser.

@@ -129,6 +129,24 @@ th { background: #f6f6f6; } td.num { text-align: right; white-space: nowrap; }
 iframe.replay { flex: 1; border: 0; width: 100%; }
 del { background: #fdecea; } ins { background: #e6f4ea; text-decoration: none; }
 .diff { white-space: pre-wrap; border: 1px solid #ddd; padding: .6rem; max-height: 30rem; overflow: auto; }
+.banner details { margin: .2rem 0; } .banner dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .6rem; margin: .3rem 0; }
+.banner dd { margin: 0; word-break: break-all; } .banner code { font-size: 12px; }
+code { word-break: break-all; }
+/* Narrow screens (a phone, 390 px): no sideways scrolling, tables as lists, the banner
+   kept short so the copy stays on screen. */
+@media (max-width: 640px) {
+  body { font-size: 14px; overflow-x: hidden; }
+  header.top { padding: .4rem .6rem; gap: .4rem; }
+  header.top form { max-width: none; width: 100%; flex-basis: 100%; }
+  body.column main { padding: 0 .6rem; }
+  table, thead, tbody, tr, th, td { display: block; width: auto; }
+  thead, table tr:first-child:has(th) { display: none; }
+  tr { border-bottom: 1px solid #ddd; padding: .3rem 0; }
+  td { border: 0; padding: .1rem 0; } td.num { text-align: left; }
+  .banner { padding: .2rem .6rem; font-size: 13px; }
+  .banner .captures { max-height: 1.6em; }
+  .banner dl { grid-template-columns: 1fr; }
+}
 ";
 
 /// `/style.css`.
@@ -209,7 +227,8 @@ pub(crate) struct SourceQuery {
 /// `/source?file=...`: a source's citations in order.
 pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQuery>) -> Response {
     let file = q.file.clone();
-    let rows = match app.db.with(move |s| s.citations_in(&file)).await {
+    let drift = app.drift;
+    let rows = match app.db.with(move |s| s.citations_in(&file, drift)).await {
         Ok(r) => r,
         Err(e) => return failed(e),
     };
@@ -238,7 +257,7 @@ pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQu
         }
         let copies = match &c.copy {
             Some((url, at)) => format!(
-                r#"<a href="{}">{}</a> <span class="muted">({} capture{})</span>"#,
+                r#"as cited: <a href="{}">{}</a> <span class="muted">({} capture{})</span>"#,
                 h(&replay(url, *at)),
                 h(&day(*at)),
                 c.captures,

@@ -129,15 +129,18 @@ impl Store {
         Ok(out)
     }
 
-    /// The citations of one source file, in order.
-    pub fn citations_in(&self, file: &str) -> Result<Vec<SourceCitation>, Error> {
+    /// The citations of one source file, in order, each with its copy as cited: the
+    /// newest good capture of the page itself (not of where it moved) from before its
+    /// text drifted (less than `drift` of its first text left).
+    pub fn citations_in(&self, file: &str, drift: f64) -> Result<Vec<SourceCitation>, Error> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT l.id, l.url, c.line, c.col, c.text, c.section_text, l.last_status, l.verdict,
                         (SELECT s.url || ' ' || s.captured_at FROM snapshots s
                          WHERE s.link_id = l.id AND s.status BETWEEN 200 AND 299
-                           AND s.requisite = 0
+                           AND s.requisite = 0 AND s.url = l.url
+                           AND (s.similarity IS NULL OR s.similarity >= ?2)
                          ORDER BY s.captured_at DESC, s.id DESC LIMIT 1),
                         (SELECT count(*) FROM snapshots s WHERE s.link_id = l.id AND s.requisite = 0)
                  FROM citations c JOIN links l ON l.id = c.link_id
@@ -145,7 +148,7 @@ impl Store {
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![file], |r| {
+            .query_map(params![file, drift], |r| {
                 let copy: Option<String> = r.get(8)?;
                 Ok(SourceCitation {
                     link_id: r.get(0)?,
