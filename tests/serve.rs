@@ -292,6 +292,10 @@ fn pages_show_sources_links_and_search() {
     );
     let found = get(&s, "/search?q=moved+page", &[]).text();
     assert!(found.contains("https://old.example/page"), "{found}");
+    // The essay, captured twice with different texts (both titled "Essay"), is one hit.
+    let found = get(&s, "/search?q=Essay", &[]).text();
+    assert!(found.contains("Archived pages (1 in all)"), "{found}");
+    assert_eq!(found.matches(r#"<p class="hit">"#).count(), 1, "{found}");
     // What the search echoes is escaped.
     let found = get(&s, "/search?q=%3Cscript%3Ealert(1)%3C/script%3E", &[]).text();
     assert!(!found.contains("<script>"), "{found}");

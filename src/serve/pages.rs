@@ -465,30 +465,40 @@ fn word_diff(a: &str, b: &str) -> String {
 pub(crate) struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// The page of archived-page hits (from 1).
+    #[serde(default)]
+    page: Option<usize>,
 }
+
+/// Archived-page hits shown a page.
+const HITS_A_PAGE: usize = 20;
 
 /// `/search?q=...`: cited links by URL and link text, archived pages by URL, title and text.
 pub(crate) async fn search(State(app): State<Arc<App>>, Query(q): Query<SearchQuery>) -> Response {
     let query = q.q.trim().to_string();
+    let page = q.page.unwrap_or(1).max(1);
     let moved = query.clone();
     let dir = app.archive.clone();
     let hits = app
         .db
         .with(move |s| {
-            let pages = s.search_pages(&moved, 50)?;
-            // Each hit's snippet, from its page's text as archived.
+            let pages = s.search_pages(&moved, 2000)?;
+            let total = pages.len();
+            // Each hit's snippet (this page's only), from its page's text as archived.
             let pages: Vec<(PageHit, String)> = pages
                 .into_iter()
+                .skip((page - 1) * HITS_A_PAGE)
+                .take(HITS_A_PAGE)
                 .map(|p| {
                     let text = archive::page_text(&dir, &p.filename, p.offset);
                     let snippet = text::snippet(text.as_deref().unwrap_or(""), &moved, 16);
                     (p, snippet)
                 })
                 .collect();
-            Ok((s.search_citations(&moved, 50)?, pages))
+            Ok((s.search_citations(&moved, 500)?, pages, total))
         })
         .await;
-    let (cited, pages) = match hits {
+    let (cited, pages, total) = match hits {
         Ok(h) => h,
         Err(e) => return failed(e),
     };
@@ -505,19 +515,32 @@ pub(crate) async fn search(State(app): State<Arc<App>>, Query(q): Query<SearchQu
                 "<table><tr><th>link</th><th>link text</th><th>cited in</th><th>status</th></tr>",
             );
             for c in &cited {
+                let texts: Vec<String> = c.places.iter().map(|p| h(&p.text)).collect();
+                let places: Vec<String> = c
+                    .places
+                    .iter()
+                    .map(|p| format!("{}:{}", h(&p.file), p.line))
+                    .collect();
                 body.push_str(&format!(
-                    r#"<tr><td><a class="url" href="/link/{}">{}</a></td><td>{}</td><td>{}:{}</td><td>{}</td></tr>"#,
+                    r#"<tr><td><a class="url" href="/link/{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
                     c.link_id,
                     h(&c.url),
-                    h(&c.place.text),
-                    h(&c.place.file),
-                    c.place.line,
+                    texts.join("<br>"),
+                    places.join("<br>"),
                     badge(c.status.as_deref().unwrap_or("not_checked"))
                 ));
             }
             body.push_str("</table>");
         }
-        body.push_str(&format!("<h2>Archived pages ({})</h2>", pages.len()));
+        let pages_in_all = total.div_ceil(HITS_A_PAGE).max(1);
+        body.push_str(&format!(
+            "<h2>Archived pages ({total} in all{})</h2>",
+            if pages_in_all > 1 {
+                format!("; page {page} of {pages_in_all}")
+            } else {
+                String::new()
+            }
+        ));
         if pages.is_empty() {
             body.push_str("<p>None.</p>");
         }
@@ -538,6 +561,26 @@ pub(crate) async fn search(State(app): State<Arc<App>>, Query(q): Query<SearchQu
                 h(&p.url),
                 h(&day(p.captured_at)),
             ));
+        }
+        let link = |n: usize, label: &str| {
+            format!(
+                r#"<a href="/search?q={}&amp;page={n}">{label}</a>"#,
+                h(&percent_encoding::utf8_percent_encode(
+                    &query,
+                    percent_encoding::NON_ALPHANUMERIC
+                )
+                .to_string())
+            )
+        };
+        let mut nav = Vec::new();
+        if page > 1 {
+            nav.push(link(page - 1, "← previous"));
+        }
+        if page < pages_in_all {
+            nav.push(link(page + 1, "next →"));
+        }
+        if !nav.is_empty() {
+            body.push_str(&format!(r#"<p class="pager">{}</p>"#, nav.join(" · ")));
         }
     }
     Page {

@@ -75,8 +75,8 @@ pub struct CitationHit {
     pub link_id: i64,
     /// The link.
     pub url: String,
-    /// Where it is cited (the first place).
-    pub place: Place,
+    /// Every place it is cited, in file and line order.
+    pub places: Vec<Place>,
     /// The link's latest status.
     pub status: Option<String>,
 }
@@ -243,7 +243,16 @@ impl Store {
                 })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        // One hit a page (its best-ranked capture): a page captured four times is one hit.
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for row in rows {
+            let hit = row.map_err(|e| self.err(e))?;
+            if seen.insert(hit.url.clone()) {
+                out.push(hit);
+            }
+        }
+        Ok(out)
     }
 
     /// Cited links whose URL or link text contains `q` (case-insensitive for ASCII).
@@ -264,7 +273,7 @@ impl Store {
                 "SELECT l.id, l.url, c.file, c.line, c.col, c.text, l.last_status
                  FROM citations c JOIN links l ON l.id = c.link_id
                  WHERE c.text LIKE ?1 ESCAPE '\\' OR l.url LIKE ?1 ESCAPE '\\'
-                 GROUP BY l.id ORDER BY c.file, c.line LIMIT ?2",
+                 ORDER BY c.file, c.line LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -272,16 +281,29 @@ impl Store {
                 Ok(CitationHit {
                     link_id: r.get(0)?,
                     url: r.get(1)?,
-                    place: Place {
+                    places: vec![Place {
                         file: r.get(2)?,
                         line: r.get(3)?,
                         column: r.get(4)?,
                         text: r.get(5)?,
-                    },
+                    }],
                     status: r.get(6)?,
                 })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        // One hit a link, with every place it is cited.
+        let mut out: Vec<CitationHit> = Vec::new();
+        let mut at: HashMap<i64, usize> = HashMap::new();
+        for row in rows {
+            let hit = row.map_err(|e| self.err(e))?;
+            match at.get(&hit.link_id) {
+                Some(&i) => out[i].places.extend(hit.places),
+                None => {
+                    at.insert(hit.link_id, out.len());
+                    out.push(hit);
+                }
+            }
+        }
+        Ok(out)
     }
 }
