@@ -281,6 +281,24 @@ fn pages_show_sources_links_and_search() {
         ),
         "{link}"
     );
+    // Any two captures compare: the newest against the first is the same diff reversed.
+    let ids: Vec<String> = link
+        .split(r#"<option value=""#)
+        .skip(1)
+        .filter_map(|o| o.split('"').next().map(str::to_string))
+        .collect();
+    assert_eq!(ids.len(), 4, "two selects of two captures each: {link}");
+    let reversed = get(
+        &s,
+        &format!("/link/{essay}?from={}&to={}", ids[1], ids[0]),
+        &[],
+    )
+    .text();
+    assert!(
+        reversed
+            .contains("<ins>Frontier models should be paused until they are shown safe, </ins>"),
+        "{reversed}"
+    );
 
     // Search: archived text (with the match marked) and link texts.
     let found = get(&s, "/search?q=Bletchley", &[]).text();

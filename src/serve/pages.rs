@@ -286,7 +286,18 @@ pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQu
 
 /// `/link/{id}`: a link's timeline of checks and snapshots, with a text diff when its page
 /// drifted.
-pub(crate) async fn link(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Response {
+/// `/link/ID?from=S&to=S`: the two captures (snapshot ids) to compare.
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct CompareQuery {
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+pub(crate) async fn link(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    Query(compare): Query<CompareQuery>,
+) -> Response {
     let dir = app.archive.clone();
     let data = app
         .db
@@ -297,26 +308,39 @@ pub(crate) async fn link(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Re
             let places = s.places_of(id)?;
             let checks = s.checks_of(id)?;
             let snaps = s.snapshots_of(id)?;
-            // The first and the newest distinct texts, for the diff.
+            // The distinct texts; by default the first and the newest are compared, or any
+            // two asked for.
             let texts: Vec<(i64, &SnapshotRow)> = snaps
                 .iter()
                 .filter(|(_, r)| r.text_hash.is_some() && !r.revisit)
                 .map(|(sid, r)| (*sid, r))
                 .collect();
             let text = |r: &SnapshotRow| archive::page_text(&dir, &r.filename, r.offset);
-            let diff = match (texts.first(), texts.last()) {
+            let pick = |asked: Option<i64>, default: Option<usize>| {
+                asked
+                    .and_then(|want| texts.iter().position(|(sid, _)| *sid == want))
+                    .or(default)
+                    .map(|i| texts[i])
+            };
+            let last = texts.len().checked_sub(1);
+            let (from, to) = (
+                pick(compare.from, (!texts.is_empty()).then_some(0)),
+                pick(compare.to, last),
+            );
+            let diff = match (from, to) {
                 (Some(a), Some(b)) if a.0 != b.0 => match (text(a.1), text(b.1)) {
-                    (Some(ta), Some(tb)) if ta != tb => {
-                        Some((a.1.captured_at, ta, b.1.captured_at, tb))
-                    }
+                    (Some(ta), Some(tb)) => Some((a.1.captured_at, ta, b.1.captured_at, tb)),
                     _ => None,
                 },
                 _ => None,
             };
-            Ok(Some((link, places, checks, snaps, diff)))
+            let choices: Vec<(i64, i64)> =
+                texts.iter().map(|(sid, r)| (*sid, r.captured_at)).collect();
+            let chosen = (from.map(|f| f.0), to.map(|t| t.0));
+            Ok(Some((link, places, checks, snaps, (diff, choices, chosen))))
         })
         .await;
-    let (link, places, checks, snaps, diff) = match data {
+    let (link, places, checks, snaps, (diff, choices, chosen)) = match data {
         Ok(Some(d)) => d,
         Ok(None) => {
             return error(StatusCode::NOT_FOUND, "No such link", &id.to_string()).into_response();
@@ -401,11 +425,38 @@ pub(crate) async fn link(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Re
         ));
     }
     if let Some((ta, a, tb, b)) = diff {
+        // Any two captures with text can be compared.
+        let select = |name: &str, picked: Option<i64>| {
+            let options: String = choices
+                .iter()
+                .map(|(sid, at)| {
+                    format!(
+                        r#"<option value="{sid}"{}>{}</option>"#,
+                        if Some(*sid) == picked {
+                            " selected"
+                        } else {
+                            ""
+                        },
+                        h(&clock::format(*at))
+                    )
+                })
+                .collect();
+            format!(r#"<select name="{name}" aria-label="{name}">{options}</select>"#)
+        };
+        let changed = if a == b {
+            "the same text".to_string()
+        } else {
+            "<del>removed</del>, <ins>added</ins>".to_string()
+        };
         body.push_str(&format!(
-            "<h2>How the text changed</h2><p>From the first capture ({}) to the newest ({}): \
-             <del>removed</del>, <ins>added</ins>.</p><div class=\"diff\">{}</div>",
-            h(&day(ta)),
-            h(&day(tb)),
+            "<h2>How the text changed</h2>\
+             <form action=\"/link/{}\" class=\"compare\">Compare {} with {} <button>Compare</button></form>\
+             <p>From the capture of {} to that of {}: {changed}.</p><div class=\"diff\">{}</div>",
+            link.id,
+            select("from", chosen.0),
+            select("to", chosen.1),
+            h(&clock::format(ta)),
+            h(&clock::format(tb)),
             word_diff(&a, &b)
         ));
     }
