@@ -260,6 +260,24 @@ fn pages_show_sources_links_and_search() {
         !source.contains(&format!("href=\"/web/{TS1}/https://drift.example/essay\"")),
         "{source}"
     );
+    assert_eq!(
+        source.matches(r#"class="badge drifted""#).count(),
+        1,
+        "{source}"
+    );
+    // Its newest capture says the text changed since it was cited, and leads to the copy
+    // as cited.
+    let banner = get(&s, &format!("/web/{TS1}/https://drift.example/essay"), &[]).text();
+    assert!(
+        banner.contains("text changed since cited: 0% of it remains"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!(
+            r#"<a href="/web/{TS0}/https://drift.example/essay">the copy as cited"#
+        )),
+        "{banner}"
+    );
 
     // The drifted essay's timeline: checks, snapshots, and what changed in its text.
     let essay = source

@@ -123,7 +123,7 @@ th { background: #f6f6f6; } td.num { text-align: right; white-space: nowrap; }
 .url { word-break: break-all; font-family: ui-monospace, monospace; font-size: 13px; }
 .badge { display: inline-block; border-radius: 3px; padding: 0 .35rem; color: #fff;
          font-size: 12px; white-space: nowrap; }
-.muted { color: #666; } mark { background: #ffe58a; }
+.muted { color: #666; } mark { background: #ffe58a; } .badge.drifted { background: #8a5a00; }
 .banner { background: #fff8e1; border-bottom: 2px solid #f0c36d; padding: .3rem 1rem; font-size: 14px; }
 .banner p { margin: .2rem 0; } .banner .captures { max-height: 3.2em; overflow: auto; }
 iframe.replay { flex: 1; border: 0; width: 100%; }
@@ -272,7 +272,7 @@ pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQu
             h(&c.text),
             c.link_id,
             h(&c.url),
-            state(c.status.as_deref(), &c.verdict),
+            state(c.status.as_deref(), &c.verdict) + &drift_badge(c.drifted),
         ));
     }
     body.push_str("</table>");
@@ -347,10 +347,16 @@ pub(crate) async fn link(
         }
         Err(e) => return failed(e),
     };
+    let drifted = snaps
+        .iter()
+        .filter(|(_, s)| !s.requisite && !s.revisit && s.text_hash.is_some())
+        .max_by_key(|(_, s)| s.captured_at)
+        .and_then(|(_, s)| s.similarity)
+        .filter(|&v| v < app.drift);
     let mut body = format!(
         r#"<h1 class="url">{}</h1><p>{} · first cited {}{}</p>"#,
         h(&link.url),
-        state(link.last_status.as_deref(), &link.verdict),
+        state(link.last_status.as_deref(), &link.verdict) + &drift_badge(drifted),
         h(&day(link.first_seen)),
         link.first_failing
             .map(|t| format!(
@@ -466,6 +472,18 @@ pub(crate) async fn link(
         full_width: false,
     }
     .into_response()
+}
+
+/// A `drifted` badge saying how much of the first text remains, when it drifted.
+pub(crate) fn drift_badge(share: Option<f64>) -> String {
+    share
+        .map(|v| {
+            format!(
+                r#" <span class="badge drifted" title="{:.0}% of the text first archived remains">drifted</span>"#,
+                v * 100.0
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// A word-level diff of two texts as HTML (`<del>`, `<ins>`), escaped.

@@ -178,12 +178,19 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
             return r;
         }
         let key = link_key(&req.url);
-        let state = app
+        let drift = app.drift;
+        let (state, drifted) = app
             .db
-            .with(move |s| s.link_state(&key))
+            .with(move |s| {
+                let state = s.link_state(&key)?;
+                let drifted = match &state {
+                    Some(l) => s.drift_of(l.id, drift)?,
+                    None => None,
+                };
+                Ok((state, drifted))
+            })
             .await
-            .ok()
-            .flatten();
+            .unwrap_or_default();
         let cite = Cite {
             replay: format!("{}/web/{}/{}", app.base, capture.timestamp, capture.url),
             digest: payload.digest.clone(),
@@ -199,7 +206,8 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
             add(&mut r, &memento);
             return r;
         }
-        let mut r = banner(capture, &distinct(captures), state.as_ref(), &cite).into_response();
+        let mut r =
+            banner(capture, &distinct(captures), state.as_ref(), &cite, drifted).into_response();
         add(&mut r, &memento);
         return r;
     }
@@ -520,7 +528,29 @@ fn banner(
     all: &[&Capture],
     state: Option<&crate::store::LinkState>,
     cite: &Cite,
+    drifted: Option<crate::store::Drift>,
 ) -> Page {
+    // The link's text drifted since it was cited: say so, and lead to the copy as cited.
+    let drift_note = match drifted {
+        Some(crate::store::Drift { share, copy }) => {
+            let copy = copy
+                .map(|(url, at)| {
+                    let ts = crate::archive::cdxj::timestamp(at);
+                    format!(
+                        r#"; see <a href="/web/{}/{}">the copy as cited, of {}</a>"#,
+                        h(&ts),
+                        h(&url),
+                        h(&when(at))
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                r#"<p class="drift"><span class="badge drifted">drifted</span> text changed since cited: {:.0}% of it remains{copy}</p>"#,
+                share * 100.0
+            )
+        }
+        None => String::new(),
+    };
     let status = match state {
         Some(s) => pages::state(s.last_status.as_deref(), &s.verdict),
         None => "not a cited link (a redirect or a page requisite)".to_string(),
@@ -571,7 +601,7 @@ fn banner(
         r#"<div class="banner" role="banner">
 <p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
 <p>Captured <time datetime="{iso}">{when}</time> · link now: {status}{link_page}{steps} · <a href="/web/*/{url}">all captures</a> · <a href="/web/{ts}id_/{url}">original bytes</a></p>
-<p class="captures">Captures: {others}</p>
+<p class="captures">Captures: {others}</p>{drift_note}
 <details class="cite"><summary>Cite this copy</summary>
 <dl><dt>Replay address</dt><dd><code>{replay}</code></dd>
 <dt>Memento-Datetime</dt><dd><code>{memento}</code></dd>

@@ -31,10 +31,21 @@ pub struct SourceCitation {
     pub status: Option<String>,
     /// The link's verdict.
     pub verdict: String,
-    /// Its newest capture with a 2xx status: URL and Unix seconds.
+    /// Its copy as cited: URL and Unix seconds.
     pub copy: Option<(String, i64)>,
     /// How many captures of it (and its redirects) the archive holds, requisites aside.
     pub captures: u32,
+    /// The share of its first text its newest capture keeps, when below the drift bound.
+    pub drifted: Option<f64>,
+}
+
+/// How a link's text drifted from what was cited.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drift {
+    /// The share of the first text its newest capture keeps.
+    pub share: f64,
+    /// Its copy as cited: URL and Unix seconds.
+    pub copy: Option<(String, i64)>,
 }
 
 /// A place a link is cited.
@@ -142,7 +153,11 @@ impl Store {
                            AND s.requisite = 0 AND s.url = l.url
                            AND (s.similarity IS NULL OR s.similarity >= ?2)
                          ORDER BY s.captured_at DESC, s.id DESC LIMIT 1),
-                        (SELECT count(*) FROM snapshots s WHERE s.link_id = l.id AND s.requisite = 0)
+                        (SELECT count(*) FROM snapshots s WHERE s.link_id = l.id AND s.requisite = 0),
+                        (SELECT s.similarity FROM snapshots s
+                         WHERE s.link_id = l.id AND s.requisite = 0 AND s.revisit = 0
+                           AND s.text_hash IS NOT NULL
+                         ORDER BY s.captured_at DESC, s.id DESC LIMIT 1)
                  FROM citations c JOIN links l ON l.id = c.link_id
                  WHERE c.file = ?1 ORDER BY c.line, c.col, c.id",
             )
@@ -164,10 +179,44 @@ impl Store {
                         Some((url.to_string(), at.parse().ok()?))
                     }),
                     captures: r.get(9)?,
+                    drifted: r.get::<_, Option<f64>>(10)?.filter(|&v| v < drift),
                 })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// How a link's text drifted, when its newest capture keeps less than `drift` of the
+    /// first text: that share, and its copy as cited (URL and Unix seconds).
+    pub fn drift_of(&self, link: i64, drift: f64) -> Result<Option<Drift>, Error> {
+        let newest: Option<f64> = self
+            .conn
+            .query_row(
+                "SELECT similarity FROM snapshots WHERE link_id = ?1 AND requisite = 0
+                   AND revisit = 0 AND text_hash IS NOT NULL
+                 ORDER BY captured_at DESC, id DESC LIMIT 1",
+                params![link],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .flatten();
+        let Some(share) = newest.filter(|&v| v < drift) else {
+            return Ok(None);
+        };
+        let copy: Option<(String, i64)> = self
+            .conn
+            .query_row(
+                "SELECT s.url, s.captured_at FROM snapshots s JOIN links l ON l.id = s.link_id
+                 WHERE s.link_id = ?1 AND s.status BETWEEN 200 AND 299 AND s.requisite = 0
+                   AND s.url = l.url AND (s.similarity IS NULL OR s.similarity >= ?2)
+                 ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
+                params![link, drift],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(Some(Drift { share, copy }))
     }
 
     /// The link with this id.

@@ -10,7 +10,7 @@ mod browse;
 mod history;
 mod schema;
 
-pub use browse::{CitationHit, PageHit, Place, SourceCitation};
+pub use browse::{CitationHit, Drift, PageHit, Place, SourceCitation};
 pub use history::{CitedLink, CitedRow, FileDigest, LinkAsOf, RunRow};
 
 use std::collections::HashMap;
