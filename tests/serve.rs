@@ -299,6 +299,15 @@ fn pages_show_sources_links_and_search() {
         ),
         "{link}"
     );
+    // A strip of its captures, each leading to its replay.
+    assert!(link.contains("<h2>Captures (2)</h2>"), "{link}");
+    assert_eq!(link.matches(r#"<rect x="#).count(), 2, "{link}");
+    assert!(
+        link.contains(&format!(
+            r#"<a href="/web/{TS0}/https://drift.example/essay"><rect"#
+        )),
+        "{link}"
+    );
     // Any two captures compare: the newest against the first is the same diff reversed.
     let ids: Vec<String> = link
         .split(r#"<option value=""#)

@@ -377,7 +377,9 @@ pub(crate) async fn link(
             h(&p.text)
         ));
     }
-    body.push_str("</ul><h2>Timeline</h2>");
+    body.push_str("</ul>");
+    body.push_str(&captures_strip(&link.url, &snaps));
+    body.push_str("<h2>Timeline</h2>");
     // Checks and snapshots merged by time, newest first.
     let mut events: Vec<(i64, u8, String)> = Vec::new();
     for c in &checks {
@@ -472,6 +474,49 @@ pub(crate) async fn link(
         full_width: false,
     }
     .into_response()
+}
+
+/// A strip of a link's captures over time, one mark each (a new copy tall, an unchanged one
+/// short), each leading to its replay; and the list of all captures.
+fn captures_strip(url: &str, snaps: &[(i64, SnapshotRow)]) -> String {
+    let pages: Vec<&SnapshotRow> = snaps
+        .iter()
+        .map(|(_, s)| s)
+        .filter(|s| !s.requisite && s.url == url)
+        .collect();
+    let (Some(first), Some(last)) = (
+        pages.iter().map(|s| s.captured_at).min(),
+        pages.iter().map(|s| s.captured_at).max(),
+    ) else {
+        return String::new();
+    };
+    let (width, height) = (600.0, 36.0);
+    let span = (last - first).max(1) as f64;
+    let mut marks = String::new();
+    for s in &pages {
+        let x = 6.0 + (s.captured_at - first) as f64 / span * (width - 12.0);
+        let (y, colour) = if s.revisit {
+            (18.0, "#8aa")
+        } else {
+            (4.0, "#1f3a5f")
+        };
+        marks.push_str(&format!(
+            r#"<a href="{href}"><rect x="{x:.1}" y="{y}" width="4" height="{h:.0}" fill="{colour}"><title>{when}{what}</title></rect></a>"#,
+            href = h(&replay(&s.url, s.captured_at)),
+            h = height - 4.0 - y,
+            when = h(&clock::format(s.captured_at)),
+            what = if s.revisit { " (unchanged)" } else { "" },
+        ));
+    }
+    format!(
+        r##"<h2>Captures ({n})</h2><svg class="strip" viewBox="0 0 {width} {height}" width="100%" height="{height}" role="img" aria-label="captures from {from} to {to}"><line x1="0" y1="{base}" x2="{width}" y2="{base}" stroke="#ccc"/>{marks}</svg>
+<p class="muted">{from} to {to} · <a href="/web/*/{u}">every capture</a></p>"##,
+        n = pages.len(),
+        base = height - 1.0,
+        from = h(&day(first)),
+        to = h(&day(last)),
+        u = h(url),
+    )
 }
 
 /// A `drifted` badge saying how much of the first text remains, when it drifted.
