@@ -348,7 +348,21 @@ fn pages_show_sources_links_and_search() {
 
     let rot = get(&s, "/rot", &[]);
     assert_eq!(rot.status, 200);
-    assert!(rot.text().contains("Citation rot report"));
+    let rot = rot.text();
+    assert!(rot.contains("Citation rot report"));
+    // Inside the browser's layout, its cited links leading to their pages here.
+    assert!(rot.contains(r#"<header class="top">"#), "{rot}");
+    assert!(
+        rot.contains(r#"<a class="url" href="/link?url=https%3A%2F%2Fold%2Eexample%2Fpage">"#),
+        "{rot}"
+    );
+    let to = get(&s, "/link?url=https://www.gov.uk/report", &[]);
+    assert_eq!(to.status, 302);
+    assert!(
+        to.header("location").starts_with("/link/"),
+        "{}",
+        to.header("location")
+    );
     assert_eq!(get(&s, "/link/999999", &[]).status, 404);
     assert_eq!(get(&s, "/nothing/here", &[]).status, 404);
 }

@@ -117,6 +117,7 @@ pub fn router(
         .route("/", get(pages::home))
         .route("/source", get(pages::source))
         .route("/link/{id}", get(pages::link))
+        .route("/link", get(pages::link_by_url))
         .route("/search", get(pages::search))
         .route("/rot", get(pages::rot))
         .route("/style.css", get(pages::style))

@@ -124,6 +124,11 @@ th { background: #f6f6f6; } td.num { text-align: right; white-space: nowrap; }
 .badge { display: inline-block; border-radius: 3px; padding: 0 .35rem; color: #fff;
          font-size: 12px; white-space: nowrap; }
 .muted { color: #666; } mark { background: #ffe58a; } .badge.drifted { background: #8a5a00; }
+.sub { color: #555; margin-top: 0; } .cards { display: flex; flex-wrap: wrap; gap: .6rem; margin: 1rem 0; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: .5rem .8rem; min-width: 7rem; }
+.card b { display: block; font-size: 1.4rem; }
+.warn { background: #fdecea; border: 1px solid #c62828; padding: .5rem .8rem; border-radius: 6px; }
+svg { max-width: 100%; height: auto; } svg text { font: 11px system-ui, sans-serif; fill: #333; } svg .ax { stroke: #999; }
 .banner { background: #fff8e1; border-bottom: 2px solid #f0c36d; padding: .3rem 1rem; font-size: 14px; }
 .banner p { margin: .2rem 0; } .banner .captures { max-height: 3.2em; overflow: auto; }
 iframe.replay { flex: 1; border: 0; width: 100%; }
@@ -705,7 +710,8 @@ pub(crate) async fn search(State(app): State<Arc<App>>, Query(q): Query<SearchQu
     .into_response()
 }
 
-/// `/rot`: the rot report of the latest run, live, its copies linked into this browser.
+/// `/rot`: the rot report of the latest run, live, inside the browser's layout: its copies
+/// linked into this browser, its links to their pages here.
 pub(crate) async fn rot(State(app): State<Arc<App>>) -> Response {
     let drift = app.drift;
     let built = app
@@ -721,14 +727,72 @@ pub(crate) async fn rot(State(app): State<Arc<App>>) -> Response {
             )
         })
         .await;
-    match built {
-        Ok(r) => {
-            let mut out = Vec::new();
-            match report::write(&mut out, &r, report::Format::Html, false) {
-                Ok(()) => Html(out).into_response(),
-                Err(e) => failed(crate::Error::Store(e.to_string())),
-            }
+    let r = match built {
+        Ok(r) => r,
+        Err(e) => {
+            return error(StatusCode::NOT_FOUND, "No report yet", &e.to_string()).into_response();
         }
-        Err(e) => error(StatusCode::NOT_FOUND, "No report yet", &e.to_string()).into_response(),
+    };
+    let mut out = Vec::new();
+    if let Err(e) = report::write(&mut out, &r, report::Format::Html, false) {
+        return failed(crate::Error::Store(e.to_string()));
     }
+    let html = String::from_utf8_lossy(&out);
+    // The report's own body, its cited links leading to their pages in this browser.
+    let inner = html
+        .split_once("<body>")
+        .and_then(|(_, rest)| rest.rsplit_once("</body>"))
+        .map_or(html.as_ref(), |(body, _)| body);
+    let mut body = String::with_capacity(inner.len());
+    let mut rest = inner;
+    const CITED: &str = r#"<a class="url" href=""#;
+    while let Some(at) = rest.find(CITED) {
+        body.push_str(&rest[..at + CITED.len()]);
+        rest = &rest[at + CITED.len()..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        let url = unescape_html(&rest[..end]);
+        body.push_str("/link?url=");
+        body.push_str(&h(&urlencode(&url)));
+        rest = &rest[end..];
+    }
+    body.push_str(rest);
+    Page {
+        title: "Rot report".to_string(),
+        body,
+        full_width: false,
+    }
+    .into_response()
+}
+
+/// The few character references the report's escaping writes, undone.
+fn unescape_html(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// `/link?url=U`: the page of the cited link `U`.
+pub(crate) async fn link_by_url(
+    State(app): State<Arc<App>>,
+    Query(q): Query<LinkUrlQuery>,
+) -> Response {
+    let key = crate::link::link_key(&q.url);
+    match app.db.with(move |s| s.link_state(&key)).await {
+        Ok(Some(l)) => (
+            StatusCode::FOUND,
+            [(header::LOCATION, format!("/link/{}", l.id))],
+        )
+            .into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "Not a cited link", &q.url).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// `/link?url=...`.
+#[derive(serde::Deserialize)]
+pub(crate) struct LinkUrlQuery {
+    #[serde(default)]
+    url: String,
 }
