@@ -369,6 +369,7 @@ impl<'a> Recorder<'a> {
             attempts: check.attempts,
             strike,
             verdict: next.verdict.clone(),
+            evidence: check.evidence.as_lines().to_string(),
         };
         states.insert(check.url.clone(), next.clone());
         self.pending.push((next, row));

@@ -203,6 +203,11 @@ impl Evidence {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The signals, one a line (as the history stores them).
+    pub fn as_lines(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Serialize for Evidence {

@@ -146,6 +146,8 @@ pub struct Problem {
     pub http_status: Option<u16>,
     /// What happened, in words.
     pub detail: String,
+    /// The signals that decided the status.
+    pub evidence: Vec<String>,
     /// The verdict: failing, dead, moved, invalid...
     pub verdict: String,
     /// Failing checks in the current streak.
@@ -200,6 +202,8 @@ pub struct Change {
     pub verdict: String,
     /// What happened, in words.
     pub detail: String,
+    /// The signals that decided the status now.
+    pub evidence: Vec<String>,
     /// Where redirects end now.
     pub final_url: Option<String>,
     /// Where it is cited (`file:line:column`).
@@ -456,6 +460,7 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
             status: status_of(link.id).to_string(),
             verdict: link.verdict.clone(),
             detail: state.map(|s| s.detail.clone()).unwrap_or_default(),
+            evidence: state.map(|s| s.evidence.clone()).unwrap_or_default(),
             final_url: state.and_then(|s| s.final_url.clone()),
             cited_at: places.get(&link.id).cloned().unwrap_or_default(),
         };
@@ -511,6 +516,7 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
             status: status.to_string(),
             http_status: state.and_then(|s| s.http_status),
             detail: state.map(|s| s.detail.clone()).unwrap_or_default(),
+            evidence: state.map(|s| s.evidence.clone()).unwrap_or_default(),
             verdict: c.verdict.clone(),
             strikes: c.strikes,
             failing_since: c.first_failing.map(clock::format),

@@ -88,6 +88,8 @@ pub struct LinkAsOf {
     pub detail: String,
     /// The verdict after it (absent in histories from before verdicts were kept per check).
     pub verdict: Option<String>,
+    /// The signals that decided its status (none in histories from before they were kept).
+    pub evidence: Vec<String>,
 }
 
 /// A scanned file's size and SHA-256, as it was when its citations were recorded.
@@ -255,7 +257,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT link_id, run_id, checked_at, status, http_status, final_url, detail, verdict
+                "SELECT link_id, run_id, checked_at, status, http_status, final_url, detail, verdict,
+                        coalesce(evidence, '')
                  FROM checks WHERE id IN (SELECT max(id) FROM checks WHERE run_id <= ?1
                                           GROUP BY link_id)",
             )
@@ -272,6 +275,12 @@ impl Store {
                         final_url: r.get(5)?,
                         detail: r.get(6)?,
                         verdict: r.get(7)?,
+                        evidence: r
+                            .get::<_, String>(8)?
+                            .lines()
+                            .filter(|l| !l.is_empty())
+                            .map(str::to_string)
+                            .collect(),
                     },
                 ))
             })

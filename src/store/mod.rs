@@ -120,6 +120,8 @@ pub struct CheckRow {
     pub strike: bool,
     /// The link's verdict after this check.
     pub verdict: String,
+    /// The signals that decided its status, one a line.
+    pub evidence: String,
 }
 
 const LINK_SELECT: &str = "SELECT id, url, host, first_seen, first_failing, last_alive, strikes, \
@@ -387,8 +389,9 @@ impl Store {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO checks (run_id, link_id, checked_at, status, http_status, final_url,
-                                         redirects, detail, elapsed_ms, attempts, strike, verdict)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                         redirects, detail, elapsed_ms, attempts, strike, verdict,
+                                         evidence)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .map_err(|e| db(e, &path))?;
             let mut update = tx
@@ -412,7 +415,8 @@ impl Store {
                         check.elapsed_ms as i64,
                         check.attempts,
                         check.strike,
-                        check.verdict
+                        check.verdict,
+                        check.evidence
                     ])
                     .map_err(|e| db(e, &path))?;
                 update
@@ -672,11 +676,13 @@ impl Store {
 
     /// Adds `note` to the detail of the link's latest check (a drift found by archiving).
     pub fn note_on_last_check(&self, link_id: i64, note: &str) -> Result<(), Error> {
+        // (Its detail says it in passing; its evidence has it as a signal of its own.)
         self.conn
             .execute(
-                "UPDATE checks SET detail = detail || ?2
+                "UPDATE checks SET detail = detail || ?2,
+                                   evidence = coalesce(evidence || char(10), '') || ?3
                  WHERE id = (SELECT max(id) FROM checks WHERE link_id = ?1)",
-                params![link_id, note],
+                params![link_id, note, note.trim_start_matches([';', ' '])],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -736,7 +742,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT run_id, checked_at, status, http_status, final_url, redirects, detail,
-                        elapsed_ms, attempts, strike, coalesce(verdict, '')
+                        elapsed_ms, attempts, strike, coalesce(verdict, ''), coalesce(evidence, '')
                  FROM checks WHERE link_id = ?1 ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
@@ -754,6 +760,7 @@ impl Store {
                     attempts: r.get(8)?,
                     strike: r.get(9)?,
                     verdict: r.get(10)?,
+                    evidence: r.get(11)?,
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -127,6 +127,9 @@ const MIGRATIONS: &[&str] = &[
          SELECT id, url, title, main_text FROM snapshots
          WHERE revisit = 0 AND (title IS NOT NULL OR main_text IS NOT NULL);
      ALTER TABLE snapshots DROP COLUMN main_text;",
+    // 7: the evidence that decided each check (its signals, one a line), so every view of a
+    // verdict can show it.
+    "ALTER TABLE checks ADD COLUMN evidence TEXT;",
 ];
 
 /// Brings the database up to the newest schema.
