@@ -1124,8 +1124,10 @@ fn a_browser_sees_the_copy_as_it_was() {
 fn a_pdf_capture_has_its_own_page() {
     const PDF: &str = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
                        2 0 obj << /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >> endobj\n\
-                       3 0 obj << /Type /Page /Parent 2 0 R >> endobj\n\
-                       4 0 obj << /Type/Page /Parent 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+                       3 0 obj << /Type /Page /Parent 2 0 R /Contents 5 0 R >> endobj\n\
+                       4 0 obj << /Type/Page /Parent 2 0 R >> endobj\n\
+                       5 0 obj << /Length 44 >>\nstream\nBT /F1 12 Tf (Frontier AI capabilities) Tj ET\nendstream endobj\n\
+                       6 0 obj << /Title (Capabilities report) >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
     let web = SimWeb::start(|_, path, _| match path {
         "/report.pdf" => Behave::Page(
             200,
@@ -1175,4 +1177,12 @@ fn a_pdf_capture_has_its_own_page() {
     assert!(!text.contains("<iframe"), "{text}");
     let raw = get(&s, &location.replacen("/https:", "id_/https:", 1), &[]);
     assert_eq!(raw.text(), PDF);
+    // Its text, read at capture time, is shown and found by search under its title.
+    assert!(
+        text.contains("Its text</h2><div class=\"pdf-text\">Frontier AI capabilities"),
+        "{text}"
+    );
+    let found = get(&s, "/search?q=capabilities", &[]).text();
+    assert!(found.contains("Capabilities report"), "{found}");
+    assert!(found.contains("<mark>capabilities</mark>"), "{found}");
 }

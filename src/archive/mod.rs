@@ -45,6 +45,11 @@ pub fn page_text(dir: &Path, filename: &str, offset: u64) -> Option<String> {
     let (head, body) = record.http_message()?;
     let encoding = capture::header_value(head, "content-encoding");
     let body = capture::decode_body(encoding.as_deref(), body);
+    let pdf = capture::header_value(head, "content-type")
+        .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("application/pdf"));
+    if pdf {
+        return Some(crate::page::pdf::text(&body));
+    }
     Some(text::read(&body, None).main_text)
 }
 
@@ -392,8 +397,20 @@ fn analyse(ex: Exchange, page: Option<text::PageText>) -> Captured {
 /// small gzip bomb inflates to [`capture::MAX_DECODED`], and many at once would not fit in
 /// memory.
 async fn read_page(ex: &Exchange, large: &capture::LargeSlot) -> Option<text::PageText> {
+    if !(200..300).contains(&ex.status) {
+        return None;
+    }
+    // A PDF's text is read too, for search and drift (its bytes are already held).
+    if ex.mime.as_deref() == Some("application/pdf") {
+        let body = ex.decoded_body();
+        return Some(text::PageText {
+            title: crate::page::pdf::title(&body),
+            main_text: crate::page::pdf::text(&body),
+            requisites: Vec::new(),
+        });
+    }
     let html = ex.mime.as_deref().is_some_and(|m| m.contains("html"));
-    if !html || !(200..300).contains(&ex.status) {
+    if !html {
         return None;
     }
     let url = url::Url::parse(&ex.url).ok();

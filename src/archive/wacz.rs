@@ -75,10 +75,14 @@ pub fn export(dir: &Path, store: &Store, out: &Path) -> Result<Exported, Error> 
     {
         if seen.insert(s.url.clone()) {
             let ts = crate::clock::format(s.captured_at);
-            let mut page = json!({"url": s.url, "ts": ts});
-            if let Some(title) = &s.title {
-                page["title"] = json!(title);
-            }
+            // Every page has a title (its URL when it has none of its own, as a PDF may
+            // not): a row that shares no field with the header line is "blank" to validators.
+            let title = s
+                .title
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .unwrap_or(&s.url);
+            let page = json!({"url": s.url, "ts": ts, "title": title});
             pages.push_str(&page.to_string());
             pages.push('\n');
             page_count += 1;

@@ -4,6 +4,7 @@
 //! needs to be shown ([`requisites`]). Used by check, archive, serve and drift alike, so a
 //! page is read one way everywhere.
 
+pub mod pdf;
 pub mod requisites;
 pub mod text;
 

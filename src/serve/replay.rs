@@ -634,22 +634,7 @@ fn banner(
 /// A PDF capture's own page: its size, its page count, the original bytes to download,
 /// how to cite it.
 fn pdf_page(capture: &Capture, body: &[u8], cite: &Cite) -> Page {
-    // Pages counted from the document's page objects (`/Type /Page`, not `/Pages`): cheap,
-    // and right for all but compressed object streams, where it is left unsaid.
-    let mut pages = 0;
-    let mut rest = body;
-    while let Some(at) = memchr::memmem::find(rest, b"/Type") {
-        rest = &rest[at + 5..];
-        let name = rest
-            .iter()
-            .skip_while(|b| b.is_ascii_whitespace())
-            .take(6)
-            .copied()
-            .collect::<Vec<u8>>();
-        if name.starts_with(b"/Page") && !name.starts_with(b"/Pages") {
-            pages += 1;
-        }
-    }
+    let pages = crate::page::pdf::page_count(body);
     let pages = match pages {
         0 => String::new(),
         1 => " · 1 page".to_string(),
@@ -665,7 +650,7 @@ fn pdf_page(capture: &Capture, body: &[u8], cite: &Cite) -> Page {
 <section class="pdf"><h1>PDF document</h1>
 <p>{size} bytes{pages} · <a href="/web/{ts}id_/{url}" download>download the original bytes</a></p>
 <p>A PDF cannot be shown inside the archive's sandboxed frame: download it, or open the
-downloaded file in a PDF reader.</p>
+downloaded file in a PDF reader.</p>{text}
 <p>Replay address: <code>{replay}</code> · WARC payload digest: <code>{digest}</code></p></section>"#,
             url = h(&capture.url),
             ts = h(&capture.timestamp),
@@ -674,6 +659,20 @@ downloaded file in a PDF reader.</p>
             size = body.len(),
             replay = h(&cite.replay),
             digest = h(&cite.digest),
+            text = {
+                // The text it shows, as search reads it (when a small reader finds any).
+                let text = crate::page::pdf::text(body);
+                if text.is_empty() {
+                    String::new()
+                } else {
+                    let shown: String = text.chars().take(4000).collect();
+                    let more = if shown.len() < text.len() { " …" } else { "" };
+                    format!(
+                        r#"<h2>Its text</h2><div class="pdf-text">{}{more}</div>"#,
+                        h(&shown)
+                    )
+                }
+            },
         ),
         full_width: false,
     }
