@@ -236,6 +236,13 @@ fn pages_show_sources_links_and_search() {
     );
     assert!(text.contains("Last run: run 2"), "{text}");
     assert!(text.contains(r#"<form action="/search""#), "{text}");
+    // The drifted essay is counted in all and on its source's row.
+    assert_eq!(
+        text.matches(r#"<span class="badge drifted">1 drifted</span>"#)
+            .count(),
+        2,
+        "{text}"
+    );
     assert!(
         home.header("content-security-policy")
             .contains("script-src 'none'")

@@ -169,8 +169,12 @@ pub(crate) async fn style() -> Response {
 /// `/`: the sources with counts by status, the last run, the search box.
 pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
     let captures = app.index.get().len();
-    let data = app.db.with(|s| Ok((s.sources()?, s.runs()?.pop()))).await;
-    let (sources, last) = match data {
+    let drift = app.drift;
+    let data = app
+        .db
+        .with(move |s| Ok((s.sources()?, s.runs()?.pop(), s.drifted_by_file(drift)?)))
+        .await;
+    let (sources, last, drifted) = match data {
         Ok(d) => d,
         Err(e) => return failed(e),
     };
@@ -195,10 +199,19 @@ pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
             *total.entry(k.clone()).or_default() += v;
         }
     }
+    let drifted_in_all: usize = drifted.values().sum();
+    let drifted_badge = |n: usize| {
+        if n == 0 {
+            String::new()
+        } else {
+            format!(r#" <span class="badge drifted">{n} drifted</span>"#)
+        }
+    };
     body.push_str(&format!(
-        "<h2>Sources ({})</h2><p>Citations by status: {} · <a href=\"/rot\">rot overview</a></p>",
+        "<h2>Sources ({})</h2><p>Citations by status: {}{} · <a href=\"/rot\">rot overview</a></p>",
         sources.len(),
-        badges(&total)
+        badges(&total),
+        drifted_badge(drifted_in_all)
     ));
     body.push_str("<table><tr><th>source</th><th>citations</th><th>by status</th></tr>");
     for (file, counts) in &sources {
@@ -207,7 +220,7 @@ pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
             h(&urlencode(file)),
             h(file),
             counts.values().sum::<usize>(),
-            badges(counts)
+            badges(counts) + &drifted_badge(drifted.get(file.as_str()).copied().unwrap_or(0))
         ));
     }
     body.push_str("</table>");

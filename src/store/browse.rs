@@ -140,6 +140,38 @@ impl Store {
         Ok(out)
     }
 
+    /// Citations by source file whose link's text drifted (its newest capture keeps less
+    /// than `drift` of its first text). Drifted links are few: they are found first, then
+    /// their citations counted.
+    pub fn drifted_by_file(&self, drift: f64) -> Result<HashMap<String, usize>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT link_id FROM snapshots WHERE similarity < ?1")
+            .map_err(|e| self.err(e))?;
+        let candidates: Vec<i64> = stmt
+            .query_map(params![drift], |r| r.get(0))
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        let mut out: HashMap<String, usize> = HashMap::new();
+        for link in candidates {
+            if self.drift_of(link, drift)?.is_none() {
+                continue;
+            }
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT file FROM citations WHERE link_id = ?1")
+                .map_err(|e| self.err(e))?;
+            let files = stmt
+                .query_map(params![link], |r| r.get::<_, String>(0))
+                .map_err(|e| self.err(e))?;
+            for file in files {
+                *out.entry(file.map_err(|e| self.err(e))?).or_default() += 1;
+            }
+        }
+        Ok(out)
+    }
+
     /// The citations of one source file, in order, each with its copy as cited: the
     /// newest good capture of the page itself (not of where it moved) from before its
     /// text drifted (less than `drift` of its first text left).
