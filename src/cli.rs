@@ -45,6 +45,21 @@ pub enum Command {
     Fix(FixArgs),
     /// Browse the archive: sources, link timelines, search, rot, and replay of archived copies
     Serve(ServeArgs),
+    /// Public web archives' copies of cited links
+    #[command(subcommand)]
+    Archives(ArchivesCommand),
+}
+
+/// `citekeep archives`.
+#[derive(Debug, Subcommand)]
+pub enum ArchivesCommand {
+    /// Find each URL's copy in the Wayback Machine that shows the page as cited (verified by
+    /// its original bytes), and the captures turned down
+    Lookup {
+        /// The URLs to look up
+        #[arg(value_name = "URL", required = true)]
+        urls: Vec<String>,
+    },
 }
 
 /// `citekeep serve`.

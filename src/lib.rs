@@ -22,7 +22,8 @@
 //!   [`source`] (citations in Markdown, HTML and URL lists), [`lock`];
 //! - [`scan`] (extraction over many files), [`check`] (one link's check and its
 //!   classification), [`archive`] (WARC capture, index, WACZ);
-//! - [`crawl`] (a live site as a source), [`run`] (the check phase with its history);
+//! - [`crawl`] (a live site as a source), [`run`] (the check phase with its history),
+//!   [`public`] (public archives' copies, verified);
 //! - [`report`] (the rot report and check output), [`output`] (scan output), [`fix`]
 //!   (rewriting sources), [`serve`] (the archive browser);
 //! - [`pipeline`] (the commands).
@@ -41,6 +42,7 @@ pub mod lock;
 pub mod output;
 pub mod page;
 pub mod pipeline;
+pub mod public;
 pub mod report;
 pub mod run;
 pub mod scan;

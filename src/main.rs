@@ -12,6 +12,7 @@ use clap::Parser;
 
 use citekeep::exit_codes::ExitCode;
 use citekeep::pipeline::{self, Context, Level, Listener, ScanRequest};
+use citekeep::report::escape::terminal;
 use citekeep::{config, fix, lock, report};
 use cli::{Cli, Command};
 use console::Console;
@@ -142,6 +143,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ExitCode::Ok
         }
         Command::Fix(args) => fix_cmd(ctx, args, ui)?,
+        Command::Archives(cli::ArchivesCommand::Lookup { urls }) => lookup_cmd(ctx, &urls, ui)?,
         Command::Serve(args) => {
             if !archive.join(citekeep::store::FILE_NAME).is_file() {
                 bail!(
@@ -161,6 +163,52 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// `fix`: the planned edits as a unified diff, or (`--write`) made in place.
+fn lookup_cmd(ctx: Context, urls: &[String], ui: &mut Console) -> Result<ExitCode> {
+    let (mut missing, mut failed) = (false, false);
+    let mut out = std::io::stdout().lock();
+    for found in pipeline::lookup(ctx, urls)? {
+        let url = terminal(&found.url);
+        match found.found {
+            Err(e) => {
+                ui.say(
+                    Level::Error,
+                    &format!("{url}: the archive could not say: {e}"),
+                );
+                failed = true;
+            }
+            Ok((copy, rejected)) => {
+                match copy {
+                    Some(v) => writeln!(
+                        out,
+                        "{url}\n  copy: {} ({})",
+                        terminal(&v.capture.urim),
+                        v.verification
+                    )?,
+                    None => {
+                        missing = true;
+                        writeln!(out, "{url}\n  no public copy shows the page")?
+                    }
+                }
+                for r in rejected {
+                    writeln!(
+                        out,
+                        "  turned down: {} ({})",
+                        terminal(&r.capture.urim),
+                        terminal(&r.why)
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::Error
+    } else if missing {
+        ExitCode::Rot
+    } else {
+        ExitCode::Ok
+    })
+}
+
 fn fix_cmd(ctx: Context, args: cli::FixArgs, ui: &mut Console) -> Result<ExitCode> {
     let plan = pipeline::fix_plan(ctx, args.files, args.moved)?;
     for note in &plan.skipped {

@@ -29,7 +29,11 @@ use crate::run::{CheckOptions, CheckRun, check_citations};
 use crate::scan::{Citation, FileScan, ScanOptions, scan_all, scan_files};
 use crate::source::walk::{self, Filter};
 use crate::store::{FileDigest, Store};
-use crate::{Error, clock, fix};
+use std::sync::Arc;
+
+use crate::check::Checker;
+use crate::fetch::guard::Guard;
+use crate::{Error, clock, fix, public};
 
 /// How much a message matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -400,6 +404,65 @@ pub fn snapshot(
     )?;
     say_snapshots(&snap, ui);
     Ok(snap)
+}
+
+/// The Wayback Machine, where `archives lookup` looks.
+pub const WAYBACK: &str = "https://web.archive.org";
+
+/// One URL's public copy as `archives lookup` found it.
+pub struct Lookup {
+    /// The URL as given.
+    pub url: String,
+    /// The verified copy and the captures turned down, or why the archive could not say.
+    pub found: Result<(Option<public::Verified>, Vec<public::Rejected>), String>,
+}
+
+/// `archives lookup URL...`: each URL's verified public copy in the Wayback Machine, the
+/// capture nearest to when it was first cited from before it started failing (both from the
+/// history when it knows the link, else now), compared with nothing of ours yet.
+pub fn lookup(ctx: Context, urls: &[String]) -> Result<Vec<Lookup>, Error> {
+    let store = if ctx.archive.join(crate::store::FILE_NAME).is_file() {
+        Some(Store::open_existing(ctx.archive)?)
+    } else {
+        None
+    };
+    let stamp = |secs: i64| {
+        jiff::Timestamp::from_second(secs)
+            .map(|t| t.strftime("%Y%m%d%H%M%S").to_string())
+            .unwrap_or_default()
+    };
+    let now = crate::clock::now();
+    let guard = Arc::new(Guard::for_cited(
+        std::iter::empty(),
+        ctx.loaded.config.check.allow_private_sources,
+    ));
+    let checker = Checker::new(&ctx.loaded.config.check, &ctx.loaded.dir, guard)?;
+    let runtime = crate::fetch::runtime()?;
+    let mut out = Vec::new();
+    for url in urls {
+        let known = match &store {
+            Some(s) => s.link_by_url(&crate::link::link_key(url))?,
+            None => None,
+        };
+        let cited = known.as_ref().map_or(now, |l| l.first_seen);
+        let failing = known
+            .as_ref()
+            .and_then(|l| l.first_failing)
+            .unwrap_or(now + 1);
+        let found = runtime.block_on(public::wayback_copy(
+            &checker,
+            WAYBACK,
+            url,
+            &stamp(cited),
+            &stamp(failing),
+            None,
+        ));
+        out.push(Lookup {
+            url: url.clone(),
+            found,
+        });
+    }
+    Ok(out)
 }
 
 /// `export --wacz FILE`.

@@ -7,6 +7,7 @@ mod check;
 mod crawl;
 mod faults;
 mod nightly;
+mod public;
 mod report;
 mod scan;
 mod security;

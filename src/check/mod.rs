@@ -69,6 +69,18 @@ impl Check {
     }
 }
 
+/// A public archive's capture as judged by [`Checker::check_capture`].
+pub struct CaptureCheck {
+    /// What the capture shows, as a check of the page would say.
+    pub status: Status,
+    /// Why, in a few words.
+    pub detail: String,
+    /// The archive address that answered last (after the archive's redirects).
+    pub final_url: Option<String>,
+    /// The captured page, when HTML.
+    pub page: Option<crate::page::Page>,
+}
+
 /// Checks links: one client, one set of politeness gates and one probe cache per run.
 pub struct Checker {
     http: Http,
@@ -213,6 +225,117 @@ impl Checker {
             evidence: verdict.evidence,
             elapsed_ms: started.elapsed().as_millis() as u64,
             attempts,
+        }
+    }
+
+    /// GETs an API's answer (a public archive's CDX or TimeMap) politely: through the
+    /// host's gate, the address guard and the per-host headers, retried on 429 and 5xx as
+    /// checks are (`Retry-After` honoured up to its cap). The status and up to `max` bytes.
+    pub async fn get_api(&self, url: &str, max: usize) -> Result<(u16, Vec<u8>), String> {
+        let parsed = Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+        self.http.guard.check(&parsed).map_err(|e| e.to_string())?;
+        let host = parsed.host_str().unwrap_or_default().to_string();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let answer = {
+                let _pass = self.gates.enter(&host).await;
+                let request = self.http.client.get(parsed.clone());
+                let sent = self.http.headers.apply(request, &parsed).send();
+                tokio::time::timeout(self.cfg.link_deadline(), sent).await
+            };
+            let mut response = match answer {
+                Err(_) => return Err(format!("{host}: no answer in time")),
+                Ok(Err(e)) => {
+                    return Err(format!(
+                        "{host}: {}",
+                        crate::fetch::transport::root_cause(&e)
+                    ));
+                }
+                Ok(Ok(r)) => r,
+            };
+            let status = response.status().as_u16();
+            if (status == 429 || status >= 500) && attempts <= self.cfg.retries {
+                let wait = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| retry_after(v, crate::clock::now()))
+                    .unwrap_or_else(|| backoff(attempts));
+                if wait > Duration::from_secs(self.cfg.retry_after_cap) {
+                    return Err(format!(
+                        "{host}: HTTP {status}, asked to wait {} s",
+                        wait.as_secs()
+                    ));
+                }
+                self.gates.defer(&host, tokio::time::Instant::now() + wait);
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| format!("{host}: {}", crate::fetch::transport::root_cause(&e)))?
+            {
+                body.extend_from_slice(&chunk[..chunk.len().min(max - body.len())]);
+                if body.len() >= max {
+                    break;
+                }
+            }
+            return Ok((status, body));
+        }
+    }
+
+    /// Judges a public archive's capture of `original` by its original bytes (`raw`, such as
+    /// Wayback's `id_` address) with the classifier checks use: the archive's redirects
+    /// between captures are read as the page's own, so a capture of a redirect to the home
+    /// page is a soft-404 as the live one would be. Once, within the link's deadline.
+    pub async fn check_capture(&self, original: &str, raw: &str) -> CaptureCheck {
+        let deadline = self.cfg.link_deadline();
+        let Ok((hops, outcome)) = tokio::time::timeout(deadline, self.follow(raw, true)).await
+        else {
+            return CaptureCheck {
+                status: Status::Timeout,
+                detail: "the archive did not answer in time".into(),
+                final_url: None,
+                page: None,
+            };
+        };
+        let archived = |u: &str| match u.find("/web/") {
+            Some(at) => u[at + 5..]
+                .split_once('/')
+                .map_or(u.to_string(), |(_, rest)| rest.to_string()),
+            None => u.to_string(),
+        };
+        match outcome {
+            Err(failure) => {
+                let (status, detail) = classify_failure(&failure, 1);
+                CaptureCheck {
+                    status,
+                    detail,
+                    final_url: None,
+                    page: None,
+                }
+            }
+            Ok((mut answer, at)) => {
+                let hops: Vec<Hop> = hops
+                    .iter()
+                    .map(|h| Hop {
+                        url: archived(&h.url),
+                        status: h.status,
+                        location: archived(&h.location),
+                    })
+                    .collect();
+                answer.url = archived(&answer.url);
+                let verdict = judge_answer(original, &hops, &answer, None, 1);
+                CaptureCheck {
+                    status: verdict.status,
+                    detail: verdict.detail,
+                    final_url: Some(at.to_string()),
+                    page: answer.page,
+                }
+            }
         }
     }
 

@@ -260,6 +260,14 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// A link by its identity ([`crate::link::link_key`] of the URL as cited).
+    pub fn link_by_url(&self, key: &str) -> Result<Option<LinkState>, Error> {
+        self.conn
+            .query_row(LINK_SELECT, params![key], link_row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
     /// Where a link is cited.
     pub fn places_of(&self, link_id: i64) -> Result<Vec<Place>, Error> {
         let mut stmt = self
