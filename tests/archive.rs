@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::web::{Behave, SimWeb};
-use crate::support::{stderr, stdout};
+use crate::support::{citekeep_on, site_dir, stderr, stdout};
 
 fn gzipped(text: &str) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -76,13 +76,7 @@ fn web() -> SimWeb {
 }
 
 fn citekeep(web: &SimWeb, dir: &Path, args: &[&str]) -> (String, String, i32) {
-    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
-    cmd.current_dir(dir).args(args);
-    for (k, v) in web.env() {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (stdout(&out), stderr(&out), out.status.code().unwrap_or(-1))
+    citekeep_on(Some(web), dir, args)
 }
 
 /// Starts citekeep with `args` in `dir` and kills it (SIGKILL) after `delay_ms`.
@@ -628,18 +622,11 @@ fn drift_from_the_first_snapshot_is_noted_on_the_check() {
         ),
         _ => Behave::status(404, &[], "no"),
     });
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("site")).unwrap();
-    std::fs::write(
-        dir.path().join("site/p.md"),
+    let dir = site_dir(
+        "p.md",
         "[s](https://www.safe.ai/statement) [t](https://www.safe.ai/steady)\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("config.toml"),
         "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n[archive]\ndir = \"archive\"\n",
-    )
-    .unwrap();
+    );
     let (out, err, _) = citekeep(&web, dir.path(), &["run"]);
     assert!(
         out.contains("2 pages snapshotted (2 new, 0 unchanged), 0 page requisites"),
@@ -1024,18 +1011,11 @@ fn images_named_in_inline_css_and_media_are_captured() {
         _ => Behave::status(404, &[], "not found"),
     }
     });
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("site")).unwrap();
-    std::fs::write(
-        dir.path().join("site/page.md"),
+    let dir = site_dir(
+        "page.md",
         "[s](https://styled.example/story)\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("config.toml"),
         "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n",
-    )
-    .unwrap();
+    );
     let (out, err, code) = citekeep(&web, dir.path(), &["run"]);
     assert_eq!(code, 0, "{out}{err}");
     let index = std::fs::read_to_string(dir.path().join("archive/index.cdxj")).unwrap();

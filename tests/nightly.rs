@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use crate::support::web::{Behave, SimWeb};
-use crate::support::{stderr, stdout};
 
 fn web() -> SimWeb {
     SimWeb::start(|host, path, _| match (host, path) {
@@ -14,19 +13,7 @@ fn web() -> SimWeb {
     })
 }
 
-fn citekeep(web: Option<&SimWeb>, dir: &Path, args: &[&str]) -> (String, String, i32) {
-    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
-    cmd.current_dir(dir)
-        .args(args)
-        .timeout(std::time::Duration::from_secs(60));
-    if let Some(web) = web {
-        for (k, v) in web.env() {
-            cmd.env(k, v);
-        }
-    }
-    let out = cmd.output().unwrap();
-    (stdout(&out), stderr(&out), out.status.code().unwrap_or(-1))
-}
+use crate::support::citekeep_on as citekeep;
 
 fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);

@@ -7,8 +7,8 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use crate::support::stderr;
 use crate::support::web::{Behave, SimWeb};
-use crate::support::{stderr, stdout};
 
 /// A plain server on 127.0.0.1 playing an internal service: it counts what reaches it.
 struct Internal {
@@ -48,15 +48,7 @@ impl Internal {
 }
 
 fn citekeep(web: &SimWeb, dir: &Path, args: &[&str]) -> (String, String, i32) {
-    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
-    cmd.current_dir(dir)
-        .args(args)
-        .timeout(std::time::Duration::from_secs(120));
-    for (k, v) in web.env() {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (stdout(&out), stderr(&out), out.status.code().unwrap_or(-1))
+    crate::support::citekeep_on(Some(web), dir, args)
 }
 
 fn write(dir: &Path, name: &str, text: &str) {

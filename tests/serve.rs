@@ -1007,30 +1007,13 @@ fn a_browser_sees_the_copy_as_it_was() {
         ),
         _ => Behave::status(404, &[], "not found"),
     });
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("site")).unwrap();
-    std::fs::write(
-        dir.path().join("site/a.md"),
+    let dir = crate::support::site_dir(
+        "a.md",
         "[f](https://fidelity.example/fidelity)\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("config.toml"),
         "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n",
-    )
-    .unwrap();
-    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
-    cmd.current_dir(dir.path()).args(["archive", "site"]);
-    for (k, v) in web.env() {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        stdout(&out).contains("1 page snapshotted"),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
     );
+    let (out, err, _) = crate::support::citekeep_on(Some(&web), dir.path(), &["archive", "site"]);
+    assert!(out.contains("1 page snapshotted"), "{out}{err}");
     let index = std::fs::read_to_string(dir.path().join("archive/index.cdxj")).unwrap();
     let ts = index
         .lines()
@@ -1143,29 +1126,13 @@ fn a_pdf_capture_has_its_own_page() {
         ),
         _ => Behave::status(404, &[], "not found"),
     });
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("site")).unwrap();
-    std::fs::write(
-        dir.path().join("site/a.md"),
+    let dir = crate::support::site_dir(
+        "a.md",
         "[r](https://docs.example/report.pdf)\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("config.toml"),
         "[site]\nsources = [\"site\"]\n[check]\nhost_interval = 0\nsoft404_probe = false\n",
-    )
-    .unwrap();
-    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
-    cmd.current_dir(dir.path()).args(["archive", "site"]);
-    for (k, v) in web.env() {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        stdout(&out).contains("1 page snapshotted"),
-        "{}",
-        stderr(&out)
     );
+    let (out, err, _) = crate::support::citekeep_on(Some(&web), dir.path(), &["archive", "site"]);
+    assert!(out.contains("1 page snapshotted"), "{err}");
     let s = serve(dir.path(), "127.0.0.1:0");
     let page = get(&s, "/web/2030/https://docs.example/report.pdf", &[]);
     let location = page.header("location").to_string();

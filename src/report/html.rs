@@ -47,12 +47,15 @@ pub(crate) fn badge(status: &str) -> String {
     )
 }
 
-fn link(url: &str) -> String {
-    format!(r#"<a class="url" href="{0}">{0}</a>"#, h(url))
+/// Where a cited URL's link leads: the URL itself in the report, the link's page in the
+/// archive browser.
+pub(crate) type Href<'a> = &'a dyn Fn(&str) -> String;
+
+fn link(href: Href, url: &str) -> String {
+    format!(r#"<a class="url" href="{}">{}</a>"#, h(&href(url)), h(url))
 }
 
 pub(super) fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
-    let s = &r.summary;
     writeln!(
         out,
         r#"<!doctype html>
@@ -60,10 +63,20 @@ pub(super) fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>citekeep report: run {}</title>
-<style>{STYLE}</style></head><body>
-<h1>Citation rot report</h1>
+<style>{STYLE}</style></head><body>"#,
+        r.run.id
+    )?;
+    body(out, r, &|url| url.to_string())?;
+    writeln!(out, "</body></html>")
+}
+
+/// The report's content without the page around it, each cited URL leading to `href(url)`.
+pub(crate) fn body(out: &mut impl Write, r: &Report, href: Href) -> io::Result<()> {
+    let s = &r.summary;
+    writeln!(
+        out,
+        r#"<h1>Citation rot report</h1>
 <p class="sub">Run {} ({}) at {}, {}. Made {}.</p>"#,
-        r.run.id,
         r.run.id,
         h(&r.run.command),
         h(&r.run.started_at),
@@ -123,12 +136,12 @@ pub(super) fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
         )?;
         for ch in list.iter() {
             let moved = Changes::moved_to(ch)
-                .map(|u| format!("<br>→ {}", link(u)))
+                .map(|u| format!("<br>→ {}", link(href, u)))
                 .unwrap_or_default();
             writeln!(
                 out,
                 "<tr><td>{}{moved}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
-                link(&ch.url),
+                link(href, &ch.url),
                 h(ch.verdict_before.as_deref().unwrap_or("new")),
                 badge(&ch.status),
                 h(&ch.verdict),
@@ -167,7 +180,7 @@ pub(super) fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
                 .map(|s| format!("<br><small>§ {}</small>", h(s)))
                 .unwrap_or_default();
             let moved = match &p.final_url {
-                Some(u) if p.status == "moved" => format!("<br>now at {}", link(u)),
+                Some(u) if p.status == "moved" => format!("<br>now at {}", link(href, u)),
                 _ => String::new(),
             };
             let copy = p.copy.as_ref().map_or_else(
@@ -180,7 +193,7 @@ pub(super) fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
                 p.line,
                 p.column,
                 h(&p.text),
-                link(&p.url),
+                link(href, &p.url),
                 badge(if p.verdict == "dead" {
                     "gone"
                 } else {
@@ -211,5 +224,5 @@ pub(super) fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
             badges.join(" ")
         )?;
     }
-    writeln!(out, "</table>\n</body></html>")
+    writeln!(out, "</table>")
 }

@@ -746,44 +746,19 @@ pub(crate) async fn rot(State(app): State<Arc<App>>) -> Response {
             return error(StatusCode::NOT_FOUND, "No report yet", &e.to_string()).into_response();
         }
     };
+    // The report's own body, its cited links leading to their pages in this browser.
     let mut out = Vec::new();
-    if let Err(e) = report::write(&mut out, &r, report::Format::Html, false) {
+    let href = |url: &str| format!("/link?url={}", urlencode(url));
+    if let Err(e) = report::html::body(&mut out, &r, &href) {
         return failed(crate::Error::Store(e.to_string()));
     }
-    let html = String::from_utf8_lossy(&out);
-    // The report's own body, its cited links leading to their pages in this browser.
-    let inner = html
-        .split_once("<body>")
-        .and_then(|(_, rest)| rest.rsplit_once("</body>"))
-        .map_or(html.as_ref(), |(body, _)| body);
-    let mut body = String::with_capacity(inner.len());
-    let mut rest = inner;
-    const CITED: &str = r#"<a class="url" href=""#;
-    while let Some(at) = rest.find(CITED) {
-        body.push_str(&rest[..at + CITED.len()]);
-        rest = &rest[at + CITED.len()..];
-        let end = rest.find('"').unwrap_or(rest.len());
-        let url = unescape_html(&rest[..end]);
-        body.push_str("/link?url=");
-        body.push_str(&h(&urlencode(&url)));
-        rest = &rest[end..];
-    }
-    body.push_str(rest);
+    let body = String::from_utf8_lossy(&out).into_owned();
     Page {
         title: "Rot report".to_string(),
         body,
         full_width: false,
     }
     .into_response()
-}
-
-/// The few character references the report's escaping writes, undone.
-fn unescape_html(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// `/link?url=U`: the page of the cited link `U`.

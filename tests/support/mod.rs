@@ -35,3 +35,27 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Runs `citekeep` with `args` in `dir`, through the simulated web when one is given, and
+/// ends it after two minutes: its stdout, stderr and exit code (-1 when killed).
+pub fn citekeep_on(web: Option<&web::SimWeb>, dir: &Path, args: &[&str]) -> (String, String, i32) {
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").expect("the citekeep binary is built");
+    cmd.current_dir(dir)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120));
+    for (k, v) in web.map(web::SimWeb::env).unwrap_or_default() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("citekeep runs");
+    (stdout(&out), stderr(&out), out.status.code().unwrap_or(-1))
+}
+
+/// A site in a temporary folder: `site/NAME` holding `text`, and `config.toml` holding
+/// `config`.
+pub fn site_dir(name: &str, text: &str, config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(dir.path().join("site").join(name), text).unwrap();
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    dir
+}
