@@ -1,5 +1,5 @@
 //! The one HTTP layer: every request citekeep sends (checks, crawling, captures, and the
-//! public archives' APIs to come) goes through what is here, so a new network client is a
+//! public archives' APIs) goes through what is here, so a new network client is a
 //! new user of it, not another copy.
 //!
 //! - [`client`]: the reqwest client (User-Agent, timeouts, proxies, extra roots, manual
