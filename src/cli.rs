@@ -53,11 +53,13 @@ pub enum Command {
 /// `citekeep archives`.
 #[derive(Debug, Subcommand)]
 pub enum ArchivesCommand {
-    /// Find each URL's copy in the Wayback Machine that shows the page as cited (verified by
-    /// its original bytes), and the captures turned down
+    /// Find each URL's public copy that shows the page as cited (Wayback Machine,
+    /// archive.today, the UK Government Web Archive, [archives] timemaps; verified by its
+    /// original bytes), and the captures turned down; with no URL, every failing, dead or
+    /// archive-moved link's, whatever was found before
     Lookup {
-        /// The URLs to look up
-        #[arg(value_name = "URL", required = true)]
+        /// The URLs to look up (none: the history's links that need a copy)
+        #[arg(value_name = "URL")]
         urls: Vec<String>,
     },
 }

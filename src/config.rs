@@ -35,6 +35,61 @@ pub struct Config {
     /// `[serve]`: the archive browser.
     #[serde(default)]
     pub serve: ServeConfig,
+    /// `[archives]`: the public web archives asked for copies, and saving to them.
+    #[serde(default)]
+    pub archives: ArchivesConfig,
+}
+
+/// `[archives]`: where public copies of cited pages are looked for and created.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchivesConfig {
+    /// Whether `run` looks up public copies of failing, dead and archive-moved links.
+    pub enabled: bool,
+    /// Ask the Internet Archive's Wayback Machine (its CDX API).
+    pub wayback: bool,
+    /// Ask archive.today (its Memento TimeMap).
+    pub archive_today: bool,
+    /// Ask the UK Government Web Archive, for UK public-sector hosts (its Memento TimeMap).
+    pub ukgwa: bool,
+    /// More Memento TimeMap URL templates to ask, with `{url}` (Arquivo.pt, the Library of
+    /// Congress, the TimeTravel aggregator).
+    pub timemaps: Vec<String>,
+    /// Days before a link's lookup is made again (a dead link is not asked about nightly).
+    pub lookup_days: u32,
+    /// Links looked up by one `run` at most; the rest wait for the next night.
+    pub max_lookups: usize,
+    /// Seconds between two requests to one archive's lookup API (the Wayback Machine
+    /// allows about 24 a minute for CDX and TimeMaps).
+    pub api_interval: f64,
+    /// Submit links found alive at first sight, and pages whose text drifted, to Save Page
+    /// Now (credentials from `CITEKEEP_IA_ACCESS` and `CITEKEEP_IA_SECRET`).
+    pub save: bool,
+    /// Save Page Now jobs in progress at once.
+    pub save_jobs: usize,
+    /// Seconds between two polls of a Save Page Now job.
+    pub save_poll: f64,
+    /// Seconds a run waits for one Save Page Now job before leaving it to the next run.
+    pub save_wait: f64,
+}
+
+impl Default for ArchivesConfig {
+    fn default() -> Self {
+        ArchivesConfig {
+            enabled: true,
+            wayback: true,
+            archive_today: true,
+            ukgwa: true,
+            timemaps: Vec::new(),
+            lookup_days: 30,
+            max_lookups: 100,
+            api_interval: 2.5,
+            save: false,
+            save_jobs: 3,
+            save_poll: 5.0,
+            save_wait: 120.0,
+        }
+    }
 }
 
 /// `[serve]`: how the archive browser is reached.
@@ -546,6 +601,38 @@ impl Config {
             1..=1 << 40,
             "bytes",
         )?;
+        let p = &self.archives;
+        in_range("[archives] lookup_days", p.lookup_days, 1..=3650, "days")?;
+        in_range(
+            "[archives] max_lookups",
+            p.max_lookups,
+            0..=10_000_000,
+            "links",
+        )?;
+        in_range("[archives] save_jobs", p.save_jobs, 1..=20, "jobs")?;
+        if !(p.api_interval.is_finite() && (0.0..=3600.0).contains(&p.api_interval)) {
+            return Err(format!(
+                "[archives] api_interval = {}: must be from 0 to 3600 seconds",
+                p.api_interval
+            ));
+        }
+        for (key, value) in [
+            ("[archives] save_poll", p.save_poll),
+            ("[archives] save_wait", p.save_wait),
+        ] {
+            check_seconds(value).map_err(|e| format!("{key}: {e}"))?;
+        }
+        for template in &p.timemaps {
+            let probe = template.replace("{url}", "https://example.org/");
+            let ok = template.contains("{url}")
+                && url::Url::parse(&probe).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            if !ok {
+                return Err(format!(
+                    "[archives] timemaps: {template:?} must be an http(s) URL with {{url}} \
+                     (https://arquivo.pt/wayback/timemap/link/{{url}})"
+                ));
+            }
+        }
         Ok(())
     }
 }

@@ -108,6 +108,7 @@ enum Target {
 pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
     let cited = store.cited()?;
     let good = store.newest_good_snapshots()?;
+    let public = store.public_copies()?;
     let files = store.files()?;
     let moved_to: HashMap<i64, String> = if options.moved {
         let latest = store.runs()?.last().map(|r| r.id).unwrap_or(0);
@@ -139,12 +140,23 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
             continue;
         }
         let target = if c.verdict == "dead" {
+            // A public archive's copy verified to show the page is what readers can open.
+            if let Some(p) = public.get(&c.link_id) {
+                let date = crate::report::model::rfc3339_of_stamp(&p.captured);
+                let target = Target::Copy {
+                    url: p.urim.clone(),
+                    date: date.chars().take(10).collect(),
+                };
+                by_file.entry(&c.file).or_default().push((c, target));
+                continue;
+            }
             match (good.get(&c.link_id), &options.copy_url) {
                 (Some(_), None) => {
                     plan.skipped.push(format!(
-                        "{}:{}:{}: {} is dead; its archived copy is only served on this \
-                         machine, so it is not written into the source (set [fix] copy_url \
-                         to an address readers can open)",
+                        "{}:{}:{}: {} is dead and no public archive holds a verified copy; \
+                         its archived copy is only served on this machine, so it is not \
+                         written into the source (set [fix] copy_url to an address readers \
+                         can open)",
                         c.file, c.line, c.column, c.url
                     ));
                     continue;
@@ -158,7 +170,7 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
                 },
                 (None, _) => {
                     plan.skipped.push(format!(
-                        "{}:{}:{}: {} is dead but has no archived copy; left as it is",
+                        "{}:{}:{}: {} is dead and has no public or archived copy; left as it is",
                         c.file, c.line, c.column, c.url
                     ));
                     continue;

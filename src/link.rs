@@ -522,6 +522,34 @@ pub fn registrable_domain(host: &str) -> &str {
     strip_www(domain)
 }
 
+/// A Wayback-style URI-M's archive prefix (up to the timestamp's slash), timestamp (without
+/// a mode such as `id_`) and original URL: `https://web.archive.org/web/20240105120000/
+/// https://x.org/a` is (`https://web.archive.org/web`, `20240105120000`, `https://x.org/a`).
+pub fn memento_parts(urim: &str) -> Option<(&str, &str, &str)> {
+    let after_scheme = urim.find("://")? + 3;
+    let mut at = after_scheme;
+    while let Some(slash) = urim[at..].find('/') {
+        let start = at + slash + 1;
+        let segment_end = urim[start..].find('/').map(|e| start + e)?;
+        let segment = &urim[start..segment_end];
+        let digits = segment.trim_end_matches(|c: char| c.is_ascii_lowercase() || c == '_');
+        let original = &urim[segment_end + 1..];
+        if (4..=14).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (original.starts_with("http://") || original.starts_with("https://"))
+        {
+            return Some((&urim[..start - 1], digits, original));
+        }
+        at = start;
+    }
+    None
+}
+
+/// The page a URI-M is a capture of (the URL itself when it is not Wayback-style).
+pub fn original_of(urim: &str) -> &str {
+    memento_parts(urim).map_or(urim, |(_, _, original)| original)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

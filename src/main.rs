@@ -166,38 +166,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn lookup_cmd(ctx: Context, urls: &[String], ui: &mut Console) -> Result<ExitCode> {
     let (mut missing, mut failed) = (false, false);
     let mut out = std::io::stdout().lock();
-    for found in pipeline::lookup(ctx, urls)? {
-        let url = terminal(&found.url);
-        match found.found {
-            Err(e) => {
-                ui.say(
-                    Level::Error,
-                    &format!("{url}: the archive could not say: {e}"),
-                );
-                failed = true;
+    for looked in pipeline::lookup(ctx, urls)? {
+        let url = terminal(&looked.url);
+        let found = looked.found;
+        for (archive, why) in &found.errors {
+            ui.say(
+                Level::Error,
+                &format!("{url}: {archive} could not say: {}", terminal(why)),
+            );
+            failed = true;
+        }
+        match &found.copy {
+            Some(v) => writeln!(
+                out,
+                "{url}\n  copy: {} ({}; captured {})",
+                terminal(&v.capture.urim),
+                v.verification,
+                v.capture.timestamp
+            )?,
+            None => {
+                missing = true;
+                writeln!(
+                    out,
+                    "{url}\n  no public copy shows the page ({} capture{} found)",
+                    found.captures.len(),
+                    if found.captures.len() == 1 { "" } else { "s" }
+                )?
             }
-            Ok((copy, rejected)) => {
-                match copy {
-                    Some(v) => writeln!(
-                        out,
-                        "{url}\n  copy: {} ({})",
-                        terminal(&v.capture.urim),
-                        v.verification
-                    )?,
-                    None => {
-                        missing = true;
-                        writeln!(out, "{url}\n  no public copy shows the page")?
-                    }
-                }
-                for r in rejected {
-                    writeln!(
-                        out,
-                        "  turned down: {} ({})",
-                        terminal(&r.capture.urim),
-                        terminal(&r.why)
-                    )?;
-                }
-            }
+        }
+        for r in &found.rejected {
+            writeln!(
+                out,
+                "  turned down: {} ({})",
+                terminal(&r.capture.urim),
+                terminal(&r.why)
+            )?;
         }
     }
     Ok(if failed {

@@ -66,7 +66,8 @@ fn config(dir: &Path) {
     std::fs::write(
         dir.join("config.toml"),
         "[site]\nsources = [\"urls.txt\"]\n[check]\ntimeout = 3\nconnect_timeout = 3\nretries = 0\n\
-         per_host = 2\nhost_interval = 0\nconcurrency = 64\n",
+         per_host = 2\nhost_interval = 0\nconcurrency = 64\n\
+         [archives]\napi_interval = 0\n",
     )
     .unwrap();
 }

@@ -1,220 +1,590 @@
-//! Public archives: `citekeep archives lookup` finds a cited page's captures in the Wayback
-//! Machine (its CDX API, simulated with its real formats) and offers the one whose original
-//! bytes show the page, turning down captures of errors, soft-404s and redirects home.
+//! Public archives: the nightly run finds, for each dead citation, a public copy that shows
+//! the page as cited (the Wayback Machine, archive.today and the UK Government Web Archive,
+//! simulated with their real formats), says how it was verified, and `fix` writes it; Save
+//! Page Now saves live pages; archives that fail never fail the run.
 
-use crate::support::web::{Behave, SimWeb};
-use crate::support::{stderr, stdout};
+use std::sync::{Arc, Mutex};
 
-/// The Wayback Machine's captures, one table that both its CDX API and its raw replay read:
-/// (URL, timestamp, CDX status, what the raw replay answers).
-fn captures() -> Vec<(&'static str, &'static str, &'static str, Behave)> {
-    let wb = |ts: &str, url: &str| format!("https://web.archive.org/web/{ts}id_/{url}");
-    let report = "https://www.gov.uk/government/publications/frontier-ai-report";
-    let story = "https://news.example/2024/ai-summit";
+use serde_json::Value;
+
+use crate::support::archives::{Arch, SimArchives, error, page, redirect};
+use crate::support::web::{Asked, Behave, SimWeb};
+
+/// The live web of the site's citations, by day: `day` is 1 (all alive) or 2 on (dead).
+type Live = Arc<Mutex<u32>>;
+
+const REPORT: &str = "https://www.gov.uk/government/publications/frontier-ai-report";
+const PAPER: &str = "https://think.example/paper";
+const MOVED: &str = "https://www.gov.uk/guidance/old-guidance";
+const POST: &str = "https://blog.example/post";
+const ESSAY: &str = "https://essays.example/one";
+
+/// What each cited page says while alive.
+fn live_page(url: &str) -> Behave {
+    match url {
+        u if u.starts_with(REPORT) => Behave::html(
+            "Frontier AI: capabilities and risks",
+            "A discussion paper on the capabilities of frontier AI and the risks it poses, \
+             prepared for the AI Safety Summit at Bletchley Park in November.",
+        ),
+        u if u.starts_with("https://www.news.example/2024/summit?") => Behave::html(
+            "Leaders meet at the AI summit",
+            "World leaders met at Bletchley Park to discuss the risks of frontier AI and \
+             signed a declaration on its safety.",
+        ),
+        u if u.starts_with(ESSAY) => Behave::html(
+            "An essay on pausing AI",
+            "We argue that the development of frontier AI should pause until it can be made \
+             safe, and we explain how an international treaty could make that happen soon.",
+        ),
+        u if u.starts_with(POST) => Behave::html(
+            "The post",
+            "A post about what the summit decided, with quotes from the delegates who were there.",
+        ),
+        u if [PAPER, MOVED].iter().any(|p| u.starts_with(p))
+            || u.contains(".example/a")
+            || u.contains(".example/b")
+            || u.contains(".example/c")
+            || u.contains(".example/x") =>
+        {
+            Behave::html(
+                &format!("A page at {u}"),
+                &format!("Some words that make {u} a page of its own, long enough to be real."),
+            )
+        }
+        // Anything else (the soft-404 probes' random paths) is not there.
+        _ => Behave::status(404, &[], "<title>Not found</title>"),
+    }
+}
+
+/// The captures the archives hold.
+fn captures() -> Vec<crate::support::archives::Snap> {
+    let report_text = "A discussion paper on the capabilities of frontier AI and the risks it \
+                       poses, prepared for the AI Safety Summit at Bletchley Park in November.";
     vec![
-        // A capture of the 404 it became: turned down by its recorded status alone.
-        (
-            report,
-            "20251220000000",
-            "404",
-            Behave::status(404, &[], "gone"),
+        // The report: a capture of the 404 it became (after death), of a soft-404 page, of
+        // a redirect home, and of the page as cited (byte for byte what we archived).
+        error(Arch::Wayback, REPORT, "20261203000000", 404),
+        page(
+            Arch::Wayback,
+            REPORT,
+            "20261125000000",
+            "Page not found - GOV.UK",
+            "The page you were looking for is not here.",
         ),
-        // A 200 that is a soft-404 page.
-        (
-            report,
-            "20251201000000",
-            "200",
-            Behave::html(
-                "Page not found - GOV.UK",
-                "The page you were looking for is not here.",
-            ),
+        redirect(
+            Arch::Wayback,
+            REPORT,
+            "20261120000000",
+            "https://www.gov.uk/",
         ),
-        // A redirect to the home page.
-        (
-            report,
-            "20251101000000",
-            "302",
-            Behave::Redirect(302, wb("20251101000001", "https://www.gov.uk/")),
+        page(
+            Arch::Wayback,
+            "https://www.gov.uk/",
+            "20261120000001",
+            "Welcome to GOV.UK",
+            "The best place to find government services and information.",
         ),
-        // The page as cited.
-        (
-            report,
-            "20250601000000",
-            "200",
-            Behave::html(
-                "Frontier AI: capabilities and risks",
-                "A discussion paper on the capabilities of frontier AI and the risks it poses, \
-                 prepared for the AI Safety Summit at Bletchley Park.",
-            ),
+        page(
+            Arch::Wayback,
+            REPORT,
+            "20261101000000",
+            "Frontier AI: capabilities and risks",
+            report_text,
         ),
-        // A story captured as a redirect to its renamed address, whose capture shows it.
-        (
-            story,
-            "20250301000000",
-            "301",
-            Behave::Redirect(
-                301,
-                wb(
-                    "20250301000002",
-                    "https://news.example/2024/ai-summit-renamed",
-                ),
-            ),
+        // The story, captured over http, without www and with its query in another order;
+        // its capture of a redirect leads to the capture of where it moved.
+        redirect(
+            Arch::Wayback,
+            "http://news.example/2024/summit?a=1&b=2",
+            "20261110000000",
+            "http://news.example/2024/summit-renamed",
+        ),
+        page(
+            Arch::Wayback,
+            "http://news.example/2024/summit-renamed",
+            "20261110000001",
+            "Leaders meet at the AI summit",
+            "World leaders met at Bletchley Park to discuss the risks of frontier AI and \
+             signed a declaration on the safety of it.",
+        ),
+        // The paper: captured only after it died.
+        page(
+            Arch::Wayback,
+            PAPER,
+            "20261215000000",
+            "A paper",
+            "Captured too late to matter.",
+        ),
+        // The guidance: in the UK Government Web Archive only.
+        page(
+            Arch::Ukgwa,
+            MOVED,
+            "20260301120000",
+            "Old guidance",
+            "Guidance on the safe use of frontier AI in public services, kept for the record.",
+        ),
+        // The post: archive.today holds a consent wall first, then the post.
+        page(
+            Arch::Today,
+            POST,
+            "20261121000000",
+            "Before you continue",
+            "We use cookies and data to deliver and maintain our services.",
+        ),
+        page(
+            Arch::Today,
+            POST,
+            "20261010000000",
+            "The post",
+            "A post about what the summit decided, with quotes from the delegates who were there.",
         ),
     ]
 }
 
-fn web() -> SimWeb {
-    SimWeb::start(|host, path, earlier| {
-        let table = captures();
-        match host {
-            "web.archive.org" if path.starts_with("/cdx/search/cdx?") => {
-                // The archive asks the first lookup to slow down.
-                if earlier == 0 && path.contains("news.example") {
-                    return Behave::status(429, &[("retry-after", "1")], "");
-                }
-                let query: Vec<(String, String)> =
-                    url::form_urlencoded::parse(path.split_once('?').unwrap().1.as_bytes())
-                        .into_owned()
-                        .collect();
-                let wanted = &query.iter().find(|(k, _)| k == "url").unwrap().1;
-                assert!(query.contains(&("output".into(), "json".into())), "{path}");
-                let mut rows =
-                    vec![r#"["timestamp","original","statuscode","digest"]"#.to_string()];
-                for (url, ts, status, _) in table.iter().filter(|c| c.0 == wanted) {
-                    rows.push(format!(
-                        r#"["{ts}","{url}","{status}","AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]"#
-                    ));
-                }
-                if rows.len() == 1 {
-                    return Behave::status(200, &[("content-type", "application/json")], "[]");
-                }
-                Behave::status(
-                    200,
-                    &[("content-type", "application/json")],
-                    &format!("[{}]", rows.join(",\n")),
-                )
-            }
-            "web.archive.org" => {
-                let rest = path.strip_prefix("/web/").unwrap_or_default();
-                let (stamp, url) = rest.split_once('/').unwrap_or_default();
-                let ts = stamp.trim_end_matches("id_");
-                if let Some(c) = table.into_iter().find(|c| c.0 == url && c.1 == ts) {
-                    return c.3;
-                }
-                match (ts, url) {
-                    ("20251101000001", "https://www.gov.uk/") => Behave::html(
-                        "Welcome to GOV.UK",
-                        "The best place to find government services.",
-                    ),
-                    ("20250301000002", "https://news.example/2024/ai-summit-renamed") => {
-                        Behave::html(
-                            "Leaders meet at the AI summit",
-                            "World leaders met at Bletchley Park to discuss frontier AI.",
-                        )
-                    }
-                    _ => Behave::status(404, &[], "Wayback Machine has not archived that URL."),
-                }
-            }
-            _ => Behave::status(404, &[], "no such page"),
+fn web(archives: SimArchives, live: Live) -> SimWeb {
+    SimWeb::start_with(move |asked: &Asked| {
+        if SimArchives::serves(&asked.host) {
+            return archives.answer(asked);
         }
+        if *live.lock().unwrap() >= 2 {
+            return Behave::status(404, &[], "<title>Not found</title>");
+        }
+        live_page(&format!("https://{}{}", asked.host, asked.path))
     })
 }
 
-fn lookup(web: &SimWeb, urls: &[&str]) -> (String, String, i32) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("config.toml"),
-        "[check]\ntimeout = 3\nretries = 2\nretry_after_cap = 5\nhost_interval = 10\n",
-    )
-    .unwrap();
+const SITE: &str = "# Sources\n\n\
+    - [The report](https://www.gov.uk/government/publications/frontier-ai-report)\n\
+    - [The story](https://www.news.example/2024/summit?b=2&a=1&utm_source=newsletter)\n\
+    - [The paper](https://think.example/paper)\n\
+    - [The guidance](https://www.gov.uk/guidance/old-guidance)\n\
+    - [The post](https://blog.example/post)\n";
+
+const CONFIG: &str = "[site]\nsources = [\"site\"]\n\
+    [check]\ntimeout = 5\nretries = 1\nretry_after_cap = 5\nhost_interval = 0\n\
+    [verdict]\nstrikes = 1\ndays = 0\n\
+    [archives]\napi_interval = 0.05\n\
+    [fix]\nstyle = \"replace\"\n";
+
+/// Runs citekeep in `dir` through `web` on `day` (2026-11-`day`).
+fn on_day(
+    web: &SimWeb,
+    dir: &std::path::Path,
+    day: u32,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, String, i32) {
     let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
-    cmd.current_dir(dir.path())
-        .args(["archives", "lookup"])
-        .args(urls);
+    cmd.current_dir(dir)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120));
     for (k, v) in web.env() {
         cmd.env(k, v);
     }
-    cmd.env("CITEKEEP_NOW", "2026-01-15T00:00:00Z");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.env("CITEKEEP_NOW", format!("2026-11-{day:02}T03:00:00Z"));
     let out = cmd.output().unwrap();
-    (stdout(&out), stderr(&out), out.status.code().unwrap_or(-1))
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn problem<'a>(json: &'a Value, url: &str) -> &'a Value {
+    json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["problems"].as_array().unwrap())
+        .find(|p| p["url"].as_str().unwrap().starts_with(url))
+        .unwrap_or_else(|| panic!("no problem for {url} in {json}"))
 }
 
 #[test]
-fn the_copy_offered_shows_the_page_as_cited() {
-    let web = web();
-    let report = "https://www.gov.uk/government/publications/frontier-ai-report";
-    let story = "https://news.example/2024/ai-summit";
-    let (out, err, code) = lookup(&web, &[report, story]);
+fn dead_citations_get_verified_public_copies_and_fix_writes_them() {
+    let mut archives = SimArchives::new(captures());
+    archives.today_busy_first = true;
+    let live: Live = Arc::new(Mutex::new(1));
+    let web = web(archives.clone(), live.clone());
+    let dir = crate::support::site_dir("sources.md", SITE, CONFIG);
+    let dir = dir.path();
+
+    // Night one: everything alive and archived by us; no lookups yet.
+    let (out, err, code) = on_day(&web, dir, 27, &["run"], &[]);
     assert_eq!(code, 0, "{out}{err}");
-    // The report: the capture of the page itself, after three nearer ones were turned down.
     assert!(
-        out.contains(&format!(
-            "  copy: https://web.archive.org/web/20250601000000/{report} (content checked)"
-        )),
-        "{out}"
+        web.seen().iter().all(|s| !SimArchives::serves(&s.host)),
+        "nothing to look up on a healthy night"
+    );
+    // Night two: everything dead; each gets a public copy where one shows the page.
+    *live.lock().unwrap() = 2;
+    let (out, err, code) = on_day(&web, dir, 28, &["run", "--all"], &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("public copies: 5 links looked up, 4 with a verified copy"),
+        "{err}"
+    );
+
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("archive/reports/latest.json")).unwrap(),
+    )
+    .unwrap();
+    // The report: the capture as cited, byte for byte our copy; the three nearer ones
+    // were turned down (the 404 after death never even fetched).
+    let report = problem(&json, REPORT);
+    assert_eq!(
+        report["public_copy"]["url"],
+        format!("https://web.archive.org/web/20261101000000/{REPORT}")
+    );
+    assert_eq!(
+        report["public_copy"]["verification"],
+        "identical to our copy"
     );
     assert!(
-        out.contains(&format!(
-            "  turned down: https://web.archive.org/web/20251201000000/{report} (soft404: "
-        )),
-        "{out}"
+        web.requests(
+            "web.archive.org",
+            &format!("/web/20261203000000id_/{REPORT}")
+        )
+        .is_empty()
     );
+    assert_eq!(
+        web.requests(
+            "web.archive.org",
+            &format!("/web/20261125000000id_/{REPORT}")
+        )
+        .len(),
+        1
+    );
+    // The story: found across scheme, www and query order, its captured redirect followed
+    // to the renamed page's capture, compared with our copy by text.
+    let story = problem(&json, "https://www.news.example/2024/summit");
+    assert_eq!(
+        story["public_copy"]["url"],
+        "https://web.archive.org/web/20261110000001/http://news.example/2024/summit-renamed"
+    );
+    let words = story["public_copy"]["verification"].as_str().unwrap();
     assert!(
-        out.contains(&format!(
-            "  turned down: https://web.archive.org/web/20251101000000/{report} (soft404: "
-        )),
-        "{out}"
+        words.starts_with("similar ") && words.ends_with("% to our copy"),
+        "{words}"
     );
-    // The capture of a 404 was never fetched (captures after the link started failing are
-    // left out the same way: see the unit tests of `public::candidates`).
-    let ts = "20251220000000";
-    assert!(
-        web.requests("web.archive.org", &format!("/web/{ts}id_/{report}"))
-            .is_empty(),
-        "{ts} fetched"
+    // The paper: captured only after it died: no copy, and when it was last seen alive.
+    let paper = problem(&json, PAPER);
+    assert!(paper["public_copy"].is_null(), "{paper}");
+    assert_eq!(paper["last_alive"], "2026-11-27T03:00:00Z");
+    // The guidance: from the UK Government Web Archive (gov.uk), raw bytes asked.
+    let guidance = problem(&json, MOVED);
+    assert_eq!(
+        guidance["public_copy"]["url"],
+        format!("https://webarchive.nationalarchives.gov.uk/ukgwa/20260301120000/{MOVED}")
     );
-    assert!(!out.contains(ts), "{out}");
-    // The story: its captured redirect leads to the capture of where it moved, which is
-    // the copy offered; the archive's 429 was waited out.
-    assert!(
-        out.contains(
-            "  copy: https://web.archive.org/web/20250301000002/https://news.example/2024/ai-summit-renamed (content checked)"
-        ),
-        "{out}"
+    assert_eq!(
+        web.requests(
+            "webarchive.nationalarchives.gov.uk",
+            &format!("/ukgwa/20260301120000id_/{MOVED}")
+        )
+        .len(),
+        1
     );
-    let cdx: Vec<_> = web
-        .seen()
-        .into_iter()
-        .filter(|s| s.path.starts_with("/cdx/") && s.path.contains("news.example"))
-        .collect();
-    assert_eq!(cdx.len(), 2, "{cdx:?}");
-    // Every capture was asked for raw, by its original bytes.
+    // The post: archive.today's 429 waited out; its consent wall turned down.
+    let post = problem(&json, POST);
+    assert_eq!(
+        post["public_copy"]["url"],
+        format!("https://archive.ph/20261010000000/{POST}")
+    );
+    assert_eq!(post["public_copy"]["archive"], "archive.ph");
+    assert_eq!(
+        web.requests("archive.ph", &format!("/timemap/{POST}"))
+            .len(),
+        2
+    );
+    // Only gov.uk links were asked of the UK Government Web Archive.
     assert!(
         web.seen()
             .iter()
-            .filter(|s| s.host == "web.archive.org" && s.path.starts_with("/web/"))
-            .all(|s| s.path.contains("id_/")),
-        "{:?}",
+            .filter(|s| s.host == "webarchive.nationalarchives.gov.uk" && s.method != "CONNECT")
+            .all(|s| s.path.contains("gov.uk"))
+    );
+
+    // Every format says it.
+    let (text, _, _) = on_day(&web, dir, 28, &["report"], &[]);
+    assert!(text.contains("public copy 2026-11-01 (web.archive.org, identical to our copy): https://web.archive.org/web/20261101000000/"), "{text}");
+    assert!(
+        text.contains("no public copy: last seen alive on 2026-11-27"),
+        "{text}"
+    );
+    let (md, _, _) = on_day(&web, dir, 28, &["report", "--format", "markdown"], &[]);
+    assert!(md.contains("archive.ph, similar 100% to our copy"), "{md}");
+    let html = std::fs::read_to_string(dir.join("archive/reports/latest.html")).unwrap();
+    assert!(html.contains("identical to our copy"), "{html}");
+
+    // The archive browser: the link page names the copy, how it was verified and what was
+    // turned down; the cite box of our own copy gives the public one.
+    let server = crate::serve::serve(dir, "127.0.0.1:0");
+    let db = rusqlite::Connection::open(dir.join("archive/citekeep.db")).unwrap();
+    let id: i64 = db
+        .query_row("SELECT id FROM links WHERE url = ?1", [REPORT], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let page = crate::serve::get(&server, &format!("/link/{id}"), &[]);
+    let page = page.text();
+    assert!(
+        page.contains(&format!(
+            "Give readers <a href=\"https://web.archive.org/web/20261101000000/{REPORT}\""
+        )),
+        "{page}"
+    );
+    assert!(page.contains("identical to our copy"), "{page}");
+    assert!(page.contains("soft404: error page title"), "{page}");
+    let banner = crate::serve::get(&server, &format!("/web/20261127030000/{REPORT}"), &[]);
+    let banner = banner.text();
+    assert!(banner.contains("<dt>Public copy</dt>"), "{banner}");
+    assert!(
+        banner.contains("web.archive.org, captured 2026-11-01; identical to our copy"),
+        "{banner}"
+    );
+    drop(server);
+
+    // The cache: the next night asks no archive again.
+    let asked = web
+        .seen()
+        .iter()
+        .filter(|s| SimArchives::serves(&s.host))
+        .count();
+    let (out, err, _) = on_day(&web, dir, 29, &["run"], &[]);
+    assert_eq!(
         web.seen()
+            .iter()
+            .filter(|s| SimArchives::serves(&s.host))
+            .count(),
+        asked,
+        "{out}{err}"
+    );
+
+    // fix writes the verified copies, and each resolves to its capture.
+    let (out, err, code) = on_day(&web, dir, 29, &["fix", "--write"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let fixed = std::fs::read_to_string(dir.join("site/sources.md")).unwrap();
+    for copy in [
+        format!("https://web.archive.org/web/20261101000000/{REPORT}"),
+        "https://web.archive.org/web/20261110000001/http://news.example/2024/summit-renamed"
+            .to_string(),
+        format!("https://archive.ph/20261010000000/{POST}"),
+    ] {
+        assert!(
+            fixed.contains(&format!("]({copy})")),
+            "{copy} not in\n{fixed}"
+        );
+    }
+    assert!(
+        fixed.contains("[The paper](https://think.example/paper)"),
+        "{fixed}"
+    );
+    assert!(!fixed.contains("127.0.0.1"), "{fixed}");
+    // The copies written are there where readers open them.
+    let links: String = fixed
+        .lines()
+        .filter(|l| {
+            l.contains("web.archive.org")
+                || l.contains("archive.ph")
+                || l.contains("nationalarchives")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("copies.md"), &links).unwrap();
+    let (out, err, code) = on_day(&web, dir, 29, &["check", "copies.md"], &[]);
+    assert_eq!(code, 0, "a written copy is not there:\n{links}\n{out}{err}");
+}
+
+#[test]
+fn archives_lookup_says_what_it_found_and_turned_down() {
+    let web = web(SimArchives::new(captures()), Arc::new(Mutex::new(2)));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[check]\ntimeout = 3\nretries = 1\nhost_interval = 0\n[archives]\napi_interval = 0\n",
+    )
+    .unwrap();
+    let (out, err, code) = on_day(
+        &web,
+        dir.path(),
+        28,
+        &["archives", "lookup", REPORT, PAPER],
+        &[],
+    );
+    // The paper has no copy from before now... it was captured after: none shows it.
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains(&format!("  copy: https://web.archive.org/web/20261101000000/{REPORT} (content checked; captured 20261101000000)")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "  turned down: https://web.archive.org/web/20261125000000/{REPORT} (soft404: "
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  turned down: https://web.archive.org/web/20261120000000/{REPORT} (soft404: "
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("no public copy shows the page (1 capture found)")
+            || out.contains(&format!("{PAPER}\n  copy:")),
+        "{out}"
     );
 }
 
 #[test]
-fn no_copy_and_a_broken_archive_are_said() {
-    let web = web();
-    let (out, err, code) = lookup(&web, &["https://never.example/page"]);
-    assert_eq!(code, 1, "{out}{err}");
-    assert!(
-        out.contains("https://never.example/page\n  no public copy shows the page"),
-        "{out}"
+fn a_failing_archive_never_fails_the_run_and_is_asked_again() {
+    let down = Arc::new(Mutex::new(true));
+    let flag = down.clone();
+    let archives = SimArchives::new(captures());
+    let live: Live = Arc::new(Mutex::new(2));
+    let web = SimWeb::start_with(move |asked: &Asked| {
+        if asked.host == "web.archive.org" && *flag.lock().unwrap() {
+            return Behave::status(503, &[], "Service Unavailable");
+        }
+        if asked.host == "archive.ph" {
+            return Behave::status(200, &[], "<html>garbage, not a TimeMap</html>");
+        }
+        if SimArchives::serves(&asked.host) {
+            return archives.answer(asked);
+        }
+        let _ = &live;
+        Behave::status(404, &[], "gone")
+    });
+    let dir = crate::support::site_dir(
+        "a.md",
+        &format!("[r]({REPORT})\n[p]({PAPER})\n"),
+        &CONFIG.replace("retries = 1", "retries = 0"),
     );
-    let broken = SimWeb::start(|_, _, _| Behave::status(200, &[], "<html>not json</html>"));
-    let (out, err, code) = lookup(&broken, &["https://www.gov.uk/x"]);
-    assert_eq!(code, 2, "{out}{err}");
+    let (out, err, code) = on_day(&web, dir.path(), 28, &["run"], &[]);
+    // Dead links make exit 1 (rot), not 2: the archives' failure is not the run's.
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(
+        err.matches("web.archive.org could not be asked").count(),
+        1,
+        "{err}"
+    );
     assert!(
         err.contains(
-            "https://www.gov.uk/x: the archive could not say: web.archive.org: not CDX JSON"
+            "web.archive.org could not be asked about 2 links (web.archive.org: HTTP 503)"
         ),
         "{err}"
     );
+    assert!(
+        err.contains(
+            "archive.ph could not be asked about 2 links (archive.ph: the answer is not a TimeMap)"
+        ),
+        "{err}"
+    );
+    // Next night the archive is back: asked again, the copy found.
+    *down.lock().unwrap() = false;
+    let (out, err, _) = on_day(&web, dir.path(), 29, &["run"], &[]);
+    assert!(
+        err.contains("public copies: 2 links looked up, 1 with a verified copy"),
+        "{out}{err}"
+    );
+}
+
+#[test]
+fn save_page_now_saves_live_pages_within_its_limits() {
+    let mut archives = SimArchives::new(Vec::new());
+    archives.daily_limit = Some(2);
+    archives.pending_polls = 2;
+    let sim = archives.clone();
+    let web = SimWeb::start_with(move |asked: &Asked| {
+        if SimArchives::serves(&asked.host) {
+            return sim.answer(asked);
+        }
+        live_page(&format!("https://{}{}", asked.host, asked.path))
+    });
+    let site = "[a](https://one.example/a)\n[b](https://two.example/b)\n[c](https://three.example/c)\n[blocked](https://blocked.example/x)\n";
+    let config = CONFIG.replace(
+        "[archives]\n",
+        "[archives]\nsave = true\nsave_poll = 0.05\nsave_wait = 10\nsave_jobs = 1\n",
+    );
+    let dir = crate::support::site_dir("a.md", site, &config);
+    let dir = dir.path();
+
+    // Without credentials: said, nothing submitted, the requests kept.
+    let (out, err, code) = on_day(&web, dir, 27, &["run"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains(
+            "CITEKEEP_IA_ACCESS and CITEKEEP_IA_SECRET are not set: 4 pages not submitted"
+        ),
+        "{err}"
+    );
+    assert!(web.requests("web.archive.org", "/save").is_empty());
+
+    // Wrong credentials: the archive's 401 said once, nothing lost.
+    let wrong = [
+        ("CITEKEEP_IA_ACCESS", "nobody"),
+        ("CITEKEEP_IA_SECRET", "wrong"),
+    ];
+    let (out, err, _) = on_day(&web, dir, 27, &["run"], &wrong);
+    assert!(
+        err.contains("Save Page Now refused the credentials (HTTP 401)"),
+        "{out}{err}"
+    );
+    assert!(!err.contains("wrong"), "a secret was printed: {err}");
+
+    // With them: two saved (pending first, then success), the blocked one refused for
+    // good, the fourth left for tomorrow by the daily limit.
+    let keys = [
+        ("CITEKEEP_IA_ACCESS", "test-access"),
+        ("CITEKEEP_IA_SECRET", "test-secret"),
+    ];
+    let (out, err, code) = on_day(&web, dir, 28, &["run"], &keys);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("Save Page Now will not save https://blocked.example/x: error:blocked-url"),
+        "{err}"
+    );
+    assert!(err.contains("error:too-many-daily-captures"), "{err}");
+    assert!(
+        err.contains("saved 2 pages to the Wayback Machine"),
+        "{err}"
+    );
+    assert!(!err.contains("test-secret") && !out.contains("test-secret"));
+    let saved = archives.snaps();
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    // Every request carried the credentials; none to any other host.
+    for s in web.seen().iter().filter(|s| s.path.starts_with("/save")) {
+        assert_eq!(s.host, "web.archive.org");
+    }
+    assert!(
+        web.seen()
+            .iter()
+            .filter(|s| !SimArchives::serves(&s.host))
+            .all(|s| s.authorization.is_empty())
+    );
+    // The saved captures are recorded as public copies (the archive browser's link page
+    // says so); the next night submits the one left, and never the blocked one again.
+    let blocked_before = web.seen().iter().filter(|s| s.path == "/save").count();
+    let (out, err, _) = on_day(&web, dir, 29, &["run"], &keys);
+    let submitted = web.seen().iter().filter(|s| s.path == "/save").count() - blocked_before;
+    assert_eq!(submitted, 1, "{out}{err}");
+    let db = rusqlite::Connection::open(dir.join("archive/citekeep.db")).unwrap();
+    let copies: i64 = db
+        .query_row(
+            "SELECT count(*) FROM public_copies WHERE verification = 'saved'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(copies, 2, "the daily limit still holds on night three");
+    let failed: String = db
+        .query_row(
+            "SELECT error FROM public_saves WHERE state = 'failed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(failed.starts_with("error:blocked-url"), "{failed}");
 }

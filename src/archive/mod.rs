@@ -53,6 +53,22 @@ pub fn page_text(dir: &Path, filename: &str, offset: u64) -> Option<String> {
     Some(text::read(&body, None).main_text)
 }
 
+/// The HTML page in the response record at `offset` of the WARC file `file`, as checks
+/// read pages (public copies are compared with it). `None` when it cannot be read or is not
+/// HTML.
+pub fn page_at(file: &Path, offset: u64) -> Option<crate::page::Page> {
+    let record = warc::read_at(file, offset).ok()?;
+    let (head, body) = record.http_message()?;
+    let html = capture::header_value(head, "content-type")
+        .is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+    if !html {
+        return None;
+    }
+    let encoding = capture::header_value(head, "content-encoding");
+    let body = capture::decode_body(encoding.as_deref(), body);
+    Some(crate::page::Page::from_html(&body))
+}
+
 /// The revisit profile for an unchanged payload (WARC 1.1, section 6.7.2).
 const IDENTICAL_PAYLOAD: &str = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest";
 

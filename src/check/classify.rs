@@ -618,7 +618,21 @@ fn bot_wall(answer: &Answer) -> Option<String> {
     if cloudflare && matches!(code, 403 | 503) && captcha(answer) {
         return Some(format!("Cloudflare challenge ({code})"));
     }
-    None
+    consent_title(answer).map(|t| format!("consent wall: article not seen (\"{t}\")"))
+}
+
+/// A page titled as a cookie-consent interstitial ("Before you continue to Google"): the
+/// article behind it was not seen.
+fn consent_title(answer: &Answer) -> Option<&str> {
+    let title = answer.page.as_ref()?.title.as_deref()?;
+    let lower = title.to_ascii_lowercase();
+    let lower = lower.trim();
+    let consent = lower.starts_with("before you continue")
+        || matches!(
+            lower,
+            "consent" | "cookie consent" | "we value your privacy" | "your privacy choices"
+        );
+    consent.then_some(title)
 }
 
 fn captcha(answer: &Answer) -> bool {
@@ -867,6 +881,25 @@ mod tests {
         assert_eq!(status_of(u, &[], &answer(429, u, &[])), Status::Blocked);
         assert_eq!(status_of(u, &[], &answer(999, u, &[])), Status::Blocked);
         assert_eq!(status_of(u, &[], &answer(503, u, &[])), Status::ServerError);
+    }
+
+    #[test]
+    fn consent_interstitials_are_blocked() {
+        let u = "https://www.youtube.com/watch?v=x";
+        let mut a = answer(200, u, &[]);
+        a.page = Some(crate::page::Page::from_html(
+            b"<title>Before you continue to YouTube</title><p>We use cookies</p>",
+        ));
+        assert_eq!(
+            classify_answer(u, &[], &a, None, 1).0,
+            Status::Blocked,
+            "{:?}",
+            classify_answer(u, &[], &a, None, 1)
+        );
+        a.page = Some(crate::page::Page::from_html(
+            b"<title>Before the summit: what to expect</title><p>Text</p>",
+        ));
+        assert_eq!(classify_answer(u, &[], &a, None, 1).0, Status::Alive);
     }
 
     #[test]

@@ -228,19 +228,45 @@ impl Checker {
         }
     }
 
-    /// GETs an API's answer (a public archive's CDX or TimeMap) politely: through the
-    /// host's gate, the address guard and the per-host headers, retried on 429 and 5xx as
-    /// checks are (`Retry-After` honoured up to its cap). The status and up to `max` bytes.
+    /// Holds requests to `host`'s APIs ([`Checker::get_api`], [`Checker::call_api`]) to
+    /// one at a time, `interval` apart (an archive's published rate limit).
+    pub fn limit_api(&self, host: &str, interval: Duration) {
+        self.gates.limit(&format!("api {host}"), 1, interval);
+    }
+
+    /// GETs an API's answer (a public archive's CDX or TimeMap) politely: see
+    /// [`Checker::call_api`].
     pub async fn get_api(&self, url: &str, max: usize) -> Result<(u16, Vec<u8>), String> {
+        self.call_api(url, None, &[], max).await
+    }
+
+    /// Calls an API politely: through the host's API gate, the address guard and the
+    /// per-host headers plus `headers`, as a GET or (with a `form`) a form POST, retried on
+    /// 429 and 5xx as checks are (`Retry-After` honoured up to its cap). The status and up
+    /// to `max` bytes of the answer.
+    pub async fn call_api(
+        &self,
+        url: &str,
+        form: Option<&[(&str, &str)]>,
+        headers: &[(&str, &str)],
+        max: usize,
+    ) -> Result<(u16, Vec<u8>), String> {
         let parsed = Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
         self.http.guard.check(&parsed).map_err(|e| e.to_string())?;
         let host = parsed.host_str().unwrap_or_default().to_string();
+        let gate = format!("api {host}");
         let mut attempts = 0;
         loop {
             attempts += 1;
             let answer = {
-                let _pass = self.gates.enter(&host).await;
-                let request = self.http.client.get(parsed.clone());
+                let _pass = self.gates.enter(&gate).await;
+                let mut request = match form {
+                    Some(form) => self.http.client.post(parsed.clone()).form(form),
+                    None => self.http.client.get(parsed.clone()),
+                };
+                for (name, value) in headers {
+                    request = request.header(*name, *value);
+                }
                 let sent = self.http.headers.apply(request, &parsed).send();
                 tokio::time::timeout(self.cfg.link_deadline(), sent).await
             };
@@ -268,7 +294,7 @@ impl Checker {
                         wait.as_secs()
                     ));
                 }
-                self.gates.defer(&host, tokio::time::Instant::now() + wait);
+                self.gates.defer(&gate, tokio::time::Instant::now() + wait);
                 tokio::time::sleep(wait).await;
                 continue;
             }
@@ -302,12 +328,7 @@ impl Checker {
                 page: None,
             };
         };
-        let archived = |u: &str| match u.find("/web/") {
-            Some(at) => u[at + 5..]
-                .split_once('/')
-                .map_or(u.to_string(), |(_, rest)| rest.to_string()),
-            None => u.to_string(),
-        };
+        let archived = |u: &str| crate::link::original_of(u).to_string();
         match outcome {
             Err(failure) => {
                 let (status, detail) = classify_failure(&failure, 1);

@@ -20,6 +20,8 @@ pub struct Gates {
 
 struct HostGate {
     permits: Arc<Semaphore>,
+    /// Time between two starts.
+    interval: Duration,
     /// When the next request to this host may start.
     next_start: Mutex<Instant>,
 }
@@ -57,6 +59,7 @@ impl Gates {
                 .or_insert_with(|| {
                     Arc::new(HostGate {
                         permits: Arc::new(Semaphore::new(self.per_host)),
+                        interval: self.interval,
                         next_start: Mutex::new(Instant::now()),
                     })
                 })
@@ -71,7 +74,7 @@ impl Gates {
         let start = {
             let mut next = gate.next_start.lock().expect("gate poisoned");
             let start = (*next).max(Instant::now());
-            *next = start + self.interval;
+            *next = start + gate.interval;
             start
         };
         tokio::time::sleep_until(start).await;
@@ -85,6 +88,20 @@ impl Gates {
             _global: global,
             _host: host_permit,
         }
+    }
+
+    /// Gives `key` (a host, or any name requests are gated by) its own limits: `per_host`
+    /// requests in flight at most, starts `interval` apart.
+    pub fn limit(&self, key: &str, per_host: usize, interval: Duration) {
+        let mut hosts = self.hosts.lock().expect("gate map poisoned");
+        hosts.insert(
+            key.to_string(),
+            Arc::new(HostGate {
+                permits: Arc::new(Semaphore::new(per_host.max(1))),
+                interval,
+                next_start: Mutex::new(Instant::now()),
+            }),
+        );
     }
 
     /// Holds back every request to `host` until `until` (a `Retry-After` it sent).

@@ -171,7 +171,7 @@ pub(crate) fn body(out: &mut impl Write, r: &Report, href: Href) -> io::Result<(
         )?;
         writeln!(
             out,
-            "<table><tr><th>line</th><th>link text and section</th><th>link</th><th>state</th><th>archived copy</th></tr>"
+            "<table><tr><th>line</th><th>link text and section</th><th>link</th><th>state</th><th>public copy</th><th>archived copy</th></tr>"
         )?;
         for p in &f.problems {
             let section = p
@@ -187,9 +187,20 @@ pub(crate) fn body(out: &mut impl Write, r: &Report, href: Href) -> io::Result<(
                 || "none".to_string(),
                 |c| format!(r#"<a href="{}">{}</a>"#, h(&c.url), h(date(&c.captured_at))),
             );
+            let public = match (&p.public_copy, p.no_public_copy()) {
+                (Some(c), _) => format!(
+                    r#"<a href="{}">{}</a><br><small>{}, {}</small>"#,
+                    h(&c.url),
+                    h(date(&c.captured_at)),
+                    h(&c.archive),
+                    h(&c.verification)
+                ),
+                (None, Some(none)) => h(&none).to_string(),
+                (None, None) => String::new(),
+            };
             writeln!(
                 out,
-                r#"<tr><td class="num">{}:{}</td><td>{}{section}</td><td>{}{moved}</td><td>{} {}</td><td>{copy}</td></tr>"#,
+                r#"<tr><td class="num">{}:{}</td><td>{}{section}</td><td>{}{moved}</td><td>{} {}</td><td>{public}</td><td>{copy}</td></tr>"#,
                 p.line,
                 p.column,
                 h(&p.text),

@@ -52,6 +52,14 @@ pub(super) fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
                 .as_ref()
                 .map(|c| format!("\narchived copy: {}", c.url))
                 .unwrap_or_default();
+            let copy = match (&p.public_copy, p.no_public_copy()) {
+                (Some(c), _) => format!(
+                    "\npublic copy: {} ({}, {}){copy}",
+                    c.url, c.archive, c.verification
+                ),
+                (None, Some(none)) => format!("\n{none}{copy}"),
+                (None, None) => copy,
+            };
             let body = xml(&format!("link text: {}{copy}", p.text));
             match p.verdict.as_str() {
                 "dead" => writeln!(

@@ -74,23 +74,35 @@ pub(super) fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
         writeln!(out, "#### {}\n", md(&f.file))?;
         writeln!(
             out,
-            "| line | link text | section | link | state | archived copy |"
+            "| line | link text | section | link | state | public copy | archived copy |"
         )?;
-        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+        writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |")?;
         for p in &f.problems {
             let copy = p.copy.as_ref().map_or_else(
                 || "none".to_string(),
                 |c| format!("[{}]({})", date(&c.captured_at), md_url(&c.url)),
             );
+            let public = match (&p.public_copy, p.no_public_copy()) {
+                (Some(c), _) => format!(
+                    "[{}]({}) {}, {}",
+                    date(&c.captured_at),
+                    md_url(&c.url),
+                    md(&c.archive),
+                    md(&c.verification)
+                ),
+                (None, Some(none)) => md(&none),
+                (None, None) => String::new(),
+            };
             writeln!(
                 out,
-                "| {}:{} | {} | {} | {} | {} | {} |",
+                "| {}:{} | {} | {} | {} | {} | {} | {} |",
                 p.line,
                 p.column,
                 md(&p.text),
                 md(p.section.as_deref().unwrap_or("")),
                 md_url(&p.url),
                 md(&state_words(p)),
+                public,
                 copy
             )?;
         }

@@ -123,6 +123,42 @@ pub struct Copy {
     pub url: String,
 }
 
+/// A public archive's copy to give readers, verified to show the page as cited.
+#[derive(Clone, Debug, Serialize)]
+pub struct PublicCopy {
+    /// The archive (its host).
+    pub archive: String,
+    /// The capture's address (URI-M): what to link.
+    pub url: String,
+    /// When it was captured (RFC 3339).
+    pub captured_at: String,
+    /// The capture's 14-digit timestamp.
+    pub timestamp: String,
+    /// How it was verified, in words: `identical to our copy`, `similar 87% to our copy`,
+    /// `content checked`, `saved by citekeep from the live page`.
+    pub verification: String,
+}
+
+impl PublicCopy {
+    /// The report's view of a copy from the history.
+    pub fn of(copy: &crate::store::PublicCopy) -> PublicCopy {
+        PublicCopy {
+            archive: copy.archive.clone(),
+            url: copy.urim.clone(),
+            captured_at: rfc3339_of_stamp(&copy.captured),
+            timestamp: copy.captured.clone(),
+            verification: copy.verification.to_string(),
+        }
+    }
+}
+
+/// A 14-digit timestamp as RFC 3339 (as it is when it cannot be read).
+pub fn rfc3339_of_stamp(ts: &str) -> String {
+    jiff::civil::DateTime::strptime("%Y%m%d%H%M%S", format!("{ts:0<14}"))
+        .and_then(|t| jiff::tz::TimeZone::UTC.to_timestamp(t))
+        .map_or_else(|_| ts.to_string(), |t| clock::format(t.as_second()))
+}
+
 /// One citation an editor should look at.
 #[derive(Clone, Debug, Serialize)]
 pub struct Problem {
@@ -163,6 +199,33 @@ pub struct Problem {
     /// The archived copy to link instead: the newest good one, or for a drifted page the
     /// first.
     pub copy: Option<Copy>,
+    /// The public archive's copy to give readers, verified to show the page, when one was
+    /// found or saved.
+    pub public_copy: Option<PublicCopy>,
+    /// When the link last answered alive (RFC 3339).
+    pub last_alive: Option<String>,
+}
+
+impl Problem {
+    /// Whether readers need another copy of this citation: its link is failing or dead.
+    pub fn needs_copy(&self) -> bool {
+        matches!(self.verdict.as_str(), "failing" | "dead")
+    }
+
+    /// For a citation that needs a copy and has no public one: `no public copy: last seen
+    /// alive on DATE` (or `never seen alive`).
+    pub fn no_public_copy(&self) -> Option<String> {
+        if !self.needs_copy() || self.public_copy.is_some() {
+            return None;
+        }
+        Some(match &self.last_alive {
+            Some(at) => format!(
+                "no public copy: last seen alive on {}",
+                &at[..at.len().min(10)]
+            ),
+            None => "no public copy: never seen alive by citekeep".to_string(),
+        })
+    }
 }
 
 /// A source file and the citations in it to look at.
@@ -487,6 +550,7 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
     // By file, the citations to look at. A drifted page's copy to link is its first: the
     // text that was cited.
     let mut copies: HashMap<i64, Option<Copy>> = HashMap::new();
+    let public = store.public_copies()?;
     let mut problems: HashMap<&str, Vec<Problem>> = HashMap::new();
     for c in &cited {
         let state = now.get(&c.link_id);
@@ -524,6 +588,8 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
             final_url: state.and_then(|s| s.final_url.clone()),
             drift,
             copy,
+            public_copy: public.get(&c.link_id).map(PublicCopy::of),
+            last_alive: c.last_alive.map(clock::format),
         });
     }
     let files: Vec<FileReport> = store

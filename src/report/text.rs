@@ -160,6 +160,18 @@ pub(super) fn write(out: &mut impl Write, r: &Report, color: bool) -> io::Result
             if let (Some(u), "moved") = (&p.final_url, p.status.as_str()) {
                 writeln!(out, "            now at {}", clean(u))?;
             }
+            if let Some(public) = &p.public_copy {
+                writeln!(
+                    out,
+                    "            public copy {} ({}, {}): {}",
+                    date(&public.captured_at),
+                    clean(&public.archive),
+                    clean(&public.verification),
+                    clean(&public.url)
+                )?;
+            } else if let Some(none) = p.no_public_copy() {
+                writeln!(out, "            {none}")?;
+            }
             match &p.copy {
                 Some(copy) => writeln!(
                     out,

@@ -302,8 +302,67 @@ pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQu
     .into_response()
 }
 
-/// `/link/{id}`: a link's timeline of checks and snapshots, with a text diff when its page
-/// drifted.
+/// A public copy as pages show it: its address, archive, capture day and verification.
+pub(crate) fn public_copy(c: &crate::store::PublicCopy) -> String {
+    format!(
+        r#"<a href="{url}" rel="noreferrer noopener" target="_blank">{url}</a> ({archive}, captured {day}; {how})"#,
+        url = h(&c.urim),
+        archive = h(&c.archive),
+        day = h(crate::report::model::rfc3339_of_stamp(&c.captured)
+            .get(..10)
+            .unwrap_or_default()),
+        how = h(&c.verification.to_string()),
+    )
+}
+
+/// The link page's public-archive section: the copy offered readers and how it was
+/// verified, when the archives were last asked, and the captures they hold.
+fn public_section(
+    copy: &Option<crate::store::PublicCopy>,
+    lookup: &Option<crate::store::LastLookup>,
+    captures: &[crate::public::Capture],
+) -> String {
+    if copy.is_none() && lookup.is_none() {
+        return String::new();
+    }
+    let mut out = String::from("<h2>Public copies</h2>");
+    match copy {
+        Some(c) => out.push_str(&format!("<p>Give readers {}</p>", public_copy(c))),
+        None => out.push_str("<p>No public copy shows the page.</p>"),
+    }
+    if let Some(l) = lookup {
+        out.push_str(&format!(
+            "<p>Archives last asked {}: {} capture{} found.</p>",
+            h(&day(l.looked_at)),
+            l.captures,
+            if l.captures == 1 { "" } else { "s" }
+        ));
+        for (label, lines) in [("Could not ask", &l.errors), ("Turned down", &l.rejected)] {
+            if let Some(lines) = lines {
+                out.push_str(&format!("<p>{label}:</p><ul>"));
+                for line in lines.lines() {
+                    out.push_str(&format!("<li>{}</li>", h(line)));
+                }
+                out.push_str("</ul>");
+            }
+        }
+    }
+    if !captures.is_empty() {
+        out.push_str("<details><summary>Every capture found</summary><ul>");
+        for c in captures {
+            out.push_str(&format!(
+                r#"<li><a href="{url}" rel="noreferrer noopener" target="_blank">{ts}</a> {archive}{status}</li>"#,
+                url = h(&c.urim),
+                ts = h(&c.timestamp),
+                archive = h(&c.archive),
+                status = c.status.map(|s| format!(" · {s}")).unwrap_or_default(),
+            ));
+        }
+        out.push_str("</ul></details>");
+    }
+    out
+}
+
 /// `/link/ID?from=S&to=S`: the two captures (snapshot ids) to compare.
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct CompareQuery {
@@ -311,6 +370,8 @@ pub(crate) struct CompareQuery {
     to: Option<i64>,
 }
 
+/// `/link/{id}`: a link's timeline of checks and snapshots, with a text diff when its page
+/// drifted, and its public copies.
 pub(crate) async fn link(
     State(app): State<Arc<App>>,
     Path(id): Path<i64>,
@@ -355,10 +416,22 @@ pub(crate) async fn link(
             let choices: Vec<(i64, i64)> =
                 texts.iter().map(|(sid, r)| (*sid, r.captured_at)).collect();
             let chosen = (from.map(|f| f.0), to.map(|t| t.0));
-            Ok(Some((link, places, checks, snaps, (diff, choices, chosen))))
+            let public = (
+                s.public_copy(id)?,
+                s.last_lookup(id)?,
+                s.public_captures_of(id)?,
+            );
+            Ok(Some((
+                link,
+                places,
+                checks,
+                snaps,
+                (diff, choices, chosen),
+                public,
+            )))
         })
         .await;
-    let (link, places, checks, snaps, (diff, choices, chosen)) = match data {
+    let (link, places, checks, snaps, (diff, choices, chosen), public) = match data {
         Ok(Some(d)) => d,
         Ok(None) => {
             return error(StatusCode::NOT_FOUND, "No such link", &id.to_string()).into_response();
@@ -397,6 +470,7 @@ pub(crate) async fn link(
     }
     body.push_str("</ul>");
     body.push_str(&captures_strip(&link.url, &snaps));
+    body.push_str(&public_section(&public.0, &public.1, &public.2));
     body.push_str("<h2>Timeline</h2>");
     // Checks and snapshots merged by time, newest first.
     let mut events: Vec<(i64, u8, String)> = Vec::new();

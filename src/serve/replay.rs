@@ -179,21 +179,22 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
         }
         let key = link_key(&req.url);
         let drift = app.drift;
-        let (state, drifted) = app
+        let (state, drifted, public) = app
             .db
             .with(move |s| {
                 let state = s.link_state(&key)?;
-                let drifted = match &state {
-                    Some(l) => s.drift_of(l.id, drift)?,
-                    None => None,
+                let (drifted, public) = match &state {
+                    Some(l) => (s.drift_of(l.id, drift)?, s.public_copy(l.id)?),
+                    None => (None, None),
                 };
-                Ok((state, drifted))
+                Ok((state, drifted, public))
             })
             .await
             .unwrap_or_default();
         let cite = Cite {
             replay: format!("{}/web/{}/{}", app.base, capture.timestamp, capture.url),
             digest: payload.digest.clone(),
+            public,
         };
         // A browser will not show a PDF in a sandboxed frame: a page of its own says what
         // it is and offers the original bytes.
@@ -509,6 +510,18 @@ struct Cite {
     replay: String,
     /// The WARC payload digest of what is shown.
     digest: String,
+    /// The link's verified copy in a public archive, when one was found or saved.
+    public: Option<crate::store::PublicCopy>,
+}
+
+impl Cite {
+    /// The cite box's line for the public copy (empty without one).
+    fn public_line(&self) -> String {
+        match &self.public {
+            Some(p) => format!("<dt>Public copy</dt><dd>{}</dd>", pages::public_copy(p)),
+            None => String::new(),
+        }
+    }
 }
 
 /// A capture time to the second (two captures may share a minute).
@@ -606,7 +619,7 @@ fn banner(
 <dl><dt>Replay address</dt><dd><code>{replay}</code></dd>
 <dt>Memento-Datetime</dt><dd><code>{memento}</code></dd>
 <dt>Robust Link</dt><dd><code>{robust}</code></dd>
-<dt>WARC payload digest</dt><dd><code>{digest}</code></dd></dl></details>
+<dt>WARC payload digest</dt><dd><code>{digest}</code></dd>{public}</dl></details>
 </div>
 <iframe class="replay" sandbox="{FRAME_SANDBOX}" src="/web/{ts}if_/{url}" title="Archived copy of {url}"></iframe>"#,
         url = h(&capture.url),
@@ -623,6 +636,7 @@ fn banner(
         memento = h(&http_date(capture.time)),
         robust = h(&robust),
         digest = h(&cite.digest),
+        public = cite.public_line(),
     );
     Page {
         title: format!("Archived: {}", capture.url),

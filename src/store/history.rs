@@ -58,6 +58,8 @@ pub struct CitedRow {
     pub first_failing: Option<i64>,
     /// When the link was first cited.
     pub first_seen: i64,
+    /// When the link last answered alive (or moved).
+    pub last_alive: Option<i64>,
 }
 
 /// A link's latest check up to some run.
@@ -106,7 +108,7 @@ pub struct FileDigest {
 const CITED_SELECT: &str =
     "SELECT l.id, l.url, l.host, c.file, c.line, c.col, c.span_start, c.span_end, c.text, c.kind,
             c.section_text, c.section_id, c.written, l.verdict, l.strikes, l.first_failing,
-            l.first_seen
+            l.first_seen, l.last_alive
      FROM citations c JOIN links l ON l.id = c.link_id";
 
 fn cited_row(r: &rusqlite::Row) -> rusqlite::Result<CitedRow> {
@@ -128,6 +130,7 @@ fn cited_row(r: &rusqlite::Row) -> rusqlite::Result<CitedRow> {
         strikes: r.get(14)?,
         first_failing: r.get(15)?,
         first_seen: r.get(16)?,
+        last_alive: r.get(17)?,
     })
 }
 

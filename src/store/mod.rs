@@ -8,10 +8,14 @@
 
 mod browse;
 mod history;
+mod public;
 mod schema;
 
 pub use browse::{CitationHit, Drift, PageHit, Place, SourceCitation};
 pub use history::{CitedLink, CitedRow, FileDigest, LinkAsOf, RunRow};
+pub use public::{
+    Capture, LastLookup, LookupTarget, PublicCopy, SaveRequest, Verification, Verified,
+};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -130,6 +130,44 @@ const MIGRATIONS: &[&str] = &[
     // 7: the evidence that decided each check (its signals, one a line), so every view of a
     // verdict can show it.
     "ALTER TABLE checks ADD COLUMN evidence TEXT;",
+    // 8: public archives: every capture found of a link, each link's last lookup (so a
+    // dead link is not asked about every night), the copy offered readers with how it was
+    // verified, and Save Page Now requests.
+    "CREATE TABLE public_captures (
+         id INTEGER PRIMARY KEY,
+         link_id INTEGER NOT NULL REFERENCES links (id),
+         archive TEXT NOT NULL,
+         urim TEXT NOT NULL,
+         captured TEXT NOT NULL,
+         status INTEGER,
+         digest TEXT,
+         found_at INTEGER NOT NULL,
+         UNIQUE (link_id, urim)
+     );
+     CREATE TABLE public_lookups (
+         link_id INTEGER PRIMARY KEY REFERENCES links (id),
+         looked_at INTEGER NOT NULL,
+         captures INTEGER NOT NULL,
+         errors TEXT,
+         rejected TEXT
+     );
+     CREATE TABLE public_copies (
+         link_id INTEGER PRIMARY KEY REFERENCES links (id),
+         archive TEXT NOT NULL,
+         urim TEXT NOT NULL,
+         captured TEXT NOT NULL,
+         verification TEXT NOT NULL,
+         similarity REAL,
+         verified_at INTEGER NOT NULL
+     );
+     CREATE TABLE public_saves (
+         link_id INTEGER PRIMARY KEY REFERENCES links (id),
+         asked_at INTEGER NOT NULL,
+         state TEXT NOT NULL,
+         job_id TEXT,
+         error TEXT,
+         updated_at INTEGER NOT NULL
+     );",
 ];
 
 /// Brings the database up to the newest schema.

@@ -1,6 +1,7 @@
 //! Shared test support: running the built binary from the project root, and the
 //! simulated web.
 
+pub mod archives;
 pub mod web;
 
 use std::path::{Path, PathBuf};

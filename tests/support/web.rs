@@ -96,7 +96,24 @@ pub struct Seen {
     pub cookie: String,
 }
 
-type Route = dyn Fn(&str, &str, usize) -> Behave + Send + Sync;
+type Route = dyn Fn(&Asked) -> Behave + Send + Sync;
+
+/// A request as a route sees it.
+#[derive(Clone, Debug)]
+pub struct Asked {
+    /// GET, HEAD, POST...
+    pub method: String,
+    /// The host asked for.
+    pub host: String,
+    /// Path and query.
+    pub path: String,
+    /// Requests for the same host and path before this one.
+    pub earlier: usize,
+    /// The body (read for POST requests, at most 1 MB).
+    pub body: String,
+    /// The `Authorization` header, if any.
+    pub authorization: String,
+}
 
 struct State {
     route: Box<Route>,
@@ -122,6 +139,12 @@ pub struct SimWeb {
 impl SimWeb {
     /// Starts a server whose answers come from `route(host, path_and_query, earlier_requests)`.
     pub fn start(route: impl Fn(&str, &str, usize) -> Behave + Send + Sync + 'static) -> SimWeb {
+        SimWeb::start_with(move |a: &Asked| route(&a.host, &a.path, a.earlier))
+    }
+
+    /// Starts a server whose answers come from `route(request)`, for routes that read the
+    /// method, body or credentials.
+    pub fn start_with(route: impl Fn(&Asked) -> Behave + Send + Sync + 'static) -> SimWeb {
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         ca_params
@@ -246,7 +269,15 @@ async fn proxy_request(state: Arc<State>, req: Request<Incoming>) -> Answer {
     if req.method() == Method::CONNECT {
         let host = req.uri().host().unwrap_or_default().to_string();
         log(&state, "CONNECT", &host, "", "");
-        if matches!((state.route)(&host, "/", 0), Behave::NoSuchHost) {
+        let probe = Asked {
+            method: "CONNECT".into(),
+            host: host.clone(),
+            path: "/".into(),
+            earlier: 0,
+            body: String::new(),
+            authorization: String::new(),
+        };
+        if matches!((state.route)(&probe), Behave::NoSuchHost) {
             return Ok(plain(
                 502,
                 &[("proxy-status", "simweb; error=dns_error")],
@@ -323,11 +354,34 @@ async fn origin_request(state: Arc<State>, host: String, req: Request<Incoming>)
         .unwrap_or_default();
     log(&state, req.method().as_str(), &host, &path, &agent);
     if let Some(last) = state.seen.lock().unwrap().last_mut() {
-        last.authorization = authorization;
+        last.authorization = authorization.clone();
         last.cookie = cookie;
     }
     let _flight = Flight::new(&state, &host);
-    let mut behave = (state.route)(&host, &path, earlier);
+    let method = req.method().clone();
+    let (parts, incoming) = req.into_parts();
+    let req = Request::from_parts(parts, ());
+    let body = if method == Method::POST {
+        use http_body_util::BodyExt;
+        match http_body_util::Limited::new(incoming, 1 << 20)
+            .collect()
+            .await
+        {
+            Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
+            Err(_) => String::new(),
+        }
+    } else {
+        String::new()
+    };
+    let asked = Asked {
+        method: method.to_string(),
+        host: host.clone(),
+        path: path.clone(),
+        earlier,
+        body,
+        authorization,
+    };
+    let mut behave = (state.route)(&asked);
     loop {
         return match behave {
             Behave::Slow(wait, then) => {

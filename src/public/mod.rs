@@ -1,61 +1,20 @@
 //! Public web archives: the captures they hold of a cited URL (the Wayback Machine's CDX
-//! API, any Memento TimeMap) and the one to offer readers, verified to show the page: its
-//! original bytes, fetched raw (`id_`) through the checker, judged by the same classifier as
-//! checks, and compared with our own snapshot.
-//!
-//! Not yet built (issue 17): recording captures in the history, archive.today and the UK
-//! Government Web Archive by default, Save Page Now, and their use in `report` and `fix`.
+//! API; archive.today, the UK Government Web Archive and any other archive through their
+//! Memento TimeMaps) and the one to offer readers, verified to show the page: its original
+//! bytes, fetched raw (`id_`) where the archive has a raw mode, judged by the same
+//! classifier as checks, and compared with our own snapshot. Requests go through a
+//! [`Checker`]: the same client, guard, User-Agent and per-host politeness as checks, with
+//! each archive's lookup API further held to `[archives] api_interval`.
 
-use std::fmt;
+pub mod lookup;
+pub mod save;
+
+use std::time::Duration;
 
 use crate::check::{Checker, Status};
+use crate::config::ArchivesConfig;
 
-/// One capture a public archive holds of a URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Capture {
-    /// The archive's name (its host).
-    pub archive: String,
-    /// The address of the capture in the archive (URI-M), as readers open it.
-    pub urim: String,
-    /// When it was captured, `YYYYMMDDhhmmss` (UTC).
-    pub timestamp: String,
-    /// The HTTP status the archive recorded, when it says.
-    pub status: Option<u16>,
-    /// The payload's SHA-1 in base32, when the archive says (the same as a WARC record's
-    /// `WARC-Payload-Digest` without its `sha1:`).
-    pub digest: Option<String>,
-}
-
-/// How an offered copy was shown to hold what was cited.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Verification {
-    /// Its payload digest equals our own snapshot's.
-    Identical,
-    /// Its text keeps this share of our own snapshot's text.
-    Similar(f64),
-    /// Its original bytes were judged a real page (not an error, soft-404, consent, login or
-    /// parking page), with no copy of ours to compare.
-    ContentChecked,
-}
-
-impl fmt::Display for Verification {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Verification::Identical => write!(f, "identical to our copy"),
-            Verification::Similar(s) => write!(f, "similar {:.0}% to our copy", s * 100.0),
-            Verification::ContentChecked => write!(f, "content checked"),
-        }
-    }
-}
-
-/// A public copy to offer readers, with how it was verified.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Verified {
-    /// The capture (after a captured redirect, its target's capture).
-    pub capture: Capture,
-    /// How it was verified.
-    pub verification: Verification,
-}
+pub use crate::store::{Capture, Verification, Verified};
 
 /// A capture that was looked at and turned down, with why.
 #[derive(Clone, Debug, PartialEq)]
@@ -177,27 +136,27 @@ fn split_links(body: &str) -> Vec<&str> {
     out
 }
 
-/// The capture's original bytes: a Wayback-style URI-M (`…/web/TS/URL`) in raw mode
-/// (`…/web/TSid_/URL`); other archives' as they are.
-pub fn raw(urim: &str) -> String {
-    match wayback_parts(urim) {
-        Some((prefix, ts, original)) => format!("{prefix}/web/{ts}id_/{original}"),
-        None => urim.to_string(),
-    }
-}
+/// archive.today's names: it has no raw mode, its captures are read as it shows them.
+const ARCHIVE_TODAY: &[&str] = &[
+    "archive.today",
+    "archive.ph",
+    "archive.is",
+    "archive.li",
+    "archive.vn",
+    "archive.md",
+    "archive.fo",
+];
 
-/// A Wayback-style URI-M's archive prefix, timestamp (without a mode such as `id_`) and
-/// original URL.
-fn wayback_parts(urim: &str) -> Option<(&str, &str, &str)> {
-    let at = urim.find("/web/")?;
-    let rest = &urim[at + 5..];
-    let (stamp, original) = rest.split_once('/')?;
-    let digits = stamp.trim_end_matches(|c: char| !c.is_ascii_digit());
-    (digits.len() >= 4 && digits.bytes().all(|b| b.is_ascii_digit())).then_some((
-        &urim[..at],
-        digits,
-        original,
-    ))
+/// The capture's original bytes: a Wayback-style URI-M (`…/TS/URL`) in raw mode
+/// (`…/TSid_/URL`); archive.today's and other archives' as they are.
+pub fn raw(urim: &str) -> String {
+    let host = crate::link::host_of(urim);
+    match crate::link::memento_parts(urim) {
+        Some((prefix, ts, original)) if !ARCHIVE_TODAY.contains(&host.as_str()) => {
+            format!("{prefix}/{ts}id_/{original}")
+        }
+        _ => urim.to_string(),
+    }
 }
 
 /// The captures worth fetching, best first: those before the link started failing
@@ -227,9 +186,14 @@ pub fn candidates(captures: &[Capture], cited_at: &str, failing_since: &str) -> 
 /// Captures fetched at most, per link, before saying none shows the page.
 pub const MAX_TRIED: usize = 4;
 
+/// Below this share of our own copy's text, a capture is kept only when no nearer one
+/// holds more of it (the page may have changed between the two captures).
+pub const SIMILAR_ENOUGH: f64 = 0.5;
+
 /// The first of `candidates` whose original bytes show the page as cited (`original`),
 /// fetched raw through `checker`; compared with our own snapshot where we hold one
-/// (`ours`: its payload digest in base32 and its page). Also the captures turned down.
+/// (`ours`: its payload digest in base32 and its page), where a capture much unlike ours
+/// gives way to a later candidate more like it. Also the captures turned down.
 pub async fn verify(
     checker: &Checker,
     original: &str,
@@ -237,16 +201,17 @@ pub async fn verify(
     ours: Option<(&str, &crate::page::Page)>,
 ) -> (Option<Verified>, Vec<Rejected>) {
     let mut rejected = Vec::new();
+    let mut best: Option<Verified> = None;
     for capture in candidates.iter().take(MAX_TRIED) {
         let seen = checker.check_capture(original, &raw(&capture.urim)).await;
         // A captured redirect leads to its target's capture: offer that one.
         let landed = seen
             .final_url
             .as_deref()
-            .and_then(wayback_parts)
+            .and_then(crate::link::memento_parts)
             .map(|(prefix, ts, url)| Capture {
                 archive: capture.archive.clone(),
-                urim: format!("{prefix}/web/{ts}/{url}"),
+                urim: format!("{prefix}/{ts}/{url}"),
                 timestamp: format!("{ts:0<14}"),
                 status: Some(200),
                 digest: None,
@@ -269,46 +234,233 @@ pub async fn verify(
             },
             None => Verification::ContentChecked,
         };
-        return (
-            Some(Verified {
-                capture: landed,
-                verification,
-            }),
-            rejected,
-        );
+        let found = Verified {
+            capture: landed,
+            verification,
+        };
+        match found.verification {
+            Verification::Similar(s) if s < SIMILAR_ENOUGH => {
+                let better = match &best {
+                    Some(Verified {
+                        verification: Verification::Similar(b),
+                        ..
+                    }) => s > *b,
+                    _ => true,
+                };
+                if better {
+                    best = Some(found);
+                }
+            }
+            _ => return (Some(found), rejected),
+        }
     }
-    (None, rejected)
+    (best, rejected)
 }
 
-/// A CDX answer read at most (a URL captured a hundred thousand times).
-const MAX_CDX: usize = 16 << 20;
+/// An API answer read at most (a CDX or TimeMap of a URL captured a hundred thousand
+/// times).
+const MAX_API: usize = 16 << 20;
 
-/// The captures the Wayback Machine at `base` holds of `url`, asked through `checker`.
-pub async fn wayback_captures(
-    checker: &Checker,
-    base: &str,
-    url: &str,
-) -> Result<Vec<Capture>, String> {
-    let (status, body) = checker.get_api(&cdx_query(base, url), MAX_CDX).await?;
-    if status != 200 {
-        return Err(format!("{}: HTTP {status}", crate::link::host_of(base)));
-    }
-    parse_cdx(base, &body).map_err(|e| format!("{}: {e}", crate::link::host_of(base)))
+/// How an archive is asked for its captures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Api {
+    /// A Wayback CDX server at this base (`https://web.archive.org`): statuses and digests.
+    Cdx(String),
+    /// A Memento TimeMap in link format at this template (`{url}` is the cited URL).
+    TimeMap(String),
 }
 
-/// The verified public copy of `url` in the Wayback Machine at `base`, if one shows the page:
-/// the capture nearest to `cited_at` from before `failing_since` that passes [`verify`].
-pub async fn wayback_copy(
-    checker: &Checker,
-    base: &str,
-    url: &str,
-    cited_at: &str,
-    failing_since: &str,
-    ours: Option<(&str, &crate::page::Page)>,
-) -> Result<(Option<Verified>, Vec<Rejected>), String> {
-    let all = wayback_captures(checker, base, url).await?;
-    let tried = candidates(&all, cited_at, failing_since);
-    Ok(verify(checker, url, &tried, ours).await)
+/// One public archive citekeep asks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Archive {
+    /// Its name in reports (its host).
+    pub name: String,
+    /// How it is asked.
+    pub api: Api,
+    /// Whether it only holds UK public-sector sites (asked for those alone).
+    pub uk_only: bool,
+}
+
+/// The Internet Archive's Wayback Machine.
+pub const WAYBACK: &str = "https://web.archive.org";
+/// archive.today's Memento TimeMap.
+pub const ARCHIVE_TODAY_TIMEMAP: &str = "https://archive.ph/timemap/{url}";
+/// The UK Government Web Archive's Memento TimeMap.
+pub const UKGWA_TIMEMAP: &str =
+    "https://webarchive.nationalarchives.gov.uk/ukgwa/timemap/link/{url}";
+
+/// The archives `[archives]` switches on, in the order they are listed in reports.
+pub fn archives(cfg: &ArchivesConfig) -> Vec<Archive> {
+    let timemap = |template: &str, uk_only| Archive {
+        name: crate::link::host_of(&template.replace("{url}", "")),
+        api: Api::TimeMap(template.to_string()),
+        uk_only,
+    };
+    let mut out = Vec::new();
+    if cfg.wayback {
+        out.push(Archive {
+            name: crate::link::host_of(WAYBACK),
+            api: Api::Cdx(WAYBACK.to_string()),
+            uk_only: false,
+        });
+    }
+    if cfg.archive_today {
+        out.push(timemap(ARCHIVE_TODAY_TIMEMAP, false));
+    }
+    if cfg.ukgwa {
+        out.push(timemap(UKGWA_TIMEMAP, true));
+    }
+    out.extend(cfg.timemaps.iter().map(|t| timemap(t, false)));
+    out
+}
+
+/// Whether `host` is a public web archive's (those configured, and the well-known ones a
+/// publisher may move its pages into).
+pub fn is_archive_host(host: &str, cfg: &ArchivesConfig) -> bool {
+    const KNOWN: &[&str] = &[
+        "web.archive.org",
+        "webarchive.nationalarchives.gov.uk",
+        "arquivo.pt",
+        "webarchive.loc.gov",
+    ];
+    KNOWN.contains(&host)
+        || ARCHIVE_TODAY.contains(&host)
+        || archives(cfg).iter().any(|a| a.name == host)
+}
+
+/// Whether `host` is a UK public-sector site, as the UK Government Web Archive collects.
+pub fn is_uk_public_sector(host: &str) -> bool {
+    const DOMAINS: &[&str] = &[
+        "gov.uk",
+        "nhs.uk",
+        "parliament.uk",
+        "police.uk",
+        "mod.uk",
+        "gov.scot",
+        "gov.wales",
+        "llyw.cymru",
+    ];
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    DOMAINS
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
+impl Found {
+    /// Records this lookup of `link_id` in the history.
+    pub fn record(
+        &self,
+        store: &mut crate::store::Store,
+        link_id: i64,
+        now: i64,
+    ) -> Result<(), crate::Error> {
+        let errors: Vec<String> = self.errors.iter().map(|(_, why)| why.clone()).collect();
+        let rejected: Vec<String> = self
+            .rejected
+            .iter()
+            .map(|r| format!("{} {}", r.capture.urim, r.why))
+            .collect();
+        store.record_lookup(
+            link_id,
+            now,
+            &self.captures,
+            (&errors, &rejected),
+            self.copy.as_ref(),
+        )
+    }
+}
+
+/// What the archives said about one URL.
+#[derive(Clone, Debug, Default)]
+pub struct Found {
+    /// Every capture found, over all archives asked.
+    pub captures: Vec<Capture>,
+    /// Archives that could not say (archive name, why).
+    pub errors: Vec<(String, String)>,
+    /// The copy to offer, when one shows the page.
+    pub copy: Option<Verified>,
+    /// Captures looked at and turned down.
+    pub rejected: Vec<Rejected>,
+}
+
+/// The public archives, asked through one checker.
+pub struct Archives {
+    checker: Checker,
+    list: Vec<Archive>,
+}
+
+impl Archives {
+    /// The archives of `list`, asked through `checker` with each archive's lookup API held
+    /// to one request at a time, `api_interval` apart.
+    pub fn new(checker: Checker, list: Vec<Archive>, api_interval: Duration) -> Archives {
+        for archive in &list {
+            checker.limit_api(&archive.name, api_interval);
+        }
+        Archives { checker, list }
+    }
+
+    /// The checker the archives are asked through (Save Page Now uses it too).
+    pub fn checker(&self) -> &Checker {
+        &self.checker
+    }
+
+    /// The archives that may hold `url`.
+    pub fn for_url(&self, url: &str) -> impl Iterator<Item = &Archive> {
+        let uk = is_uk_public_sector(&crate::link::host_of(url));
+        self.list.iter().filter(move |a| uk || !a.uk_only)
+    }
+
+    /// Every capture `archive` holds of `url`.
+    pub async fn captures(&self, archive: &Archive, url: &str) -> Result<Vec<Capture>, String> {
+        let asked = match &archive.api {
+            Api::Cdx(base) => cdx_query(base, url),
+            Api::TimeMap(template) => template.replace("{url}", url),
+        };
+        let (status, body) = self.checker.get_api(&asked, MAX_API).await?;
+        match (&archive.api, status) {
+            (Api::Cdx(base), 200) => {
+                parse_cdx(base, &body).map_err(|e| format!("{}: {e}", archive.name))
+            }
+            // A TimeMap of nothing is a 404 (RFC 7089 section 4.3.1).
+            (Api::TimeMap(_), 404) => Ok(Vec::new()),
+            (Api::TimeMap(_), 200) => {
+                let text = String::from_utf8_lossy(&body);
+                let captures = parse_timemap(&text);
+                if captures.is_empty() && !text.contains("rel=") && !text.trim().is_empty() {
+                    return Err(format!("{}: the answer is not a TimeMap", archive.name));
+                }
+                Ok(captures)
+            }
+            (_, status) => Err(format!("{}: HTTP {status}", archive.name)),
+        }
+    }
+
+    /// Asks every archive that may hold `url` at once, and verifies the best candidates
+    /// over all of them: from before `failing_since`, nearest to `cited_at` (both
+    /// `YYYYMMDDhhmmss`), compared with `ours` where we hold a copy.
+    pub async fn find(
+        &self,
+        url: &str,
+        cited_at: &str,
+        failing_since: &str,
+        ours: Option<(&str, &crate::page::Page)>,
+    ) -> Found {
+        let asked: Vec<&Archive> = self.for_url(url).collect();
+        let answers =
+            futures_util::future::join_all(asked.iter().map(|a| self.captures(a, url))).await;
+        let mut found = Found::default();
+        for (archive, answer) in asked.into_iter().zip(answers) {
+            match answer {
+                Ok(captures) => found.captures.extend(captures),
+                Err(why) => found.errors.push((archive.name.clone(), why)),
+            }
+        }
+        let tried = candidates(&found.captures, cited_at, failing_since);
+        let (copy, rejected) = verify(&self.checker, url, &tried, ours).await;
+        found.copy = copy;
+        found.rejected = rejected;
+        found
+    }
 }
 
 #[cfg(test)]

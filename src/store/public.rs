@@ -1,0 +1,490 @@
+//! Public archives in the history: the captures found of each link, each link's last
+//! lookup, the copy offered readers, and Save Page Now requests.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::Store;
+use crate::Error;
+use std::fmt;
+
+/// One capture a public archive holds of a URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Capture {
+    /// The archive's name (its host).
+    pub archive: String,
+    /// The address of the capture in the archive (URI-M), as readers open it.
+    pub urim: String,
+    /// When it was captured, `YYYYMMDDhhmmss` (UTC).
+    pub timestamp: String,
+    /// The HTTP status the archive recorded, when it says.
+    pub status: Option<u16>,
+    /// The payload's SHA-1 in base32, when the archive says (the same as a WARC record's
+    /// `WARC-Payload-Digest` without its `sha1:`).
+    pub digest: Option<String>,
+}
+
+/// How an offered copy was shown to hold what was cited.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verification {
+    /// citekeep submitted the live page to the archive (Save Page Now) and this is the
+    /// capture it made.
+    Saved,
+    /// Its payload digest equals our own snapshot's.
+    Identical,
+    /// Its text keeps this share of our own snapshot's text.
+    Similar(f64),
+    /// Its original bytes were judged a real page (not an error, soft-404, consent, login or
+    /// parking page), with no copy of ours to compare.
+    ContentChecked,
+}
+
+impl fmt::Display for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verification::Saved => write!(f, "saved by citekeep from the live page"),
+            Verification::Identical => write!(f, "identical to our copy"),
+            Verification::Similar(s) => write!(f, "similar {:.0}% to our copy", s * 100.0),
+            Verification::ContentChecked => write!(f, "content checked"),
+        }
+    }
+}
+
+impl Verification {
+    /// The word the history keeps, with the similarity where there is one.
+    pub fn stored(&self) -> (&'static str, Option<f64>) {
+        match self {
+            Verification::Saved => ("saved", None),
+            Verification::Identical => ("identical", None),
+            Verification::Similar(s) => ("similar", Some(*s)),
+            Verification::ContentChecked => ("content_checked", None),
+        }
+    }
+
+    /// Reads what [`Verification::stored`] gave.
+    pub fn from_stored(word: &str, similarity: Option<f64>) -> Verification {
+        match (word, similarity) {
+            ("saved", _) => Verification::Saved,
+            ("identical", _) => Verification::Identical,
+            ("similar", Some(s)) => Verification::Similar(s),
+            _ => Verification::ContentChecked,
+        }
+    }
+}
+
+/// A public copy to offer readers, with how it was verified.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verified {
+    /// The capture (after a captured redirect, its target's capture).
+    pub capture: Capture,
+    /// How it was verified.
+    pub verification: Verification,
+}
+
+/// A Save Page Now request waiting or in progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaveRequest {
+    /// The link's row id.
+    pub link_id: i64,
+    /// The link.
+    pub url: String,
+    /// The job, once submitted.
+    pub job_id: Option<String>,
+}
+
+/// A link whose public copies are to be looked up.
+#[derive(Clone, Debug)]
+pub struct LookupTarget {
+    /// The link's row id.
+    pub link_id: i64,
+    /// The link.
+    pub url: String,
+    /// When it was first cited (seen by citekeep).
+    pub first_seen: i64,
+    /// When its current failing streak began.
+    pub first_failing: Option<i64>,
+    /// Its first citation: file, line and the URL as written there.
+    pub cited: Option<(String, u32, String)>,
+}
+
+/// The public copy offered for a link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicCopy {
+    /// The archive's name.
+    pub archive: String,
+    /// The capture's address (URI-M).
+    pub urim: String,
+    /// When it was captured, `YYYYMMDDhhmmss`.
+    pub captured: String,
+    /// How it was verified.
+    pub verification: Verification,
+    /// When it was verified (Unix seconds).
+    pub verified_at: i64,
+}
+
+/// A link's last lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastLookup {
+    /// When (Unix seconds).
+    pub looked_at: i64,
+    /// Captures found.
+    pub captures: usize,
+    /// Archives that could not say, one a line.
+    pub errors: Option<String>,
+    /// Captures turned down and why, one a line.
+    pub rejected: Option<String>,
+}
+
+const COPY_COLUMNS: &str = "archive, urim, captured, verification, similarity, verified_at";
+
+fn copy_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<PublicCopy> {
+    let word: String = r.get(at + 3)?;
+    Ok(PublicCopy {
+        archive: r.get(at)?,
+        urim: r.get(at + 1)?,
+        captured: r.get(at + 2)?,
+        verification: Verification::from_stored(&word, r.get(at + 4)?),
+        verified_at: r.get(at + 5)?,
+    })
+}
+
+impl Store {
+    /// Cited links to look up in the public archives: failing or dead ones, and those whose
+    /// last check found them moved into an archive (`archive_host` says which hosts are
+    /// archives), whose last lookup is older than `before` or could not ask every archive;
+    /// at most `max`: never looked up first, dead before failing, then those failing
+    /// longest.
+    pub fn links_to_look_up(
+        &self,
+        before: i64,
+        archive_host: impl Fn(&str) -> bool,
+        max: usize,
+    ) -> Result<Vec<LookupTarget>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT l.id, l.url, l.first_seen, l.first_failing, l.verdict, l.last_status,
+                        (SELECT final_url FROM checks c WHERE c.link_id = l.id
+                         ORDER BY c.id DESC LIMIT 1),
+                        p.looked_at IS NULL
+                 FROM links l LEFT JOIN public_lookups p ON p.link_id = l.id
+                 WHERE l.id IN (SELECT link_id FROM citations)
+                   AND (l.verdict IN ('failing', 'dead') OR l.last_status = 'moved')
+                   AND (p.looked_at IS NULL OR p.looked_at < ?1 OR p.errors IS NOT NULL)
+                 ORDER BY p.looked_at IS NOT NULL, l.verdict != 'dead',
+                          coalesce(l.first_failing, l.first_seen), l.url",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![before], |r| {
+                let verdict: String = r.get(4)?;
+                let final_url: Option<String> = r.get(6)?;
+                let wanted = matches!(verdict.as_str(), "failing" | "dead")
+                    || final_url
+                        .as_deref()
+                        .is_some_and(|u| archive_host(&crate::link::host_of(u)));
+                Ok(wanted.then(|| LookupTarget {
+                    link_id: r.get(0).unwrap_or_default(),
+                    url: r.get(1).unwrap_or_default(),
+                    first_seen: r.get(2).unwrap_or_default(),
+                    first_failing: r.get(3).unwrap_or_default(),
+                    cited: None,
+                }))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            if out.len() >= max {
+                break;
+            }
+            if let Some(target) = row.map_err(|e| self.err(e))? {
+                out.push(target);
+            }
+        }
+        let mut first = self
+            .conn
+            .prepare(
+                "SELECT file, line, written FROM citations WHERE link_id = ?1
+                 ORDER BY file, line, col LIMIT 1",
+            )
+            .map_err(|e| self.err(e))?;
+        for target in &mut out {
+            target.cited = first
+                .query_row(params![target.link_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(out)
+    }
+
+    /// Records a lookup of `link_id` at `now`: every capture found, what could not be asked
+    /// and what was turned down (one a line), and the copy to offer when one was verified
+    /// (a copy verified before stays when none is found now).
+    pub fn record_lookup(
+        &mut self,
+        link_id: i64,
+        now: i64,
+        captures: &[Capture],
+        (errors, rejected): (&[String], &[String]),
+        copy: Option<&Verified>,
+    ) -> Result<(), Error> {
+        let tx = self.conn.transaction().map_err(|e| db_err(&self.path, e))?;
+        {
+            let mut add = tx
+                .prepare(
+                    "INSERT OR IGNORE INTO public_captures
+                     (link_id, archive, urim, captured, status, digest, found_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(|e| db_err(&self.path, e))?;
+            for c in captures {
+                add.execute(params![
+                    link_id,
+                    c.archive,
+                    c.urim,
+                    c.timestamp,
+                    c.status,
+                    c.digest,
+                    now
+                ])
+                .map_err(|e| db_err(&self.path, e))?;
+            }
+            let lines = |items: &[String]| (!items.is_empty()).then(|| items.join("\n"));
+            let (errors, rejected) = (lines(errors), lines(rejected));
+            tx.execute(
+                "INSERT OR REPLACE INTO public_lookups (link_id, looked_at, captures, errors, rejected)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![link_id, now, captures.len() as i64, errors, rejected],
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+            if let Some(copy) = copy {
+                put_copy(&tx, link_id, copy, now).map_err(|e| db_err(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Records `copy` as the public copy of `link_id` (a capture Save Page Now made).
+    pub fn set_public_copy(
+        &mut self,
+        link_id: i64,
+        copy: &Verified,
+        now: i64,
+    ) -> Result<(), Error> {
+        let tx = self.conn.transaction().map_err(|e| db_err(&self.path, e))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO public_captures
+             (link_id, archive, urim, captured, status, digest, found_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)",
+            params![
+                link_id,
+                copy.capture.archive,
+                copy.capture.urim,
+                copy.capture.timestamp,
+                copy.capture.status,
+                now
+            ],
+        )
+        .map_err(|e| db_err(&self.path, e))?;
+        put_copy(&tx, link_id, copy, now).map_err(|e| db_err(&self.path, e))?;
+        tx.commit().map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Every link's public copy, by link id.
+    pub fn public_copies(&self) -> Result<HashMap<i64, PublicCopy>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT link_id, {COPY_COLUMNS} FROM public_copies"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, copy_row(r, 1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// A link's public copy.
+    pub fn public_copy(&self, link_id: i64) -> Result<Option<PublicCopy>, Error> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COPY_COLUMNS} FROM public_copies WHERE link_id = ?1"),
+                params![link_id],
+                |r| copy_row(r, 0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// A link's last lookup, if it had one.
+    pub fn last_lookup(&self, link_id: i64) -> Result<Option<LastLookup>, Error> {
+        self.conn
+            .query_row(
+                "SELECT looked_at, captures, errors, rejected FROM public_lookups
+                 WHERE link_id = ?1",
+                params![link_id],
+                |r| {
+                    Ok(LastLookup {
+                        looked_at: r.get(0)?,
+                        captures: r.get::<_, i64>(1)? as usize,
+                        errors: r.get(2)?,
+                        rejected: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every capture found of a link, oldest first.
+    pub fn public_captures_of(&self, link_id: i64) -> Result<Vec<Capture>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT archive, urim, captured, status, digest FROM public_captures
+                 WHERE link_id = ?1 ORDER BY captured, archive",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![link_id], |r| {
+                Ok(Capture {
+                    archive: r.get(0)?,
+                    urim: r.get(1)?,
+                    timestamp: r.get(2)?,
+                    status: r.get(3)?,
+                    digest: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Links first checked in `run` and found alive then (at first sight).
+    pub fn alive_at_first_sight(&self, run: i64) -> Result<Vec<i64>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT c.link_id FROM checks c
+                 WHERE c.run_id = ?1 AND c.status = 'alive'
+                   AND NOT EXISTS (SELECT 1 FROM checks e
+                                   WHERE e.link_id = c.link_id AND e.id < c.id)",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Asks for the live pages of `link_ids` to be saved to a public archive (again, for a
+    /// page that drifted); a request already in progress stays as it is.
+    pub fn queue_saves(&mut self, link_ids: &[i64], now: i64) -> Result<(), Error> {
+        let tx = self.conn.transaction().map_err(|e| db_err(&self.path, e))?;
+        {
+            let mut put = tx
+                .prepare(
+                    "INSERT INTO public_saves (link_id, asked_at, state, updated_at)
+                     VALUES (?1, ?2, 'queued', ?2)
+                     ON CONFLICT (link_id) DO UPDATE SET
+                         asked_at = excluded.asked_at, state = 'queued', job_id = NULL,
+                         error = NULL, updated_at = excluded.updated_at
+                     WHERE state NOT IN ('queued', 'pending')",
+                )
+                .map_err(|e| db_err(&self.path, e))?;
+            for id in link_ids {
+                put.execute(params![id, now])
+                    .map_err(|e| db_err(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Save requests waiting or in progress, oldest first.
+    pub fn saves_due(&self) -> Result<Vec<SaveRequest>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.link_id, l.url, s.job_id FROM public_saves s
+                 JOIN links l ON l.id = s.link_id
+                 WHERE s.state IN ('queued', 'pending') ORDER BY s.asked_at, l.url",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SaveRequest {
+                    link_id: r.get(0)?,
+                    url: r.get(1)?,
+                    job_id: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Records where a save request stands: `queued` (to submit again), `pending` (with its
+    /// job), `saved`, or `failed` (with the archive's reason; not asked again).
+    pub fn record_save(
+        &self,
+        link_id: i64,
+        state: &str,
+        job_id: Option<&str>,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "UPDATE public_saves SET state = ?2, job_id = ?3, error = ?4, updated_at = ?5
+                 WHERE link_id = ?1",
+                params![link_id, state, job_id, error, now],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Every link's save request that failed, with the archive's reason, by link id.
+    pub fn failed_saves(&self) -> Result<HashMap<i64, String>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT link_id, error FROM public_saves WHERE state = 'failed'")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+fn put_copy(
+    tx: &rusqlite::Transaction,
+    link_id: i64,
+    copy: &Verified,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    let (word, similarity) = copy.verification.stored();
+    tx.execute(
+        "INSERT OR REPLACE INTO public_copies
+         (link_id, archive, urim, captured, verification, similarity, verified_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            link_id,
+            copy.capture.archive,
+            copy.capture.urim,
+            copy.capture.timestamp,
+            word,
+            similarity,
+            now
+        ],
+    )
+}
+
+fn db_err(path: &std::path::Path, e: rusqlite::Error) -> Error {
+    super::db(e, path)
+}
