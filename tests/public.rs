@@ -18,6 +18,7 @@ const PAPER: &str = "https://think.example/paper";
 const MOVED: &str = "https://www.gov.uk/guidance/old-guidance";
 const POST: &str = "https://blog.example/post";
 const ESSAY: &str = "https://essays.example/one";
+const NEWS: &str = "https://www.gov.uk/government/news/old-news";
 
 /// What each cited page says while alive.
 fn live_page(url: &str) -> Behave {
@@ -41,7 +42,7 @@ fn live_page(url: &str) -> Behave {
             "The post",
             "A post about what the summit decided, with quotes from the delegates who were there.",
         ),
-        u if [PAPER, MOVED].iter().any(|p| u.starts_with(p))
+        u if [PAPER, MOVED, NEWS].iter().any(|p| u.starts_with(p))
             || u.contains(".example/a")
             || u.contains(".example/b")
             || u.contains(".example/c")
@@ -124,6 +125,14 @@ fn captures() -> Vec<crate::support::archives::Snap> {
             "Old guidance",
             "Guidance on the safe use of frontier AI in public services, kept for the record.",
         ),
+        // The news story, as its publisher moved it into the archive.
+        page(
+            Arch::Ukgwa,
+            NEWS,
+            "20260101000000",
+            &format!("A page at {NEWS}"),
+            &format!("Some words that make {NEWS} a page of its own, long enough to be real."),
+        ),
         // The post: archive.today holds a consent wall first, then the post.
         page(
             Arch::Today,
@@ -147,7 +156,17 @@ fn web(archives: SimArchives, live: Live) -> SimWeb {
         if SimArchives::serves(&asked.host) {
             return archives.answer(asked);
         }
+        let url = format!("https://{}{}", asked.host, asked.path);
         if *live.lock().unwrap() >= 2 {
+            // The news story moved into the UK Government Web Archive; the rest died.
+            if url == NEWS {
+                return Behave::Redirect(
+                    301,
+                    format!(
+                        "https://webarchive.nationalarchives.gov.uk/ukgwa/20260101000000/{NEWS}"
+                    ),
+                );
+            }
             return Behave::status(404, &[], "<title>Not found</title>");
         }
         live_page(&format!("https://{}{}", asked.host, asked.path))
@@ -159,7 +178,8 @@ const SITE: &str = "# Sources\n\n\
     - [The story](https://www.news.example/2024/summit?b=2&a=1&utm_source=newsletter)\n\
     - [The paper](https://think.example/paper)\n\
     - [The guidance](https://www.gov.uk/guidance/old-guidance)\n\
-    - [The post](https://blog.example/post)\n";
+    - [The post](https://blog.example/post)\n\
+    - [The news](https://www.gov.uk/government/news/old-news)\n";
 
 const CONFIG: &str = "[site]\nsources = [\"site\"]\n\
     [check]\ntimeout = 5\nretries = 1\nretry_after_cap = 5\nhost_interval = 0\n\
@@ -212,6 +232,11 @@ fn dead_citations_get_verified_public_copies_and_fix_writes_them() {
     let web = web(archives.clone(), live.clone());
     let dir = crate::support::site_dir("sources.md", SITE, CONFIG);
     let dir = dir.path();
+    std::fs::write(
+        dir.join("site/page.html"),
+        format!("<p>See <a href=\"{REPORT}\">the report</a>.</p>\n"),
+    )
+    .unwrap();
 
     // Night one: everything alive and archived by us; no lookups yet.
     let (out, err, code) = on_day(&web, dir, 27, &["run"], &[]);
@@ -225,7 +250,7 @@ fn dead_citations_get_verified_public_copies_and_fix_writes_them() {
     let (out, err, code) = on_day(&web, dir, 28, &["run", "--all"], &[]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
-        err.contains("public copies: 5 links looked up, 4 with a verified copy"),
+        err.contains("public copies: 6 links looked up, 5 with a verified copy"),
         "{err}"
     );
 
@@ -300,6 +325,14 @@ fn dead_citations_get_verified_public_copies_and_fix_writes_them() {
         web.requests("archive.ph", &format!("/timemap/{POST}"))
             .len(),
         2
+    );
+    // The news story moved into the UK Government Web Archive: its capture there is the
+    // copy (the link is moved, not dead: nothing for fix to do).
+    let news = problem(&json, NEWS);
+    assert_eq!(news["status"], "moved", "{news}");
+    assert_eq!(
+        news["public_copy"]["url"],
+        format!("https://webarchive.nationalarchives.gov.uk/ukgwa/20260101000000/{NEWS}")
     );
     // Only gov.uk links were asked of the UK Government Web Archive.
     assert!(
@@ -445,7 +478,11 @@ fn a_failing_archive_never_fails_the_run_and_is_asked_again() {
     let archives = SimArchives::new(captures());
     let live: Live = Arc::new(Mutex::new(2));
     let web = SimWeb::start_with(move |asked: &Asked| {
-        if asked.host == "web.archive.org" && *flag.lock().unwrap() {
+        // Night one the Wayback Machine is down; night two its CDX API still is, its
+        // TimeMaps and replay are back.
+        if asked.host == "web.archive.org"
+            && (*flag.lock().unwrap() || asked.path.starts_with("/cdx/"))
+        {
             return Behave::status(503, &[], "Service Unavailable");
         }
         if asked.host == "archive.ph" {
@@ -482,7 +519,7 @@ fn a_failing_archive_never_fails_the_run_and_is_asked_again() {
         ),
         "{err}"
     );
-    // Next night the archive is back: asked again, the copy found.
+    // Next night the archive is back: asked again, the copy found through its TimeMap.
     *down.lock().unwrap() = false;
     let (out, err, _) = on_day(&web, dir.path(), 29, &["run"], &[]);
     assert!(

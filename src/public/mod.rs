@@ -410,28 +410,41 @@ impl Archives {
         self.list.iter().filter(move |a| uk || !a.uk_only)
     }
 
-    /// Every capture `archive` holds of `url`.
+    /// Every capture `archive` holds of `url` (a Wayback Machine whose CDX API fails is
+    /// asked for its Memento TimeMap instead).
     pub async fn captures(&self, archive: &Archive, url: &str) -> Result<Vec<Capture>, String> {
-        let asked = match &archive.api {
+        let answer = self.ask(&archive.api, &archive.name, url).await;
+        match (&archive.api, answer) {
+            (Api::Cdx(base), Err(why)) => {
+                let timemap = Api::TimeMap(format!("{base}/web/timemap/link/{{url}}"));
+                self.ask(&timemap, &archive.name, url)
+                    .await
+                    .map_err(|_| why)
+            }
+            (_, answer) => answer,
+        }
+    }
+
+    /// Asks one API for the captures of `url`.
+    async fn ask(&self, api: &Api, name: &str, url: &str) -> Result<Vec<Capture>, String> {
+        let asked = match api {
             Api::Cdx(base) => cdx_query(base, url),
             Api::TimeMap(template) => template.replace("{url}", url),
         };
         let (status, body) = self.checker.get_api(&asked, MAX_API).await?;
-        match (&archive.api, status) {
-            (Api::Cdx(base), 200) => {
-                parse_cdx(base, &body).map_err(|e| format!("{}: {e}", archive.name))
-            }
+        match (api, status) {
+            (Api::Cdx(base), 200) => parse_cdx(base, &body).map_err(|e| format!("{}: {e}", name)),
             // A TimeMap of nothing is a 404 (RFC 7089 section 4.3.1).
             (Api::TimeMap(_), 404) => Ok(Vec::new()),
             (Api::TimeMap(_), 200) => {
                 let text = String::from_utf8_lossy(&body);
                 let captures = parse_timemap(&text);
                 if captures.is_empty() && !text.contains("rel=") && !text.trim().is_empty() {
-                    return Err(format!("{}: the answer is not a TimeMap", archive.name));
+                    return Err(format!("{}: the answer is not a TimeMap", name));
                 }
                 Ok(captures)
             }
-            (_, status) => Err(format!("{}: HTTP {status}", archive.name)),
+            (_, status) => Err(format!("{}: HTTP {status}", name)),
         }
     }
 

@@ -118,6 +118,15 @@ fn body_of(held: &Held) -> Behave {
     }
 }
 
+/// A 14-digit timestamp as an HTTP date (Memento-Datetime, TimeMap datetimes).
+fn http_date(ts: &str) -> String {
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(jiff::civil::DateTime::strptime("%Y%m%d%H%M%S", ts).unwrap())
+        .unwrap()
+        .strftime("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
 /// The payload's SHA-1 in base32, as CDX and WARC give it.
 pub fn digest(held: &Held) -> String {
     let bytes = match body_of(held) {
@@ -279,11 +288,7 @@ impl SimArchives {
         }
         let mut lines = vec![format!("<{url}>; rel=\"original\"")];
         for s in &snaps {
-            let when = jiff::tz::TimeZone::UTC
-                .to_timestamp(jiff::civil::DateTime::strptime("%Y%m%d%H%M%S", &s.ts).unwrap())
-                .unwrap()
-                .strftime("%a, %d %b %Y %H:%M:%S GMT")
-                .to_string();
+            let when = http_date(&s.ts);
             lines.push(format!(
                 "<{}/{}/{}>; rel=\"memento\"; datetime=\"{when}\"",
                 arch.prefix(),
@@ -330,7 +335,7 @@ impl SimArchives {
             held => {
                 let mut answer = body_of(held);
                 if let Behave::Page(_, headers, _) = &mut answer {
-                    headers.push(("memento-datetime", nearest.ts.clone()));
+                    headers.push(("memento-datetime", http_date(&nearest.ts)));
                     headers.push(("link", format!("<{}>; rel=\"original\"", nearest.url)));
                 }
                 answer
