@@ -367,7 +367,7 @@ fn dead_citations_get_verified_public_copies_and_fix_writes_them() {
     let page = page.text();
     assert!(
         page.contains(&format!(
-            "Give readers <a href=\"https://web.archive.org/web/20261101000000/{REPORT}\""
+            "Give readers <a class=\"url\" href=\"https://web.archive.org/web/20261101000000/{REPORT}\""
         )),
         "{page}"
     );
@@ -379,6 +379,13 @@ fn dead_citations_get_verified_public_copies_and_fix_writes_them() {
     assert!(
         banner.contains("web.archive.org, captured 2026-11-01; identical to our copy"),
         "{banner}"
+    );
+    let source = crate::serve::get(&server, "/source?file=site%2Fsources.md", &[]).text();
+    assert!(
+        source.contains(&format!(
+            "public:</span> <a href=\"https://web.archive.org/web/20261101000000/{REPORT}\""
+        )),
+        "{source}"
     );
     drop(server);
 

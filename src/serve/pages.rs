@@ -246,7 +246,11 @@ pub(crate) struct SourceQuery {
 pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQuery>) -> Response {
     let file = q.file.clone();
     let drift = app.drift;
-    let rows = match app.db.with(move |s| s.citations_in(&file, drift)).await {
+    let found = app
+        .db
+        .with(move |s| Ok((s.citations_in(&file, drift)?, s.public_copies()?)))
+        .await;
+    let (rows, public) = match found {
         Ok(r) => r,
         Err(e) => return failed(e),
     };
@@ -283,6 +287,18 @@ pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQu
             ),
             None => "none".to_string(),
         };
+        let copies = match public.get(&c.link_id) {
+            Some(p) => format!(
+                r#"{copies}<br><span class="muted">public:</span> <a href="{}" rel="noreferrer noopener" target="_blank">{}</a> <span class="muted">({}, {})</span>"#,
+                h(&p.urim),
+                h(crate::report::model::rfc3339_of_stamp(&p.captured)
+                    .get(..10)
+                    .unwrap_or_default()),
+                h(&p.archive),
+                h(&p.verification.to_string()),
+            ),
+            None => copies,
+        };
         body.push_str(&format!(
             r#"<tr><td class="num">{}:{}</td><td>{}</td><td><a class="url" href="/link/{}">{}</a></td><td>{}</td><td>{copies}</td></tr>"#,
             c.line,
@@ -305,7 +321,7 @@ pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQu
 /// A public copy as pages show it: its address, archive, capture day and verification.
 pub(crate) fn public_copy(c: &crate::store::PublicCopy) -> String {
     format!(
-        r#"<a href="{url}" rel="noreferrer noopener" target="_blank">{url}</a> ({archive}, captured {day}; {how})"#,
+        r#"<a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a> ({archive}, captured {day}; {how})"#,
         url = h(&c.urim),
         archive = h(&c.archive),
         day = h(crate::report::model::rfc3339_of_stamp(&c.captured)
@@ -341,7 +357,16 @@ fn public_section(
             if let Some(lines) = lines {
                 out.push_str(&format!("<p>{label}:</p><ul>"));
                 for line in lines.lines() {
-                    out.push_str(&format!("<li>{}</li>", h(line)));
+                    // A capture turned down is `URI-M reason`: the capture linked, then why.
+                    let item = match line.split_once(' ') {
+                        Some((urim, why)) if label == "Turned down" => format!(
+                            r#"<a class="url" href="{u}" rel="noreferrer noopener" target="_blank">{u}</a> {}"#,
+                            h(why),
+                            u = h(urim)
+                        ),
+                        _ => h(line).to_string(),
+                    };
+                    out.push_str(&format!("<li>{item}</li>"));
                 }
                 out.push_str("</ul>");
             }

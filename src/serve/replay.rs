@@ -614,7 +614,7 @@ fn banner(
         r#"<div class="banner" role="banner">
 <p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
 <p>Captured <time datetime="{iso}">{when}</time> · link now: {status}{link_page}{steps} · <a href="/web/*/{url}">all captures</a> · <a href="/web/{ts}id_/{url}">original bytes</a></p>
-<p class="captures">Captures: {others}</p>{drift_note}
+<p class="captures">Captures: {others}</p>{drift_note}{public_note}
 <details class="cite"><summary>Cite this copy</summary>
 <dl><dt>Replay address</dt><dd><code>{replay}</code></dd>
 <dt>Memento-Datetime</dt><dd><code>{memento}</code></dd>
@@ -637,6 +637,10 @@ fn banner(
         robust = h(&robust),
         digest = h(&cite.digest),
         public = cite.public_line(),
+        public_note = match &cite.public {
+            Some(p) => format!("<p>Public copy for readers: {}</p>", pages::public_copy(p)),
+            None => String::new(),
+        },
     );
     Page {
         title: format!("Archived: {}", capture.url),
