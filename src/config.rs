@@ -38,6 +38,49 @@ pub struct Config {
     /// `[archives]`: the public web archives asked for copies, and saving to them.
     #[serde(default)]
     pub archives: ArchivesConfig,
+    /// `[browser]`: the headless Chromium that captures pages built by script.
+    #[serde(default)]
+    pub browser: BrowserConfig,
+}
+
+/// When a page is captured with a browser.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BrowserUse {
+    /// When its HTTP capture is an application shell, or its host is in `[browser] hosts`.
+    #[default]
+    Auto,
+    /// Every page.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `[browser]`: the headless Chromium for pages built by script.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrowserConfig {
+    /// The Chromium (or Chrome) program; empty: `chromium`, `chromium-browser`,
+    /// `google-chrome` or `google-chrome-stable` on PATH.
+    pub executable: String,
+    /// Seconds one page may take in all (loading, waiting for the network to be idle,
+    /// scrolling, the screenshot).
+    pub timeout: f64,
+    /// Pages open at once.
+    pub concurrency: usize,
+    /// Hosts whose pages are always captured with the browser (`x.com`).
+    pub hosts: Vec<String>,
+}
+
+impl Default for BrowserConfig {
+    fn default() -> Self {
+        BrowserConfig {
+            executable: String::new(),
+            timeout: 20.0,
+            concurrency: 2,
+            hosts: Vec::new(),
+        }
+    }
 }
 
 /// `[archives]`: where public copies of cited pages are looked for and created.
@@ -276,6 +319,8 @@ pub struct ArchiveConfig {
     /// Days after which a live link's newest snapshot is renewed by `run` even when the
     /// link is not due for a check (a link without one gets one on the next `run`).
     pub refresh_days: u32,
+    /// When pages are captured with a headless browser as well (`[browser]`).
+    pub browser: BrowserUse,
 }
 
 impl Default for ArchiveConfig {
@@ -288,6 +333,7 @@ impl Default for ArchiveConfig {
             drift: 0.5,
             record_credentials: false,
             refresh_days: 30,
+            browser: BrowserUse::Auto,
         }
     }
 }
@@ -600,6 +646,13 @@ impl Config {
             self.site.max_file_size,
             1..=1 << 40,
             "bytes",
+        )?;
+        check_seconds(self.browser.timeout).map_err(|e| format!("[browser] timeout: {e}"))?;
+        in_range(
+            "[browser] concurrency",
+            self.browser.concurrency,
+            1..=16,
+            "pages",
         )?;
         let p = &self.archives;
         in_range("[archives] lookup_days", p.lookup_days, 1..=3650, "days")?;

@@ -19,6 +19,7 @@
 //!   it defines the rows it stores), [`page`] (what is known about a fetched page: title,
 //!   text, main text, similarity, requisites);
 //! - [`fetch`] (the one HTTP layer: client, address guard, politeness, transport kinds),
+//!   [`browser`] (a headless Chromium for pages built by script, behind the same guard),
 //!   [`source`] (citations in Markdown, HTML and URL lists), [`lock`];
 //! - [`scan`] (extraction over many files), [`check`] (one link's check and its
 //!   classification), [`archive`] (WARC capture, index, WACZ);
@@ -29,6 +30,7 @@
 //! - [`pipeline`] (the commands).
 
 pub mod archive;
+pub mod browser;
 pub mod check;
 pub mod clock;
 pub mod config;

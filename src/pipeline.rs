@@ -369,6 +369,19 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
 
 /// Says what could not be snapshotted and what drifted.
 fn say_snapshots(s: &ArchiveSummary, ui: &mut dyn Listener) {
+    for w in &s.warnings {
+        ui.say(Level::Warning, w);
+    }
+    if s.rendered > 0 {
+        ui.say(
+            Level::Note,
+            &format!(
+                "{} page{} built by script rendered with the browser",
+                s.rendered,
+                if s.rendered == 1 { "" } else { "s" }
+            ),
+        );
+    }
     for (url, why) in &s.failed {
         ui.say(Level::Error, &format!("could not snapshot {url}: {why}"));
     }

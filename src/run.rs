@@ -186,7 +186,11 @@ pub fn check_citations(
         keys.iter().map(String::as_str),
         options.config.check.allow_private_sources,
     ));
-    let checker = Arc::new(Checker::new(&options.config.check, options.base, guard)?);
+    let checker = Arc::new(Checker::new(
+        &options.config.check,
+        options.base,
+        guard.clone(),
+    )?);
     let runtime = crate::fetch::runtime()?;
     let mut checks: HashMap<String, Check> = HashMap::new();
     let mut held: Vec<String> = Vec::new();
@@ -197,11 +201,20 @@ pub fn check_citations(
         recorder.add(&mut states, &Check::invalid(&keys[i], reason), true);
     }
     let mut done = 0;
+    // Script-built pages wait for the browser, when there is one to judge them with.
+    let program = match options.config.archive.browser {
+        crate::config::BrowserUse::Never => None,
+        _ => crate::browser::find_executable(&options.config.browser),
+    };
+    let mut shells: Vec<Check> = Vec::new();
     runtime.block_on(check_all(checker.clone(), due, |check| {
         done += 1;
         progress(done, total, &check);
         if check.status.is_network_level() {
             held.push(check.url.clone());
+        } else if program.is_some() && check.wants_browser() {
+            shells.push(check);
+            return;
         } else {
             recorder.add(&mut states, &check, true);
             if recorder.due() {
@@ -210,6 +223,13 @@ pub fn check_citations(
         }
         checks.insert(check.url.clone(), check);
     }));
+    if let (Some(program), false) = (&program, shells.is_empty()) {
+        runtime.block_on(judge_shells(program, options, &guard, &mut shells));
+    }
+    for check in shells {
+        recorder.add(&mut states, &check, true);
+        checks.insert(check.url.clone(), check);
+    }
     // A night whose due links are mostly dead domains looks like our own outage: links
     // that answered on earlier runs decide, rechecked as canaries.
     let network_down =
@@ -483,4 +503,35 @@ fn rank(s: Status) -> usize {
 
 fn parse_status(s: &str) -> Option<Status> {
     Status::ALL.into_iter().find(|st| st.as_str() == s)
+}
+
+/// Judges script-built pages again with a headless browser, `[browser] concurrency` at
+/// once; a browser that cannot start leaves them as they were judged (said in evidence).
+async fn judge_shells(
+    program: &std::path::Path,
+    options: &CheckOptions<'_>,
+    guard: &Arc<Guard>,
+    shells: &mut [Check],
+) {
+    let cfg = options.config;
+    let agent = format!(
+        "{} (rendered)",
+        crate::fetch::client::user_agent(&cfg.check.contact)
+    );
+    let browser =
+        match crate::browser::Browser::launch(program, &cfg.browser, guard.clone(), agent).await {
+            Ok(b) => b,
+            Err(why) => {
+                for c in shells.iter_mut() {
+                    c.evidence
+                        .push(format!("a headless browser could not start: {why}"));
+                }
+                return;
+            }
+        };
+    use futures_util::StreamExt;
+    futures_util::stream::iter(shells.iter_mut())
+        .for_each_concurrent(cfg.browser.concurrency.max(1), |c| c.judge_with(&browser))
+        .await;
+    browser.close().await;
 }

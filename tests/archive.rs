@@ -121,7 +121,7 @@ fn warc_files(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 /// Runs an independent validator; a missing tool is a failure (`tests/run` installs them).
-fn tool(name: &str, args: &[&str], dir: &Path) -> String {
+pub(crate) fn tool(name: &str, args: &[&str], dir: &Path) -> String {
     let out = Command::new(name)
         .args(args)
         .current_dir(dir)
@@ -146,7 +146,7 @@ fn stdout_of(out: &std::process::Output) -> String {
 }
 
 /// Every WARC passes `warcio check`, and our index equals cdxj-indexer's (sorted) line for line.
-fn validate(dir: &Path) {
+pub(crate) fn validate(dir: &Path) {
     let warc_dir = dir.join("archive/warc");
     let files: Vec<String> = warc_files(dir)
         .iter()
@@ -177,7 +177,7 @@ fn assert_no_capture_twice(dir: &Path) {
     assert_eq!(dupes, 0);
 }
 
-fn records(dir: &Path) -> Vec<citekeep::archive::warc::Record> {
+pub(crate) fn records(dir: &Path) -> Vec<citekeep::archive::warc::Record> {
     warc_files(dir)
         .iter()
         .flat_map(|p| citekeep::archive::warc::read_all(p).unwrap())

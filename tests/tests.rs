@@ -3,6 +3,7 @@
 
 mod architecture;
 mod archive;
+mod browser;
 mod check;
 mod crawl;
 mod faults;

@@ -14,6 +14,19 @@ pub fn surt(url: &str) -> String {
     let Ok(u) = Url::parse(url) else {
         return url.to_ascii_lowercase();
     };
+    // A `urn:` (`urn:screenshot:URL`) is keyed as the surt library keys it: lower-cased,
+    // its query's arguments sorted.
+    if u.scheme() == "urn" {
+        let lower = url.to_ascii_lowercase();
+        return match lower.split_once('?') {
+            Some((before, query)) => {
+                let mut args: Vec<&str> = query.split('&').collect();
+                args.sort_unstable();
+                format!("{before}?{}", args.join("&"))
+            }
+            None => lower,
+        };
+    }
     let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
     let host = strip_www(&host);
     let mut key = if host.starts_with('[') {
@@ -94,8 +107,8 @@ pub struct Entry {
     pub time: i64,
     /// MIME type without parameters, or `warc/revisit`; none when the response had none.
     pub mime: Option<String>,
-    /// HTTP status.
-    pub status: u16,
+    /// HTTP status; none for a `resource` record.
+    pub status: Option<u16>,
     /// The payload digest (`sha1:...`).
     pub digest: String,
     /// The gzip member's length.
@@ -115,12 +128,15 @@ impl Entry {
             .as_deref()
             .map(|m| format!("\"mime\": {}, ", json(m)))
             .unwrap_or_default();
+        let status = self
+            .status
+            .map(|s| format!("\"status\": \"{s}\", "))
+            .unwrap_or_default();
         format!(
-            "{} {} {{\"url\": {}, {mime}\"status\": \"{}\", \"digest\": {}, \"length\": \"{}\", \"offset\": \"{}\", \"filename\": {}}}",
+            "{} {} {{\"url\": {}, {mime}{status}\"digest\": {}, \"length\": \"{}\", \"offset\": \"{}\", \"filename\": {}}}",
             surt(&self.url),
             timestamp(self.time),
             json(&self.url),
-            self.status,
             json(&self.digest),
             self.length,
             self.offset,
@@ -175,6 +191,10 @@ mod tests {
                 "com,example)/a/b~?x=y%20z",
             ),
             ("https://example.com", "com,example)/"),
+            (
+                "urn:screenshot:https://www.Live.example/Feed?B=1&a=2",
+                "urn:screenshot:https://www.live.example/feed?a=2&b=1",
+            ),
             ("https://example.com/a//b/", "com,example)/a/b"),
             ("https://m.example.com/x", "com,example,m)/x"),
             ("https://www.example.com:443/x", "com,example)/x"),

@@ -11,9 +11,14 @@
 //! is rebuilt from those rows. Opening the archive cuts every WARC file back to the end of
 //! its last recorded capture, so what a killed run wrote but did not record (a partial
 //! record included) is gone, and files, database and index agree.
+//!
+//! A page built by script (its HTTP capture an application shell, or its host in
+//! `[browser] hosts`) is rendered by a headless browser after the HTTP pass, and what the
+//! browser loaded, the rendered DOM and a screenshot join the archive ([`rendered`]).
 
 pub mod capture;
 pub mod cdxj;
+pub mod rendered;
 pub mod wacz;
 pub mod warc;
 
@@ -27,7 +32,7 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::clock;
-use crate::config::Config;
+use crate::config::{BrowserUse, Config};
 use crate::fetch::client;
 use crate::fetch::guard::Guard;
 use crate::fetch::politeness::Gates;
@@ -42,6 +47,10 @@ use warc::{Placed, Record, WarcWriter, record_id, sha1_digest, warc_date};
 /// kept twice. `None` when the record cannot be read.
 pub fn page_text(dir: &Path, filename: &str, offset: u64) -> Option<String> {
     let record = warc::read_at(&dir.join("warc").join(filename), offset).ok()?;
+    // A rendered DOM is a resource record: its block is the page.
+    if record.kind == "resource" {
+        return Some(text::read(&record.block, None).main_text);
+    }
     let (head, body) = record.http_message()?;
     let encoding = capture::header_value(head, "content-encoding");
     let body = capture::decode_body(encoding.as_deref(), body);
@@ -191,6 +200,15 @@ impl Archive {
         })
     }
 
+    /// Appends one record's gzip member (a resource record): where it went and the offset
+    /// after it.
+    pub fn append_member(&mut self, member: &[u8], now: i64) -> Result<(Placed, u64), Error> {
+        let writer = self.writer(now)?;
+        let path = writer.path().to_path_buf();
+        let placed = writer.write_member(member).map_err(|e| io_err(&path, e))?;
+        Ok((placed, writer.size()))
+    }
+
     /// Makes what was written durable (before its snapshots are recorded).
     pub fn sync(&mut self) -> Result<(), Error> {
         if let Some(w) = self.writer.as_mut() {
@@ -215,7 +233,7 @@ pub fn rebuild_index(dir: &Path, store: &Store) -> Result<usize, Error> {
                 },
                 url: s.url,
                 time: s.captured_at,
-                status: s.status,
+                status: (!s.resource).then_some(s.status),
                 digest: s.payload_digest,
                 length: s.length,
                 offset: s.offset,
@@ -328,6 +346,10 @@ pub struct ArchiveSummary {
     pub drifted: Vec<(String, f64)>,
     /// Links that could not be captured, with why.
     pub failed: Vec<(String, String)>,
+    /// Pages rendered by the browser.
+    pub rendered: usize,
+    /// What the run should say once (no browser to render script-built pages with).
+    pub warnings: Vec<String>,
 }
 
 /// Fetches a page's requisites (`wanted`, and what its stylesheets name) with `get`, each up
@@ -488,6 +510,15 @@ pub fn archive_links(
     let max_size = config.archive.max_size;
     let requisite_max = config.archive.requisite_max_size.min(max_size);
     let max_redirects = cfg.max_redirects;
+    // Pages built by script are rendered by a browser after the HTTP pass, if one is here.
+    let browser_use = config.archive.browser;
+    let program = match browser_use {
+        BrowserUse::Never => None,
+        _ => crate::browser::find_executable(&config.browser),
+    };
+    let browser_hosts: Arc<Vec<String>> = Arc::new(config.browser.hosts.clone());
+    // (link id, URL, when its HTTP capture was made)
+    let mut to_render: Vec<(i64, String, i64)> = Vec::new();
     let mut archive = Archive::open(dir, config.archive.max_file_size, store)?;
     let prevs: Arc<std::collections::HashMap<String, Prev>> =
         Arc::new(store.last_full_snapshots()?);
@@ -498,13 +529,15 @@ pub fn archive_links(
         let links = crate::fetch::interleave_by_host(links, |(_, u)| crate::link::host_of(u));
         let mut stream = futures_util::stream::iter(links)
             .map(|(id, url)| {
-                let (fetcher, gates, prevs, large, claimed) = (
+                let (fetcher, gates, prevs, large, claimed, browser_hosts) = (
                     fetcher.clone(),
                     gates.clone(),
                     prevs.clone(),
                     large.clone(),
                     claimed.clone(),
+                    browser_hosts.clone(),
                 );
+                let can_render = program.is_some();
                 tokio::spawn(async move {
                     // The whole capture, page and requisites, ends by its deadline.
                     let deadline = tokio::time::Instant::now() + deadline;
@@ -542,11 +575,29 @@ pub fn archive_links(
                         &get,
                     )
                     .await;
-                    let hops: Vec<Captured> = hops
+                    let render = match browser_use {
+                        BrowserUse::Never => false,
+                        BrowserUse::Always => true,
+                        BrowserUse::Auto => {
+                            let host = crate::link::host_of(&url);
+                            browser_hosts
+                                .iter()
+                                .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+                                || hops.last().is_some_and(is_app_shell)
+                        }
+                    };
+                    let mut hops: Vec<Captured> = hops
                         .into_iter()
                         .zip(pages)
                         .map(|(ex, p)| analyse(ex, p))
                         .collect();
+                    // The shell's own few words are not the page: the rendered text is.
+                    if render
+                        && can_render
+                        && let Some(last) = hops.last_mut()
+                    {
+                        (last.title, last.main_text, last.text_hash) = (None, None, None);
+                    }
                     // Records are built and compressed here, on the fetching task.
                     let now = clock::now();
                     let prepare_all =
@@ -566,7 +617,7 @@ pub fn archive_links(
                                 .map_err(|e| e.to_string())?;
                             prepared_hops.push((c, p));
                         }
-                        Ok((prepared_hops, prepare_all(requisites)?, now))
+                        Ok((prepared_hops, prepare_all(requisites)?, now, render))
                     })();
                     (id, url, result)
                 })
@@ -576,7 +627,7 @@ pub fn archive_links(
             let Ok((link_id, url, result)) = joined else {
                 continue;
             };
-            let (hops, requisites, now) = match result {
+            let (hops, requisites, now, render) = match result {
                 Ok(found) => found,
                 Err(why) => {
                     summary.failed.push((url, why));
@@ -603,9 +654,83 @@ pub fn archive_links(
                 let _ = cut_to_recorded(&archive.dir, store);
                 return Err(e);
             }
+            if render {
+                to_render.push((link_id, url, now));
+            }
             if rows.len() >= COMMIT_EVERY {
                 commit(store, &mut archive, &mut rows, &mut notes)?;
             }
+        }
+        if to_render.is_empty() {
+            return Ok(());
+        }
+        let Some(program) = &program else {
+            summary.warnings.push(format!(
+                "{} page{} built by script were archived as sent, not rendered: no Chromium \
+                 found (install Debian's chromium, or set [browser] executable)",
+                to_render.len(),
+                if to_render.len() == 1 { "" } else { "s" }
+            ));
+            return Ok(());
+        };
+        let user_agent = format!("{} (rendered)", client::user_agent(&cfg.contact));
+        let browser = match crate::browser::Browser::launch(
+            program,
+            &config.browser,
+            fetcher.guard.clone(),
+            user_agent,
+        )
+        .await
+        {
+            Ok(b) => b,
+            Err(e) => {
+                summary.warnings.push(format!(
+                    "the browser could not start ({e}): {} page{} built by script were \
+                     archived as sent, not rendered",
+                    to_render.len(),
+                    if to_render.len() == 1 { "" } else { "s" }
+                ));
+                return Ok(());
+            }
+        };
+        let browser_ref = &browser;
+        let mut pages = futures_util::stream::iter(std::mem::take(&mut to_render))
+            .map(|(id, url, sent)| async move {
+                let rendered = browser_ref.render(&url).await;
+                (id, url, sent, rendered)
+            })
+            .buffer_unordered(config.browser.concurrency.max(1));
+        let mut failed = None;
+        while let Some((link_id, url, sent, rendered)) = pages.next().await {
+            let rendered = match rendered {
+                Ok(r) => r,
+                Err(why) => {
+                    summary.failed.push((url, format!("rendering: {why}")));
+                    continue;
+                }
+            };
+            // Rendered after the page was fetched: its own, later capture time.
+            let now = clock::now().max(sent + 1);
+            let written = record_rendered(
+                store,
+                &mut archive,
+                (&mut rows, &mut notes),
+                &mut summary,
+                (config, run, link_id),
+                &url,
+                &rendered,
+                now,
+            );
+            if let Err(e) = written {
+                failed = Some(e);
+                break;
+            }
+        }
+        drop(pages);
+        browser.close().await;
+        if let Some(e) = failed {
+            let _ = cut_to_recorded(&archive.dir, store);
+            return Err(e);
         }
         Ok::<(), Error>(())
     })?;
@@ -685,16 +810,7 @@ fn record_capture(
         {
             let s = text::similarity(&first, text);
             similarity = Some(s);
-            if s < config.archive.drift {
-                summary.drifted.push((url.to_string(), s));
-                notes.push((
-                    link_id,
-                    format!(
-                        "; drifted: {:.0}% of the text first archived remains",
-                        s * 100.0
-                    ),
-                ));
-            }
+            note_drift(config, summary, notes, (link_id, url), s);
         }
         if i == last {
             if stored.revisit {
@@ -721,6 +837,124 @@ fn record_capture(
         });
     }
     summary.captured += 1;
+    Ok(())
+}
+
+/// Notes a page whose text keeps only `share` of its first text, when that is drift.
+fn note_drift(
+    config: &Config,
+    summary: &mut ArchiveSummary,
+    notes: &mut Vec<(i64, String)>,
+    (link_id, url): (i64, &str),
+    share: f64,
+) {
+    if share < config.archive.drift {
+        summary.drifted.push((url.to_string(), share));
+        notes.push((
+            link_id,
+            format!(
+                "; drifted: {:.0}% of the text first archived remains",
+                share * 100.0
+            ),
+        ));
+    }
+}
+
+/// Whether a captured answer is an application shell: a 2xx HTML page built by script.
+fn is_app_shell(ex: &Exchange) -> bool {
+    (200..300).contains(&ex.status)
+        && ex.mime.as_deref().is_some_and(|m| m.contains("html"))
+        && ex.body.len() < capture::LARGE_BODY
+        && crate::page::Page::from_html(&ex.decoded_body()).is_app_shell()
+}
+
+/// Writes what the browser rendered of one link: each response it loaded (but the page's
+/// own document, which the HTTP capture holds), the rendered DOM as the page's newest
+/// capture (its text feeds search and drift), and the screenshot.
+#[allow(clippy::too_many_arguments)]
+fn record_rendered(
+    store: &Store,
+    archive: &mut Archive,
+    (rows, notes): (&mut Vec<SnapshotRow>, &mut Vec<(i64, String)>),
+    summary: &mut ArchiveSummary,
+    (config, run, link_id): (&Config, Option<i64>, i64),
+    url: &str,
+    page: &crate::browser::Rendered,
+    now: i64,
+) -> Result<(), Error> {
+    let io = |e: std::io::Error| Error::Io {
+        path: PathBuf::from(url),
+        error: e,
+    };
+    for loaded in &page.responses {
+        let document = (loaded.url == url || loaded.url == page.url)
+            && (loaded.mime.contains("html") || (300..400).contains(&loaded.status));
+        if document {
+            continue;
+        }
+        let ex = rendered::exchange(loaded);
+        let previous = match rows.iter().rev().find(|r| r.url == ex.url && !r.revisit) {
+            Some(r) => Some(Prev::from(r)),
+            None => store.last_full_snapshot(&ex.url)?.as_ref().map(Prev::from),
+        };
+        let prepared = prepare(&ex, previous.as_ref(), now).map_err(io)?;
+        let stored = archive.append(&prepared, now)?;
+        rows.push(SnapshotRow {
+            requisite: true,
+            ..snapshot_row(link_id, run, &ex, stored, now)
+        });
+    }
+    let (title, text) = rendered::title_and_text(page);
+    let first = first_text(store, &archive.dir, rows, link_id)?;
+    let similarity = first.map(|f| text::similarity(&f, &text));
+    if let Some(s) = similarity {
+        note_drift(config, summary, notes, (link_id, url), s);
+    }
+    let resource_row =
+        |uri: &str, mime: &str, (id, digest, placed, end): (String, String, Placed, u64)| {
+            SnapshotRow {
+                link_id,
+                run,
+                url: uri.to_string(),
+                captured_at: now,
+                filename: placed.filename,
+                offset: placed.offset,
+                length: placed.length,
+                status: 200,
+                mime: mime.to_string(),
+                payload_digest: digest,
+                record_id: id,
+                warc_end: end,
+                resource: true,
+                ..SnapshotRow::default()
+            }
+        };
+    let (id, digest, member) = rendered::resource(
+        &page.url,
+        "text/html; charset=utf-8",
+        page.dom.as_bytes(),
+        now,
+    )
+    .map_err(io)?;
+    let (placed, end) = archive.append_member(&member, now)?;
+    rows.push(SnapshotRow {
+        title,
+        text_hash: Some(format!("simhash:{:016x}", text::simhash(&text))),
+        main_text: Some(text),
+        similarity,
+        ..resource_row(&page.url, "text/html", (id, digest, placed, end))
+    });
+    if !page.screenshot.is_empty() {
+        let uri = rendered::screenshot_uri(&page.url);
+        let (id, digest, member) =
+            rendered::resource(&uri, "image/png", &page.screenshot, now).map_err(io)?;
+        let (placed, end) = archive.append_member(&member, now)?;
+        rows.push(SnapshotRow {
+            requisite: true,
+            ..resource_row(&uri, "image/png", (id, digest, placed, end))
+        });
+    }
+    summary.rendered += 1;
     Ok(())
 }
 

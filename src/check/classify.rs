@@ -477,11 +477,7 @@ pub fn judge_answer(
                         evidence,
                     ));
                 }
-                return verdict(
-                    Status::Blocked,
-                    "script-built page: cannot judge without a browser".to_string(),
-                    evidence,
-                );
+                return verdict(Status::Blocked, SHELL_UNJUDGED.to_string(), evidence);
             }
             // The title says it more plainly when it says it.
             let detail = match error_title {
@@ -738,6 +734,86 @@ fn is_archive_host(host: &str) -> bool {
     )
 }
 
+/// The detail of a script-built page judged without a browser: the check asks one, when
+/// there is one ([`judge_rendered`]).
+pub const SHELL_UNJUDGED: &str = "script-built page: cannot judge without a browser";
+
+/// What script-built pages say when the item is gone (X, Mastodon, Substack, news sites).
+const GONE_WORDS: &[&str] = &[
+    "this post is unavailable",
+    "this page doesn’t exist",
+    "this page doesn't exist",
+    "this post was deleted",
+    "this tweet was deleted",
+    "this account doesn’t exist",
+    "this account doesn't exist",
+    "post not found",
+    "page not found",
+    "this content isn't available",
+    "this content is no longer available",
+    "the page you requested could not be found",
+];
+
+/// What a login wall says.
+const LOGIN_WORDS: &[&str] = &[
+    "log in to continue",
+    "sign in to continue",
+    "you must be logged in",
+    "log in to see",
+    "sign in to see",
+    "subscribe to continue reading",
+];
+
+/// Judges a script-built page again from what a browser rendered of it (`title`, `text`,
+/// the URL it ended at): a page that says the item is gone is a soft-404, a login wall is
+/// blocked, a page with words of its own is alive. The detail says a browser decided.
+/// `None` when even rendered the page says too little to tell.
+pub fn judge_rendered(
+    original: &str,
+    final_url: &str,
+    title: Option<&str>,
+    text: &str,
+) -> Option<(Status, String, Vec<String>)> {
+    let lower = format!("{} {}", title.unwrap_or_default(), text).to_lowercase();
+    let words = text.split_whitespace().count();
+    let mut evidence = vec![format!(
+        "rendered by a headless browser: {words} words{}",
+        title
+            .map(|t| format!(", title \"{t}\""))
+            .unwrap_or_default()
+    )];
+    if let Some(said) = GONE_WORDS.iter().find(|w| lower.contains(*w)) {
+        evidence.push(format!("the rendered page says \"{said}\""));
+        return Some((
+            Status::Soft404,
+            format!("rendered by a browser, the page says \"{said}\""),
+            evidence,
+        ));
+    }
+    if let Some(said) = LOGIN_WORDS.iter().find(|w| lower.contains(*w))
+        && words < 200
+    {
+        evidence.push(format!("the rendered page asks to log in (\"{said}\")"));
+        return Some((
+            Status::Blocked,
+            "rendered by a browser: a login wall".to_string(),
+            evidence,
+        ));
+    }
+    if words >= 30 {
+        let moved = (final_url != original).then(|| format!(" (at {final_url})"));
+        return Some((
+            Status::Alive,
+            format!(
+                "rendered by a browser: {words} words of its own{}",
+                moved.unwrap_or_default()
+            ),
+            evidence,
+        ));
+    }
+    None
+}
+
 /// Consent managers' hosts: a redirect there means the article was not seen.
 fn is_consent_host(host: &str) -> bool {
     const HOSTS: &[&str] = &[
@@ -881,6 +957,30 @@ mod tests {
         assert_eq!(status_of(u, &[], &answer(429, u, &[])), Status::Blocked);
         assert_eq!(status_of(u, &[], &answer(999, u, &[])), Status::Blocked);
         assert_eq!(status_of(u, &[], &answer(503, u, &[])), Status::ServerError);
+    }
+
+    #[test]
+    fn rendered_pages_are_judged_by_what_they_say() {
+        let u = "https://x.com/someone/status/1";
+        let gone = judge_rendered(
+            u,
+            u,
+            Some("X"),
+            "Hmm...this page doesn't exist. Try searching for something else.",
+        );
+        assert_eq!(gone.map(|g| g.0), Some(Status::Soft404));
+        let post = "The summit agreed on a statement about frontier systems ".repeat(5);
+        let alive = judge_rendered(u, u, Some("Someone on X"), &post).unwrap();
+        assert_eq!(alive.0, Status::Alive);
+        assert!(alive.1.starts_with("rendered by a browser"), "{}", alive.1);
+        let wall = judge_rendered(
+            u,
+            u,
+            None,
+            "Log in to continue. Don't have an account? Sign up",
+        );
+        assert_eq!(wall.map(|w| w.0), Some(Status::Blocked));
+        assert_eq!(judge_rendered(u, u, None, "Loading"), None);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use classify::{Answer, Failure, Probe, Verdict, classify_failure, judge_answer};
-pub use classify::{Evidence, Hop, Status};
+pub use classify::{Evidence, Hop, SHELL_UNJUDGED, Status};
 use request::{Http, Reply};
 
 use crate::Error;
@@ -65,6 +65,45 @@ impl Check {
             evidence: Evidence::of(format!("the URL is malformed: {reason}")),
             elapsed_ms: 0,
             attempts: 0,
+        }
+    }
+}
+
+impl Check {
+    /// Whether this check could not judge a script-built page without a browser.
+    pub fn wants_browser(&self) -> bool {
+        self.status == Status::Blocked && self.detail == SHELL_UNJUDGED
+    }
+
+    /// Judges this script-built page again from what `browser` renders of it; unchanged
+    /// when it cannot be rendered or says too little even then.
+    pub async fn judge_with(&mut self, browser: &crate::browser::Browser) {
+        let rendered = match browser.render(&self.url).await {
+            Ok(r) => r,
+            Err(why) => {
+                self.evidence
+                    .push(format!("a headless browser could not render it: {why}"));
+                return;
+            }
+        };
+        let page = crate::page::Page::from_html(rendered.dom.as_bytes());
+        let judged = classify::judge_rendered(
+            &self.url,
+            &rendered.url,
+            page.title.as_deref(),
+            &rendered.text,
+        );
+        match judged {
+            Some((status, detail, signals)) => {
+                self.status = status;
+                self.detail = detail;
+                for s in signals {
+                    self.evidence.push(s);
+                }
+            }
+            None => self
+                .evidence
+                .push("rendered by a headless browser, it still says too little to judge"),
         }
     }
 }

@@ -495,6 +495,20 @@ pub(crate) async fn link(
     }
     body.push_str("</ul>");
     body.push_str(&captures_strip(&link.url, &snaps));
+    // A page rendered by the browser: its newest screenshot, small, leading to it whole.
+    if let Some((_, shot)) = snaps
+        .iter()
+        .rev()
+        .find(|(_, s)| s.url.starts_with("urn:screenshot:"))
+    {
+        let src = format!("/web/{}id_/{}", timestamp(shot.captured_at), shot.url);
+        body.push_str(&format!(
+            r#"<p><a href="{src}"><img class="shot" src="{src}" alt="Screenshot of the page as the browser rendered it, {when}" width="320"></a><br><small>Rendered by a browser {when}: <a href="{src}">screenshot</a> ({url})</small></p>"#,
+            src = h(&src),
+            when = h(&day(shot.captured_at)),
+            url = h(&shot.url),
+        ));
+    }
     body.push_str(&public_section(&public.0, &public.1, &public.2));
     body.push_str("<h2>Timeline</h2>");
     // Checks and snapshots merged by time, newest first.

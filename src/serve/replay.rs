@@ -350,6 +350,19 @@ const REPLAYED: &[&str] = &["content-type", "content-encoding", "content-languag
 impl Archived {
     /// Reads a response record's status, headers and body.
     fn from_record(record: &warc::Record) -> Option<Archived> {
+        // A resource record (a rendered DOM, a screenshot) is its content, whole.
+        if record.kind == "resource" {
+            let mime = record
+                .fields
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                .map_or("application/octet-stream".to_string(), |(_, v)| v.clone());
+            return Some(Archived {
+                status: 200,
+                headers: vec![("content-type".to_string(), mime)],
+                body: record.block.clone(),
+            });
+        }
         let (head, body) = record.http_message()?;
         let head = std::str::from_utf8(head).ok()?;
         let mut lines = head.split("\r\n");
@@ -533,6 +546,28 @@ fn when(secs: i64) -> String {
     }
 }
 
+/// For a page rendered by the browser (a `resource` record, listed without an HTTP
+/// status): says so, with its screenshot and the page as the server sent it.
+fn rendered_note(capture: &Capture, sent: Option<&&Capture>) -> String {
+    if capture.status != 0 || !capture.mime.contains("html") {
+        return String::new();
+    }
+    let sent = sent
+        .map(|c| {
+            format!(
+                r#" · <a href="/web/{}/{}">as the server sent it</a>"#,
+                h(&c.timestamp),
+                h(&c.url)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        r#"<p>Rendered by a headless browser when captured (its scripts do not run here) · <a href="/web/{ts}id_/urn:screenshot:{url}">screenshot</a>{sent}</p>"#,
+        ts = h(&capture.timestamp),
+        url = h(&capture.url),
+    )
+}
+
 /// The banner page: what this is, when it was captured, the link's status now, the
 /// previous and next captures and all of them, how to cite this copy, and the copy in a
 /// sandboxed frame.
@@ -614,7 +649,7 @@ fn banner(
         r#"<div class="banner" role="banner">
 <p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
 <p>Captured <time datetime="{iso}">{when}</time> · link now: {status}{link_page}{steps} · <a href="/web/*/{url}">all captures</a> · <a href="/web/{ts}id_/{url}">original bytes</a></p>
-<p class="captures">Captures: {others}</p>{drift_note}{public_note}
+<p class="captures">Captures: {others}</p>{rendered_note}{drift_note}{public_note}
 <details class="cite"><summary>Cite this copy</summary>
 <dl><dt>Replay address</dt><dd><code>{replay}</code></dd>
 <dt>Memento-Datetime</dt><dd><code>{memento}</code></dd>
@@ -637,6 +672,10 @@ fn banner(
         robust = h(&robust),
         digest = h(&cite.digest),
         public = cite.public_line(),
+        rendered_note = rendered_note(
+            capture,
+            at.and_then(|i| i.checked_sub(1)).and_then(|i| all.get(i))
+        ),
         public_note = match &cite.public {
             Some(p) => format!("<p>Public copy for readers: {}</p>", pages::public_copy(p)),
             None => String::new(),

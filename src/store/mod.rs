@@ -189,12 +189,15 @@ pub struct SnapshotRow {
     pub warc_end: u64,
     /// Whether it is a page requisite (stylesheet, image...) captured with the page.
     pub requisite: bool,
+    /// Whether it is a `resource` record (a rendered DOM, a screenshot), not an HTTP
+    /// response.
+    pub resource: bool,
 }
 
 /// Snapshot columns as read back; the main text is not kept (`NULL`).
 const SNAPSHOT_COLUMNS: &str = "link_id, run_id, url, captured_at, filename, offset, length, status, \
                                 mime, payload_digest, record_id, revisit, title, text_hash, NULL, \
-                                similarity, warc_end, requisite";
+                                similarity, warc_end, requisite, resource";
 
 fn snapshot_row(r: &rusqlite::Row) -> rusqlite::Result<SnapshotRow> {
     snapshot_row_at(r, 0)
@@ -221,6 +224,7 @@ fn snapshot_row_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<SnapshotRow
         similarity: r.get(at + 15)?,
         warc_end: r.get::<_, i64>(at + 16)? as u64,
         requisite: r.get(at + 17)?,
+        resource: r.get(at + 18)?,
     })
 }
 
@@ -562,9 +566,10 @@ impl Store {
                 .prepare_cached(
                     "INSERT INTO snapshots (link_id, run_id, check_id, url, captured_at, filename, offset,
                                             length, status, mime, payload_digest, record_id, revisit,
-                                            title, text_hash, similarity, warc_end, requisite)
+                                            title, text_hash, similarity, warc_end, requisite,
+                                            resource)
                      VALUES (?1, ?2, (SELECT max(id) FROM checks WHERE link_id = ?1), ?3, ?4, ?5, ?6,
-                             ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                             ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 )
                 .map_err(|e| db(e, &path))?;
             let mut index = tx
@@ -591,7 +596,8 @@ impl Store {
                         r.text_hash,
                         r.similarity,
                         r.warc_end as i64,
-                        r.requisite
+                        r.requisite,
+                        r.resource
                     ])
                     .map_err(|e| db(e, &path))?;
                 if !r.revisit && (r.title.is_some() || r.main_text.is_some()) {

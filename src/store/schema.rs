@@ -168,6 +168,9 @@ const MIGRATIONS: &[&str] = &[
          error TEXT,
          updated_at INTEGER NOT NULL
      );",
+    // 9: snapshots that are `resource` records (a browser's rendered DOM, a screenshot):
+    // their index lines carry no HTTP status.
+    "ALTER TABLE snapshots ADD COLUMN resource INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Brings the database up to the newest schema.

@@ -1,0 +1,290 @@
+//! Pages built by script, captured with Debian's headless Chromium (`tests/run` installs
+//! it): the text only script produces is in the WARC's rendered DOM, in search and in the
+//! replayed copy; the script's fetch is a response record; the screenshot is a PNG; the
+//! WARC files stay valid; a page that never goes idle is cut at its timeout; a page that
+//! reaches for a loopback address does not get there.
+
+use std::time::{Duration, Instant};
+
+use crate::support::web::{Asked, Behave, SimWeb};
+
+const SHELL: &str = r#"<!doctype html><html><head><title>Loading…</title></head>
+<body><noscript>You need to enable JavaScript to run this app.</noscript>
+<div id="root"></div>
+<script src="/static/app.js"></script>
+<img src="http://127.0.0.1:PORT/secret.png" alt="">
+</body></html>"#;
+
+const APP: &str = r#"fetch('/api/posts/1.json')
+  .then(function (r) { return r.json(); })
+  .then(function (post) {
+    document.title = post.title;
+    document.getElementById('root').innerHTML =
+      '<article><h1>' + post.title + '</h1><p>' + post.text + '</p></article>';
+  });"#;
+
+const POST: &str = r#"{"title": "Only script writes this headline",
+ "text": "The delegates agreed that frontier systems need independent evaluation before release, and that the results should be published."}"#;
+
+/// A page whose script polls forever: its network is never idle.
+const RESTLESS: &str = r#"<!doctype html><html><head><title>Live</title></head>
+<body><noscript>Please enable JavaScript.</noscript><div id="feed"></div>
+<script>
+setInterval(function () {
+  fetch('/poll?' + Math.random()).then(function (r) { return r.text(); })
+    .then(function (t) { document.getElementById('feed').textContent = 'live feed ' + t; });
+}, 150);
+</script></body></html>"#;
+
+fn web() -> SimWeb {
+    let port = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+    let seen_port = port.clone();
+    let web = SimWeb::start_with(move |asked: &Asked| {
+        let typed = |mime: &str, body: &str| {
+            Behave::Page(
+                200,
+                vec![("content-type", mime.to_string())],
+                body.to_string(),
+            )
+        };
+        match (asked.host.as_str(), asked.path.as_str()) {
+            ("spa.example", "/posts/1") => typed(
+                "text/html; charset=utf-8",
+                &SHELL.replace("PORT", seen_port.get().map_or("1", String::as_str)),
+            ),
+            ("spa.example", "/static/app.js") => typed("application/javascript", APP),
+            ("spa.example", "/api/posts/1.json") => typed("application/json", POST),
+            ("live.example", "/feed") => typed("text/html; charset=utf-8", RESTLESS),
+            ("live.example", p) if p.starts_with("/poll") => typed("text/plain", "tick"),
+            _ => Behave::status(404, &[], "<title>Not found</title>"),
+        }
+    });
+    let _ = port.set(web.addr().rsplit(':').next().unwrap().to_string());
+    web
+}
+
+#[test]
+fn a_script_built_page_is_captured_rendered_and_replayed() {
+    if citekeep::browser::find_executable(&Default::default()).is_none() {
+        panic!(
+            "Chromium is needed: run the tests with `tests/run`, which installs Debian's chromium"
+        );
+    }
+    let web = web();
+    let dir = crate::support::site_dir(
+        "a.md",
+        "[the post](http://spa.example/posts/1)\n[the feed](http://live.example/feed)\n",
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nhost_interval = 0\n\
+         [browser]\ntimeout = 4\n[archives]\nenabled = false\n",
+    );
+    let dir = dir.path();
+    let started = Instant::now();
+    let (out, err, code) = crate::support::citekeep_on(Some(&web), dir, &["run"]);
+    let took = started.elapsed();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("2 pages built by script rendered with the browser"),
+        "{err}"
+    );
+    // The restless page was cut at its timeout (4 s), not waited on.
+    assert!(took < Duration::from_secs(45), "{took:?}");
+
+    let records = crate::archive::records(dir);
+    let of = |kind: &str, uri: &str| {
+        records
+            .iter()
+            .filter(|r| r.kind == kind)
+            .find(|r| {
+                r.fields
+                    .iter()
+                    .any(|(k, v)| k == "WARC-Target-URI" && v == uri)
+            })
+            .unwrap_or_else(|| panic!("no {kind} record of {uri}"))
+    };
+    // The rendered DOM holds what only the script wrote.
+    let dom =
+        String::from_utf8_lossy(&of("resource", "http://spa.example/posts/1").block).into_owned();
+    assert!(dom.contains("Only script writes this headline"), "{dom}");
+    // The script's fetch is a response record of its own, with its real headers and body.
+    let api = of("response", "http://spa.example/api/posts/1.json");
+    let api = String::from_utf8_lossy(&api.block).into_owned();
+    assert!(api.starts_with("HTTP/1.1 200"), "{api}");
+    assert!(
+        api.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{api}"
+    );
+    assert!(api.contains("independent evaluation"), "{api}");
+    // The script the browser ran is kept, once.
+    let script: Vec<_> = records
+        .iter()
+        .filter(|r| {
+            r.fields
+                .iter()
+                .any(|(k, v)| k == "WARC-Target-URI" && v == "http://spa.example/static/app.js")
+                && r.kind != "request"
+        })
+        .map(|r| r.kind.as_str())
+        .collect();
+    assert_eq!(script, ["response"]);
+    // The screenshot is a PNG.
+    let png = &of("resource", "urn:screenshot:http://spa.example/posts/1").block;
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    // The restless page was captured as far as it got.
+    let feed =
+        String::from_utf8_lossy(&of("resource", "http://live.example/feed").block).into_owned();
+    assert!(feed.contains("feed"), "{feed}");
+    // The loopback address the page named was never reached.
+    assert!(
+        web.seen().iter().all(|s| !s.path.contains("secret.png")),
+        "the page reached a loopback address: {:?}",
+        web.seen()
+    );
+    // Independent validators agree with the archive and its index.
+    crate::archive::validate(dir);
+
+    // Search finds the rendered words; the replay shows the rendered page.
+    let server = crate::serve::serve(dir, "127.0.0.1:0");
+    let hits = crate::serve::get(&server, "/search?q=headline", &[]).text();
+    assert!(hits.contains("spa.example/posts/1"), "{hits}");
+    let link: i64 = rusqlite::Connection::open(dir.join("archive/citekeep.db"))
+        .unwrap()
+        .query_row(
+            "SELECT id FROM links WHERE url = 'http://spa.example/posts/1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let page = crate::serve::get(&server, &format!("/link/{link}"), &[]).text();
+    assert!(
+        page.contains("urn:screenshot:http://spa.example/posts/1"),
+        "{page}"
+    );
+    // The newest capture of the page is the rendered DOM, which the frame shows.
+    let mut path = "/web/2100if_/http://spa.example/posts/1".to_string();
+    let mut replay = crate::serve::get(&server, &path, &[]);
+    for _ in 0..3 {
+        if !(300..400).contains(&replay.status) {
+            break;
+        }
+        path = replay.header("location").to_string();
+        replay = crate::serve::get(&server, &path, &[]);
+    }
+    assert_eq!(replay.status, 200, "{path}");
+    // Its banner says a browser rendered it, and leads to the screenshot and to the page as
+    // the server sent it.
+    let banner = crate::serve::get(&server, &path.replace("if_/", "/"), &[]).text();
+    assert!(
+        banner.contains("Rendered by a headless browser"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("id_/urn:screenshot:http://spa.example/posts/1"),
+        "{banner}"
+    );
+    assert!(banner.contains("as the server sent it"), "{banner}");
+    assert!(
+        replay.text().contains("Only script writes this headline"),
+        "{path}: {}",
+        replay.text()
+    );
+}
+
+#[test]
+fn without_chromium_pages_are_archived_as_sent_with_one_warning() {
+    let web = web();
+    let dir = crate::support::site_dir(
+        "a.md",
+        "[the post](http://spa.example/posts/1)\n[the feed](http://live.example/feed)\n",
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nhost_interval = 0\n\
+         [browser]\nexecutable = \"/nonexistent/chromium\"\n[archives]\nenabled = false\n",
+    );
+    let (out, err, code) = crate::support::citekeep_on(Some(&web), dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(err.matches("no Chromium found").count(), 1, "{err}");
+    assert!(
+        err.contains("2 pages built by script were archived as sent"),
+        "{err}"
+    );
+    assert!(out.contains("2 pages snapshotted"), "{out}");
+}
+
+/// An X-like site: every path answers the same application shell (as x.com does), and the
+/// script asks the API for the post, which exists or is gone.
+fn posts_web() -> SimWeb {
+    SimWeb::start_with(|asked: &Asked| {
+        let typed = |mime: &str, body: String| {
+            Behave::Page(200, vec![("content-type", mime.to_string())], body)
+        };
+        let path = asked.path.as_str();
+        if let Some(id) = path.strip_prefix("/api/status/") {
+            let id = id.trim_end_matches(".json");
+            return match id {
+                "1" => typed(
+                    "application/json",
+                    r#"{"text": "We are calling on the summit to agree a pause on training frontier systems until they can be shown to be safe, and to set up an international body that can verify it, with the power to inspect the largest training runs."}"#.to_string(),
+                ),
+                _ => typed("application/json", r#"{"error": "This post is unavailable."}"#.to_string()),
+            };
+        }
+        if path.starts_with("/static/") {
+            return typed(
+                "application/javascript",
+                "var id = location.pathname.split('/').pop();\
+                 fetch('/api/status/' + id + '.json').then(r => r.json()).then(p => {\
+                 document.getElementById('app').textContent = p.text || p.error; });"
+                    .to_string(),
+            );
+        }
+        typed(
+            "text/html; charset=utf-8",
+            "<!doctype html><html><head><title>X</title></head><body>\
+             <noscript>JavaScript is not available. Please enable JavaScript.</noscript>\
+             <div id=\"app\"></div><script src=\"/static/main.js\"></script></body></html>"
+                .to_string(),
+        )
+    })
+}
+
+#[test]
+fn script_built_posts_are_judged_with_the_browser() {
+    let web = posts_web();
+    let dir = crate::support::site_dir(
+        "a.md",
+        "[a post](http://x.example/someone/status/1)\n[a deleted post](http://x.example/someone/status/2)\n",
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nhost_interval = 0\n\
+         [browser]\ntimeout = 8\n[archives]\nenabled = false\n",
+    );
+    let (out, err, code) =
+        crate::support::citekeep_on(Some(&web), dir.path(), &["check", "--format", "json"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let link = |url: &str| {
+        json["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["url"] == url)
+            .unwrap_or_else(|| panic!("{url} missing: {json}"))
+            .clone()
+    };
+    let live = link("http://x.example/someone/status/1");
+    assert_eq!(live["status"], "alive", "{live}");
+    assert!(
+        live["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("rendered by a browser"),
+        "{live}"
+    );
+    let gone = link("http://x.example/someone/status/2");
+    assert_eq!(gone["status"], "soft404", "{gone}");
+    assert!(
+        gone["detail"]
+            .as_str()
+            .unwrap()
+            .contains("this post is unavailable"),
+        "{gone}"
+    );
+    assert_eq!(code, 1, "{out}{err}");
+}
