@@ -1,7 +1,8 @@
 //! Browser captures at scale: 100 pages built by script (an application shell whose script
 //! fetches its JSON and writes the article), served by the tests' simulated web, archived by
 //! `citekeep archive` with Debian's headless Chromium. Says pages a minute and the peak memory
-//! of citekeep and its browser together (their resident sizes summed, sampled every 50 ms).
+//! of citekeep and its browser together (the proportional set sizes of the process tree,
+//! so memory the processes share counts once, sampled every 50 ms).
 //!
 //! usage: cargo bench --bench browser   (CITEKEEP_BENCH_PAGES=N for another count)
 
@@ -68,7 +69,7 @@ fn main() {
     .unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_citekeep"));
     cmd.current_dir(dir.path())
-        .args(["-q", "archive", "urls.txt"])
+        .args(["archive", "urls.txt"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in web.env() {
@@ -108,7 +109,7 @@ fn main() {
     assert!(out.status.success(), "{stdout}{stderr}");
 }
 
-/// The resident size of `pid` and all its descendants, in kB (from /proc).
+/// The proportional set size of `pid` and all its descendants, in kB (from /proc).
 fn tree_rss_kb(pid: u32) -> u64 {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
@@ -127,8 +128,16 @@ fn tree_rss_kb(pid: u32) -> u64 {
                 .find_map(|l| l.strip_prefix(name))
                 .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
         };
-        if let (Some(ppid), rss) = (field("PPid:"), field("VmRSS:").unwrap_or(0)) {
-            parent.push((p, ppid as u32, rss));
+        let pss = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup"))
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("Pss:"))
+                    .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            })
+            .unwrap_or(0);
+        if let Some(ppid) = field("PPid:") {
+            parent.push((p, ppid as u32, pss));
         }
     }
     let mut tree = vec![pid];

@@ -408,7 +408,18 @@ async fn render_on(
         .await;
     timed_out |= !wait_idle(&traffic, deadline).await;
 
-    let dom = page.content().await.unwrap_or_default();
+    // The DOM as rendered: with script on, `<noscript>` says nothing, so it is left out (a
+    // replay with scripts off would show it over the page).
+    let dom = page
+        .evaluate(
+            "(function () { var d = document.documentElement.cloneNode(true); \
+             d.querySelectorAll('noscript').forEach(function (n) { n.remove(); }); \
+             return '<!DOCTYPE html>' + d.outerHTML; })()",
+        )
+        .await
+        .ok()
+        .and_then(|v| v.into_value::<String>().ok())
+        .unwrap_or_default();
     let text = page
         .evaluate("document.body ? document.body.innerText : ''")
         .await

@@ -105,6 +105,8 @@ fn a_script_built_page_is_captured_rendered_and_replayed() {
     let dom =
         String::from_utf8_lossy(&of("resource", "http://spa.example/posts/1").block).into_owned();
     assert!(dom.contains("Only script writes this headline"), "{dom}");
+    // Rendered with script on, the page's "enable JavaScript" notice is not part of it.
+    assert!(!dom.contains("enable JavaScript"), "{dom}");
     // The script's fetch is a response record of its own, with its real headers and body.
     let api = of("response", "http://spa.example/api/posts/1.json");
     let api = String::from_utf8_lossy(&api.block).into_owned();
@@ -160,6 +162,16 @@ fn a_script_built_page_is_captured_rendered_and_replayed() {
         page.contains("urn:screenshot:http://spa.example/posts/1"),
         "{page}"
     );
+    // The thumbnail is served: a PNG.
+    let src = page
+        .split("<img class=\"shot\" src=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no thumbnail in {page}"))
+        .replace("&amp;", "&");
+    let shot = crate::serve::get(&server, &src, &[]);
+    assert_eq!(shot.status, 200, "{src}");
+    assert_eq!(shot.header("content-type"), "image/png");
     // The newest capture of the page is the rendered DOM, which the frame shows.
     let mut path = "/web/2100if_/http://spa.example/posts/1".to_string();
     let mut replay = crate::serve::get(&server, &path, &[]);

@@ -77,6 +77,10 @@ fn original_url(url: &str) -> Option<String> {
     if url.is_empty() || url.contains(['\r', '\n']) {
         return None;
     }
+    // A page's screenshot, as the browser capture names it.
+    if let Some(page) = url.strip_prefix("urn:screenshot:") {
+        return original_url(page).map(|page| format!("urn:screenshot:{page}"));
+    }
     for scheme in ["https:", "http:"] {
         if let Some(rest) = url.strip_prefix(scheme) {
             let rest = rest.trim_start_matches('/');
