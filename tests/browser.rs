@@ -299,4 +299,26 @@ fn script_built_posts_are_judged_with_the_browser() {
         "{gone}"
     );
     assert_eq!(code, 1, "{out}{err}");
+
+    // The nightly run archives the live post rendered; a researcher reads it in the archive
+    // browser, and the report names the deleted one.
+    let (out, err, _) = crate::support::citekeep_on(Some(&web), dir.path(), &["run", "--all"]);
+    assert!(
+        err.contains("1 page built by script rendered with the browser"),
+        "{out}{err}"
+    );
+    let server = crate::serve::serve(dir.path(), "127.0.0.1:0");
+    let mut path = "/web/2100if_/http://x.example/someone/status/1".to_string();
+    let mut replay = crate::serve::get(&server, &path, &[]);
+    while (300..400).contains(&replay.status) {
+        path = replay.header("location").to_string();
+        replay = crate::serve::get(&server, &path, &[]);
+    }
+    assert!(
+        replay.text().contains("agree a pause on training"),
+        "{path}: {}",
+        replay.text()
+    );
+    let report = std::fs::read_to_string(dir.path().join("archive/reports/latest.json")).unwrap();
+    assert!(report.contains("this post is unavailable"), "{report}");
 }
