@@ -35,6 +35,8 @@ use crate::fetch::guard::Guard;
 const MAX_BODY: usize = 20 << 20;
 /// Responses kept per page at most.
 const MAX_RESPONSES: usize = 300;
+/// Bytes of bodies kept per page at most (the rest of its responses are left out).
+const MAX_PAGE_BYTES: usize = 64 << 20;
 /// Quiet time that counts as "the network is idle".
 const IDLE: Duration = Duration::from_millis(500);
 
@@ -440,7 +442,11 @@ async fn render_on(
     // The bodies, read from the browser while the page is still open.
     let done = std::mem::take(&mut traffic.lock().expect("poisoned").done);
     let mut responses = Vec::with_capacity(done.len().min(MAX_RESPONSES));
+    let mut kept = 0usize;
     for (id, mut loaded) in done.into_iter().take(MAX_RESPONSES) {
+        if kept >= MAX_PAGE_BYTES {
+            break;
+        }
         let redirect = (300..400).contains(&loaded.status);
         if !redirect && let Ok(body) = page.execute(GetResponseBodyParams::new(id)).await {
             let bytes = if body.base64_encoded {
@@ -450,9 +456,10 @@ async fn render_on(
             } else {
                 body.body.clone().into_bytes()
             };
-            if bytes.len() > MAX_BODY {
+            if bytes.len() > MAX_BODY || kept + bytes.len() > MAX_PAGE_BYTES {
                 continue;
             }
+            kept += bytes.len();
             loaded.body = bytes;
         }
         responses.push(loaded);
