@@ -273,15 +273,23 @@ async fn render_on(
         .await
         .map_err(cdp)?;
     let (gate_page, gate_guard, gate_traffic) = (page.clone(), guard.clone(), traffic.clone());
+    // Through a proxy, the proxy resolves names (as for checks): literal addresses are
+    // judged here; without one, names are resolved and judged too.
+    let resolve = proxy_from_env().is_none();
     let gate = tokio::spawn(async move {
         while let Some(event) = paused.next().await {
-            let allowed = url::Url::parse(&event.request.url)
-                .map_err(|e| e.to_string())
-                .and_then(|u| match u.scheme() {
+            let allowed = match url::Url::parse(&event.request.url) {
+                Err(e) => Err(e.to_string()),
+                Ok(u) => match u.scheme() {
+                    "http" | "https" if resolve => gate_guard
+                        .check_resolving(&u)
+                        .await
+                        .map_err(|e| e.to_string()),
                     "http" | "https" => gate_guard.check(&u).map_err(|e| e.to_string()),
                     "data" | "blob" => Ok(()),
                     other => Err(format!("{other}: not fetched")),
-                });
+                },
+            };
             let id = event.request_id.clone();
             match allowed {
                 Ok(()) => {

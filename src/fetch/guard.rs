@@ -131,6 +131,28 @@ impl Guard {
         Err(Refused(url.host_str().unwrap_or_default().to_string()))
     }
 
+    /// Whether `url` may be requested by a client that resolves names itself (a browser):
+    /// [`Guard::check`], then its name resolved here, refused when any address it has is
+    /// private. (A name that does not resolve is let through: the client fails on it too.)
+    pub async fn check_resolving(&self, url: &Url) -> Result<(), Refused> {
+        self.check(url)?;
+        let Some(url::Host::Domain(host)) = url.host() else {
+            return Ok(());
+        };
+        if self.open || self.is_chosen(host) {
+            return Ok(());
+        }
+        let port = url.port_or_known_default().unwrap_or(80);
+        let private = match tokio::net::lookup_host((host, port)).await {
+            Ok(mut addrs) => addrs.any(|a| is_private(a.ip())),
+            Err(_) => false,
+        };
+        if private {
+            return Err(Refused(host.to_string()));
+        }
+        Ok(())
+    }
+
     fn is_chosen(&self, host: &str) -> bool {
         self.chosen.contains(&host.to_ascii_lowercase())
     }
@@ -195,6 +217,16 @@ mod tests {
         for ip in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
             assert!(!is_private(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    #[tokio::test]
+    async fn names_that_resolve_to_private_addresses_are_refused_for_browsers() {
+        let strict = Guard::strict();
+        let local = Url::parse("http://localhost:9/x").unwrap();
+        assert!(strict.check_resolving(&local).await.is_err());
+        let never = Url::parse("http://no-such-host.invalid/x").unwrap();
+        assert!(strict.check_resolving(&never).await.is_ok());
+        assert!(Guard::open().check_resolving(&local).await.is_ok());
     }
 
     /// Every spelling of a local address in a URL is seen as such.
