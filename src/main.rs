@@ -169,10 +169,11 @@ fn lookup_cmd(ctx: Context, urls: &[String], ui: &mut Console) -> Result<ExitCod
     for looked in pipeline::lookup(ctx, urls)? {
         let url = terminal(&looked.url);
         let found = looked.found;
-        for (archive, why) in &found.errors {
+        for (_, why) in &found.errors {
+            // `why` names the archive.
             ui.say(
                 Level::Error,
-                &format!("{url}: {archive} could not say: {}", terminal(why)),
+                &format!("{url}: an archive could not say: {}", terminal(why)),
             );
             failed = true;
         }
