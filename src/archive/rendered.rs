@@ -3,10 +3,17 @@
 //! DOM as a `resource` record of the page's own URL (`text/html`; replay shows it), and the
 //! full-page screenshot as a `resource` record of `urn:screenshot:URL` (`image/png`).
 
+use std::path::PathBuf;
+
+use crate::Error;
 use crate::browser::{Loaded, Rendered};
+use crate::config::Config;
+use crate::page::text;
+use crate::store::{Prev, SnapshotRow, Store};
 
 use super::capture::Exchange;
-use super::warc::{self, Record, record_id, sha1_digest, warc_date};
+use super::warc::{self, Placed, Record, record_id, sha1_digest, warc_date};
+use super::{Archive, ArchiveSummary, first_text, note_drift, prepare, snapshot_row};
 
 /// The target URI of a page's screenshot.
 pub fn screenshot_uri(url: &str) -> String {
@@ -124,4 +131,94 @@ pub fn title_and_text(rendered: &Rendered) -> (Option<String>, String) {
             .join(" ")
     };
     (page.title, text)
+}
+
+/// Writes what the browser rendered of one link: each response it loaded (but the page's
+/// own document, which the HTTP capture holds), the rendered DOM as the page's newest
+/// capture (its text feeds search and drift), and the screenshot.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn record(
+    store: &Store,
+    archive: &mut Archive,
+    (rows, notes): (&mut Vec<SnapshotRow>, &mut Vec<(i64, String)>),
+    summary: &mut ArchiveSummary,
+    (config, run, link_id): (&Config, Option<i64>, i64),
+    url: &str,
+    page: &crate::browser::Rendered,
+    now: i64,
+) -> Result<(), Error> {
+    let io = |e: std::io::Error| Error::Io {
+        path: PathBuf::from(url),
+        error: e,
+    };
+    for loaded in &page.responses {
+        let document = (loaded.url == url || loaded.url == page.url)
+            && (loaded.mime.contains("html") || (300..400).contains(&loaded.status));
+        if document {
+            continue;
+        }
+        let ex = exchange(loaded);
+        let previous = match rows.iter().rev().find(|r| r.url == ex.url && !r.revisit) {
+            Some(r) => Some(Prev::from(r)),
+            None => store.last_full_snapshot(&ex.url)?.as_ref().map(Prev::from),
+        };
+        let prepared = prepare(&ex, previous.as_ref(), now).map_err(io)?;
+        let stored = archive.append(&prepared, now)?;
+        rows.push(SnapshotRow {
+            requisite: true,
+            ..snapshot_row(link_id, run, &ex, stored, now)
+        });
+    }
+    let (title, text) = title_and_text(page);
+    let first = first_text(store, &archive.dir, rows, link_id)?;
+    let similarity = first.map(|f| text::similarity(&f, &text));
+    if let Some(s) = similarity {
+        note_drift(config, summary, notes, (link_id, url), s);
+    }
+    let resource_row =
+        |uri: &str, mime: &str, (id, digest, placed, end): (String, String, Placed, u64)| {
+            SnapshotRow {
+                link_id,
+                run,
+                url: uri.to_string(),
+                captured_at: now,
+                filename: placed.filename,
+                offset: placed.offset,
+                length: placed.length,
+                status: 200,
+                mime: mime.to_string(),
+                payload_digest: digest,
+                record_id: id,
+                warc_end: end,
+                resource: true,
+                ..SnapshotRow::default()
+            }
+        };
+    let (id, digest, member) = resource(
+        &page.url,
+        "text/html; charset=utf-8",
+        page.dom.as_bytes(),
+        now,
+    )
+    .map_err(io)?;
+    let (placed, end) = archive.append_member(&member, now)?;
+    rows.push(SnapshotRow {
+        title,
+        text_hash: Some(format!("simhash:{:016x}", text::simhash(&text))),
+        main_text: Some(text),
+        similarity,
+        ..resource_row(&page.url, "text/html", (id, digest, placed, end))
+    });
+    if !page.screenshot.is_empty() {
+        let uri = screenshot_uri(&page.url);
+        let (id, digest, member) =
+            resource(&uri, "image/png", &page.screenshot, now).map_err(io)?;
+        let (placed, end) = archive.append_member(&member, now)?;
+        rows.push(SnapshotRow {
+            requisite: true,
+            ..resource_row(&uri, "image/png", (id, digest, placed, end))
+        });
+    }
+    summary.rendered += 1;
+    Ok(())
 }
