@@ -267,134 +267,10 @@ async fn render_on(
     page.set_user_agent(user_agent).await.map_err(cdp)?;
     let traffic: Arc<Mutex<Traffic>> = Arc::default();
 
-    // Every request waits for the guard's word.
-    let mut paused = page
-        .event_listener::<EventRequestPaused>()
+    let gate = guard_requests(page, guard.clone(), traffic.clone())
         .await
         .map_err(cdp)?;
-    let (gate_page, gate_guard, gate_traffic) = (page.clone(), guard.clone(), traffic.clone());
-    // Through a proxy, the proxy resolves names (as for checks): literal addresses are
-    // judged here; without one, names are resolved and judged too.
-    let resolve = proxy_from_env().is_none();
-    let gate = tokio::spawn(async move {
-        while let Some(event) = paused.next().await {
-            let allowed = match url::Url::parse(&event.request.url) {
-                Err(e) => Err(e.to_string()),
-                Ok(u) => match u.scheme() {
-                    "http" | "https" if resolve => gate_guard
-                        .check_resolving(&u)
-                        .await
-                        .map_err(|e| e.to_string()),
-                    "http" | "https" => gate_guard.check(&u).map_err(|e| e.to_string()),
-                    "data" | "blob" => Ok(()),
-                    other => Err(format!("{other}: not fetched")),
-                },
-            };
-            let id = event.request_id.clone();
-            match allowed {
-                Ok(()) => {
-                    let _ = gate_page.execute(ContinueRequestParams::new(id)).await;
-                }
-                Err(_) => {
-                    gate_traffic
-                        .lock()
-                        .expect("poisoned")
-                        .refused
-                        .push(event.request.url.clone());
-                    let _ = gate_page
-                        .execute(FailRequestParams::new(id, ErrorReason::BlockedByClient))
-                        .await;
-                }
-            }
-        }
-    });
-
-    let mut sent = page
-        .event_listener::<EventRequestWillBeSent>()
-        .await
-        .map_err(cdp)?;
-    let mut received = page
-        .event_listener::<EventResponseReceived>()
-        .await
-        .map_err(cdp)?;
-    let mut finished = page
-        .event_listener::<EventLoadingFinished>()
-        .await
-        .map_err(cdp)?;
-    let mut failed = page
-        .event_listener::<EventLoadingFailed>()
-        .await
-        .map_err(cdp)?;
-    let t = traffic.clone();
-    let watch = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                Some(e) = sent.next() => {
-                    let mut t = t.lock().expect("poisoned");
-                    let id = e.request_id.inner().clone();
-                    // A redirect: the hop's response ends here, the same request goes on.
-                    if let Some(r) = &e.redirect_response {
-                        let (method, headers) = t.requests.get(&id).cloned().unwrap_or_default();
-                        let hop = Loaded {
-                            url: r.url.clone(),
-                            method,
-                            request_headers: headers,
-                            status: u16::try_from(r.status).unwrap_or(0),
-                            status_text: r.status_text.clone(),
-                            headers: pairs(&r.headers),
-                            mime: r.mime_type.clone(),
-                            body: Vec::new(),
-                        };
-                        t.done.push((e.request_id.clone(), hop));
-                    } else if !t.ended_early.remove(&id) {
-                        t.in_flight.insert(id.clone());
-                    }
-                    t.requests.insert(id, (e.request.method.clone(), pairs(&e.request.headers)));
-                    t.last_change = Some(tokio::time::Instant::now());
-                }
-                Some(e) = received.next() => {
-                    let mut t = t.lock().expect("poisoned");
-                    let id = e.request_id.inner().clone();
-                    let (method, headers) = t.requests.get(&id).cloned().unwrap_or_default();
-                    let r = &e.response;
-                    let request_headers = r.request_headers.as_ref().map(pairs).unwrap_or(headers);
-                    let loaded = Loaded {
-                        url: r.url.clone(),
-                        method,
-                        request_headers,
-                        status: u16::try_from(r.status).unwrap_or(0),
-                        status_text: r.status_text.clone(),
-                        headers: pairs(&r.headers),
-                        mime: r.mime_type.clone(),
-                        body: Vec::new(),
-                    };
-                    if t.finished_early.remove(&id) {
-                        t.done.push((e.request_id.clone(), loaded));
-                    } else {
-                        t.responses.insert(id, loaded);
-                    }
-                }
-                Some(e) = finished.next() => {
-                    let mut t = t.lock().expect("poisoned");
-                    t.end(e.request_id.inner());
-                    t.last_change = Some(tokio::time::Instant::now());
-                    match t.responses.remove(e.request_id.inner()) {
-                        Some(loaded) => t.done.push((e.request_id.clone(), loaded)),
-                        None => {
-                            t.finished_early.insert(e.request_id.inner().clone());
-                        }
-                    }
-                }
-                Some(e) = failed.next() => {
-                    let mut t = t.lock().expect("poisoned");
-                    t.end(e.request_id.inner());
-                    t.last_change = Some(tokio::time::Instant::now());
-                    t.responses.remove(e.request_id.inner());
-                }
-                else => break,
-            }
-        }
-    });
+    let watch = watch_traffic(page, traffic.clone()).await.map_err(cdp)?;
 
     // A navigation error (a script that never settles, an aborted subresource) still
     // leaves a page to read; a page the guard refused does not.
@@ -484,6 +360,130 @@ async fn render_on(
         timed_out,
         refused,
     })
+}
+
+/// Pauses every request the page makes until the guard has judged it: continued, or
+/// failed as blocked (and noted in `traffic`).
+async fn guard_requests(
+    page: &chromiumoxide::Page,
+    guard: Arc<Guard>,
+    traffic: Arc<Mutex<Traffic>>,
+) -> Result<tokio::task::JoinHandle<()>, chromiumoxide::error::CdpError> {
+    let mut paused = page.event_listener::<EventRequestPaused>().await?;
+    let page = page.clone();
+    // Through a proxy, the proxy resolves names (as for checks): literal addresses are
+    // judged here; without one, names are resolved and judged too.
+    let resolve = proxy_from_env().is_none();
+    Ok(tokio::spawn(async move {
+        while let Some(event) = paused.next().await {
+            let allowed = match url::Url::parse(&event.request.url) {
+                Err(e) => Err(e.to_string()),
+                Ok(u) => match u.scheme() {
+                    "http" | "https" if resolve => {
+                        guard.check_resolving(&u).await.map_err(|e| e.to_string())
+                    }
+                    "http" | "https" => guard.check(&u).map_err(|e| e.to_string()),
+                    "data" | "blob" => Ok(()),
+                    other => Err(format!("{other}: not fetched")),
+                },
+            };
+            let id = event.request_id.clone();
+            if allowed.is_ok() {
+                let _ = page.execute(ContinueRequestParams::new(id)).await;
+            } else {
+                traffic
+                    .lock()
+                    .expect("poisoned")
+                    .refused
+                    .push(event.request.url.clone());
+                let _ = page
+                    .execute(FailRequestParams::new(id, ErrorReason::BlockedByClient))
+                    .await;
+            }
+        }
+    }))
+}
+
+/// Follows the page's network events into `traffic`: requests in flight, each response
+/// with its request's method and headers, redirects as hops of their own.
+async fn watch_traffic(
+    page: &chromiumoxide::Page,
+    traffic: Arc<Mutex<Traffic>>,
+) -> Result<tokio::task::JoinHandle<()>, chromiumoxide::error::CdpError> {
+    let mut sent = page.event_listener::<EventRequestWillBeSent>().await?;
+    let mut received = page.event_listener::<EventResponseReceived>().await?;
+    let mut finished = page.event_listener::<EventLoadingFinished>().await?;
+    let mut failed = page.event_listener::<EventLoadingFailed>().await?;
+    let t = traffic;
+    Ok(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                Some(e) = sent.next() => {
+                    let mut t = t.lock().expect("poisoned");
+                    let id = e.request_id.inner().clone();
+                    // A redirect: the hop's response ends here, the same request goes on.
+                    if let Some(r) = &e.redirect_response {
+                        let (method, headers) = t.requests.get(&id).cloned().unwrap_or_default();
+                        let hop = Loaded {
+                            url: r.url.clone(),
+                            method,
+                            request_headers: headers,
+                            status: u16::try_from(r.status).unwrap_or(0),
+                            status_text: r.status_text.clone(),
+                            headers: pairs(&r.headers),
+                            mime: r.mime_type.clone(),
+                            body: Vec::new(),
+                        };
+                        t.done.push((e.request_id.clone(), hop));
+                    } else if !t.ended_early.remove(&id) {
+                        t.in_flight.insert(id.clone());
+                    }
+                    t.requests.insert(id, (e.request.method.clone(), pairs(&e.request.headers)));
+                    t.last_change = Some(tokio::time::Instant::now());
+                }
+                Some(e) = received.next() => {
+                    let mut t = t.lock().expect("poisoned");
+                    let id = e.request_id.inner().clone();
+                    let (method, headers) = t.requests.get(&id).cloned().unwrap_or_default();
+                    let r = &e.response;
+                    let request_headers = r.request_headers.as_ref().map(pairs).unwrap_or(headers);
+                    let loaded = Loaded {
+                        url: r.url.clone(),
+                        method,
+                        request_headers,
+                        status: u16::try_from(r.status).unwrap_or(0),
+                        status_text: r.status_text.clone(),
+                        headers: pairs(&r.headers),
+                        mime: r.mime_type.clone(),
+                        body: Vec::new(),
+                    };
+                    if t.finished_early.remove(&id) {
+                        t.done.push((e.request_id.clone(), loaded));
+                    } else {
+                        t.responses.insert(id, loaded);
+                    }
+                }
+                Some(e) = finished.next() => {
+                    let mut t = t.lock().expect("poisoned");
+                    t.end(e.request_id.inner());
+                    t.last_change = Some(tokio::time::Instant::now());
+                    match t.responses.remove(e.request_id.inner()) {
+                        Some(loaded) => t.done.push((e.request_id.clone(), loaded)),
+                        None => {
+                            t.finished_early.insert(e.request_id.inner().clone());
+                        }
+                    }
+                }
+                Some(e) = failed.next() => {
+                    let mut t = t.lock().expect("poisoned");
+                    t.end(e.request_id.inner());
+                    t.last_change = Some(tokio::time::Instant::now());
+                    t.responses.remove(e.request_id.inner());
+                }
+                else => break,
+            }
+        }
+    }))
 }
 
 /// Waits until no request has been in flight for [`IDLE`]; false when `deadline` came
