@@ -661,77 +661,21 @@ pub fn archive_links(
                 commit(store, &mut archive, &mut rows, &mut notes)?;
             }
         }
-        if to_render.is_empty() {
-            return Ok(());
-        }
-        let Some(program) = &program else {
-            summary.warnings.push(format!(
-                "{} page{} built by script were archived as sent, not rendered: no Chromium \
-                 found (install Debian's chromium, or set [browser] executable)",
-                to_render.len(),
-                if to_render.len() == 1 { "" } else { "s" }
-            ));
-            return Ok(());
+        // Pages built by script, rendered now that every HTTP capture is written.
+        let pass = rendered::Pass {
+            program: program.as_deref(),
+            config,
+            guard: fetcher.guard.clone(),
+            run,
         };
-        let user_agent = format!("{} (rendered)", client::user_agent(&cfg.contact));
-        let browser = match crate::browser::Browser::launch(
-            program,
-            &config.browser,
-            fetcher.guard.clone(),
-            user_agent,
+        pass.render_all(
+            std::mem::take(&mut to_render),
+            store,
+            &mut archive,
+            (&mut rows, &mut notes),
+            &mut summary,
         )
-        .await
-        {
-            Ok(b) => b,
-            Err(e) => {
-                summary.warnings.push(format!(
-                    "the browser could not start ({e}): {} page{} built by script were \
-                     archived as sent, not rendered",
-                    to_render.len(),
-                    if to_render.len() == 1 { "" } else { "s" }
-                ));
-                return Ok(());
-            }
-        };
-        let browser_ref = &browser;
-        let mut pages = futures_util::stream::iter(std::mem::take(&mut to_render))
-            .map(|(id, url, sent)| async move {
-                let rendered = browser_ref.render(&url).await;
-                (id, url, sent, rendered)
-            })
-            .buffer_unordered(config.browser.concurrency.max(1));
-        let mut failed = None;
-        while let Some((link_id, url, sent, rendered)) = pages.next().await {
-            let rendered = match rendered {
-                Ok(r) => r,
-                Err(why) => {
-                    summary.failed.push((url, format!("rendering: {why}")));
-                    continue;
-                }
-            };
-            // Rendered after the page was fetched: its own, later capture time.
-            let now = clock::now().max(sent + 1);
-            let written = rendered::record(
-                store,
-                &mut archive,
-                (&mut rows, &mut notes),
-                &mut summary,
-                (config, run, link_id),
-                &url,
-                &rendered,
-                now,
-            );
-            if let Err(e) = written {
-                failed = Some(e);
-                break;
-            }
-        }
-        drop(pages);
-        browser.close().await;
-        if let Some(e) = failed {
-            let _ = cut_to_recorded(&archive.dir, store);
-            return Err(e);
-        }
+        .await?;
         Ok::<(), Error>(())
     })?;
     commit(store, &mut archive, &mut rows, &mut notes)?;

@@ -3,17 +3,24 @@
 //! DOM as a `resource` record of the page's own URL (`text/html`; replay shows it), and the
 //! full-page screenshot as a `resource` record of `urn:screenshot:URL` (`image/png`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::Error;
-use crate::browser::{Loaded, Rendered};
+use futures_util::StreamExt;
+
+use crate::browser::{Browser, Loaded, Rendered};
 use crate::config::Config;
+use crate::fetch::client;
+use crate::fetch::guard::Guard;
 use crate::page::text;
 use crate::store::{Prev, SnapshotRow, Store};
+use crate::{Error, clock};
 
 use super::capture::Exchange;
 use super::warc::{self, Placed, Record, record_id, sha1_digest, warc_date};
-use super::{Archive, ArchiveSummary, first_text, note_drift, prepare, snapshot_row};
+use super::{
+    Archive, ArchiveSummary, cut_to_recorded, first_text, note_drift, prepare, snapshot_row,
+};
 
 /// The target URI of a page's screenshot.
 pub fn screenshot_uri(url: &str) -> String {
@@ -221,4 +228,101 @@ pub(super) fn record(
     }
     summary.rendered += 1;
     Ok(())
+}
+
+/// What the browser pass of an archiving pass needs.
+pub(super) struct Pass<'a> {
+    /// The Chromium program, if one was found.
+    pub program: Option<&'a Path>,
+    /// The configuration (`[browser]`, `[archive]`, the contact for the User-Agent).
+    pub config: &'a Config,
+    /// The pass's address guard, which the browser's requests go through too.
+    pub guard: Arc<Guard>,
+    /// The run the snapshots belong to.
+    pub run: Option<i64>,
+}
+
+impl Pass<'_> {
+    /// Renders `pages` ((link id, URL, when its HTTP capture was made)) and writes what the
+    /// browser saw of each; without a browser, or one that cannot start, says once that
+    /// they were archived as sent.
+    pub(super) async fn render_all(
+        &self,
+        pages: Vec<(i64, String, i64)>,
+        store: &Store,
+        archive: &mut Archive,
+        (rows, notes): (&mut Vec<SnapshotRow>, &mut Vec<(i64, String)>),
+        summary: &mut ArchiveSummary,
+    ) -> Result<(), Error> {
+        if pages.is_empty() {
+            return Ok(());
+        }
+        let count = |n: usize| format!("{n} page{}", if n == 1 { "" } else { "s" });
+        let Some(program) = self.program else {
+            summary.warnings.push(format!(
+                "{} built by script were archived as sent, not rendered: no Chromium found \
+                 (install Debian's chromium, or set [browser] executable)",
+                count(pages.len())
+            ));
+            return Ok(());
+        };
+        let agent = format!(
+            "{} (rendered)",
+            client::user_agent(&self.config.check.contact)
+        );
+        let browser =
+            match Browser::launch(program, &self.config.browser, self.guard.clone(), agent).await {
+                Ok(b) => b,
+                Err(e) => {
+                    summary.warnings.push(format!(
+                        "the browser could not start ({e}): {} built by script were archived \
+                         as sent, not rendered",
+                        count(pages.len())
+                    ));
+                    return Ok(());
+                }
+            };
+        let shared = &browser;
+        let mut rendered = futures_util::stream::iter(pages)
+            .map(|(id, url, sent)| async move {
+                let page = shared.render(&url).await;
+                (id, url, sent, page)
+            })
+            .buffer_unordered(self.config.browser.concurrency.max(1));
+        let mut failed = None;
+        while let Some((link_id, url, sent, page)) = rendered.next().await {
+            let page = match page {
+                Ok(p) => p,
+                Err(why) => {
+                    summary.failed.push((url, format!("rendering: {why}")));
+                    continue;
+                }
+            };
+            // Rendered after the page was fetched: its own, later capture time.
+            let now = clock::now().max(sent + 1);
+            let written = record(
+                store,
+                archive,
+                (rows, notes),
+                summary,
+                (self.config, self.run, link_id),
+                &url,
+                &page,
+                now,
+            );
+            if let Err(e) = written {
+                failed = Some(e);
+                break;
+            }
+        }
+        drop(rendered);
+        browser.close().await;
+        match failed {
+            Some(e) => {
+                let _ = cut_to_recorded(&archive.dir, store);
+                Err(e)
+            }
+            None => Ok(()),
+        }
+    }
 }
