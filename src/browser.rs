@@ -28,7 +28,7 @@ use chromiumoxide::cdp::browser_protocol::network::{
 use chromiumoxide::page::ScreenshotParams;
 use futures_util::StreamExt;
 
-use crate::config::BrowserConfig;
+use crate::config::{BrowserConfig, BrowserUse, Config};
 use crate::fetch::guard::Guard;
 
 /// Bytes of one response body kept at most (a larger one is left out of the capture).
@@ -80,6 +80,15 @@ pub struct Rendered {
     pub refused: Vec<String>,
 }
 
+/// The Chromium program a run uses: none when `[archive] browser = "never"`, else
+/// [`find_executable`].
+pub fn program(config: &Config) -> Option<PathBuf> {
+    match config.archive.browser {
+        BrowserUse::Never => None,
+        _ => find_executable(&config.browser),
+    }
+}
+
 /// The Chromium program: `[browser] executable`, else the first known name on PATH.
 pub fn find_executable(cfg: &BrowserConfig) -> Option<PathBuf> {
     if !cfg.executable.trim().is_empty() {
@@ -123,14 +132,19 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts Chromium (`program`) headless with a fresh profile; its requests go through
-    /// `guard`, with `user_agent`.
+    /// Starts Chromium (`program`) headless with a fresh profile, as `config`'s
+    /// `[browser]` says; its requests go through `guard`, with citekeep's User-Agent
+    /// (its `[check] contact`) marked as rendered.
     pub async fn launch(
         program: &std::path::Path,
-        cfg: &BrowserConfig,
+        config: &Config,
         guard: Arc<Guard>,
-        user_agent: String,
     ) -> Result<Browser, String> {
+        let cfg = &config.browser;
+        let user_agent = format!(
+            "{} (rendered)",
+            crate::fetch::client::user_agent(&config.check.contact)
+        );
         let profile = tempfile::Builder::new()
             .prefix("citekeep-browser")
             .tempdir()

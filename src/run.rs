@@ -202,10 +202,7 @@ pub fn check_citations(
     }
     let mut done = 0;
     // Script-built pages wait for the browser, when there is one to judge them with.
-    let program = match options.config.archive.browser {
-        crate::config::BrowserUse::Never => None,
-        _ => crate::browser::find_executable(&options.config.browser),
-    };
+    let program = crate::browser::program(options.config);
     let mut shells: Vec<Check> = Vec::new();
     runtime.block_on(check_all(checker.clone(), due, |check| {
         done += 1;
@@ -514,21 +511,16 @@ async fn judge_shells(
     shells: &mut [Check],
 ) {
     let cfg = options.config;
-    let agent = format!(
-        "{} (rendered)",
-        crate::fetch::client::user_agent(&cfg.check.contact)
-    );
-    let browser =
-        match crate::browser::Browser::launch(program, &cfg.browser, guard.clone(), agent).await {
-            Ok(b) => b,
-            Err(why) => {
-                for c in shells.iter_mut() {
-                    c.evidence
-                        .push(format!("a headless browser could not start: {why}"));
-                }
-                return;
+    let browser = match crate::browser::Browser::launch(program, cfg, guard.clone()).await {
+        Ok(b) => b,
+        Err(why) => {
+            for c in shells.iter_mut() {
+                c.evidence
+                    .push(format!("a headless browser could not start: {why}"));
             }
-        };
+            return;
+        }
+    };
     use futures_util::StreamExt;
     futures_util::stream::iter(shells.iter_mut())
         .for_each_concurrent(cfg.browser.concurrency.max(1), |c| c.judge_with(&browser))

@@ -36,6 +36,21 @@ setInterval(function () {
 }, 150);
 </script></body></html>"#;
 
+/// The newest capture of `url` as the replay frame shows it, the archive's redirects to its
+/// exact timestamp followed: its path and the answer.
+fn newest(server: &crate::serve::Server, url: &str) -> (String, crate::serve::Answer) {
+    let mut path = format!("/web/2100if_/{url}");
+    let mut replay = crate::serve::get(server, &path, &[]);
+    for _ in 0..3 {
+        if !(300..400).contains(&replay.status) {
+            break;
+        }
+        path = replay.header("location").to_string();
+        replay = crate::serve::get(server, &path, &[]);
+    }
+    (path, replay)
+}
+
 fn web() -> SimWeb {
     let port = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
     let seen_port = port.clone();
@@ -173,15 +188,7 @@ fn a_script_built_page_is_captured_rendered_and_replayed() {
     assert_eq!(shot.status, 200, "{src}");
     assert_eq!(shot.header("content-type"), "image/png");
     // The newest capture of the page is the rendered DOM, which the frame shows.
-    let mut path = "/web/2100if_/http://spa.example/posts/1".to_string();
-    let mut replay = crate::serve::get(&server, &path, &[]);
-    for _ in 0..3 {
-        if !(300..400).contains(&replay.status) {
-            break;
-        }
-        path = replay.header("location").to_string();
-        replay = crate::serve::get(&server, &path, &[]);
-    }
+    let (path, replay) = newest(&server, "http://spa.example/posts/1");
     assert_eq!(replay.status, 200, "{path}");
     // Its banner says a browser rendered it, and leads to the screenshot and to the page as
     // the server sent it.
@@ -308,12 +315,7 @@ fn script_built_posts_are_judged_with_the_browser() {
         "{out}{err}"
     );
     let server = crate::serve::serve(dir.path(), "127.0.0.1:0");
-    let mut path = "/web/2100if_/http://x.example/someone/status/1".to_string();
-    let mut replay = crate::serve::get(&server, &path, &[]);
-    while (300..400).contains(&replay.status) {
-        path = replay.header("location").to_string();
-        replay = crate::serve::get(&server, &path, &[]);
-    }
+    let (path, replay) = newest(&server, "http://x.example/someone/status/1");
     assert!(
         replay.text().contains("agree a pause on training"),
         "{path}: {}",

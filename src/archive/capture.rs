@@ -9,6 +9,16 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use reqwest::header;
 use url::Url;
 
+/// A `Content-Type`'s MIME type without its parameters, lower-cased (`text/html`).
+pub fn mime_essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// One HTTP exchange as it went over the wire.
 #[derive(Clone, Debug)]
 pub struct Exchange {
@@ -232,13 +242,7 @@ async fn fetch_one(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
+        .map(mime_essence);
     let encoding = response
         .headers()
         .get(header::CONTENT_ENCODING)

@@ -98,6 +98,43 @@ pub fn timestamp(secs: i64) -> String {
         .unwrap_or_else(|_| "19700101000000".to_string())
 }
 
+/// A 14-digit timestamp (or a prefix of one, padded as the earliest time it names) as
+/// Unix seconds.
+pub fn parse_timestamp(ts: &str) -> Option<i64> {
+    if ts.is_empty() || ts.len() > 14 || !ts.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Pad a prefix to the first moment it names: 2026 -> 20260101000000.
+    let mut full = ts.as_bytes().to_vec();
+    full.extend_from_slice(&b"00000101000000"[ts.len()..]);
+    // A prefix ending inside the month or day: its first such (0 -> 01, 1 -> 10, 2 -> 20).
+    for field in [4, 6] {
+        if ts.len() == field + 1 {
+            full[field + 1] = if full[field] == b'0' { b'1' } else { b'0' };
+        }
+    }
+    let full = String::from_utf8(full).ok()?;
+    // Out-of-range fields (month 13, February 31) are clamped to the nearest valid time.
+    let n = |r: std::ops::Range<usize>| full[r].parse::<i16>().unwrap_or(0);
+    let (year, month, day) = (n(0..4), n(4..6).clamp(1, 12), n(6..8).max(1));
+    let (hour, minute, second) = (n(8..10).min(23), n(10..12).min(59), n(12..14).min(59));
+    let date = jiff::civil::Date::new(year, month as i8, 1).ok()?;
+    let day = day.min(date.days_in_month() as i16) as i8;
+    let dt = jiff::civil::datetime(
+        year,
+        month as i8,
+        day,
+        hour as i8,
+        minute as i8,
+        second as i8,
+        0,
+    );
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(dt)
+        .ok()
+        .map(|t| t.as_second())
+}
+
 /// One index line's fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {

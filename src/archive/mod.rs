@@ -512,10 +512,7 @@ pub fn archive_links(
     let max_redirects = cfg.max_redirects;
     // Pages built by script are rendered by a browser after the HTTP pass, if one is here.
     let browser_use = config.archive.browser;
-    let program = match browser_use {
-        BrowserUse::Never => None,
-        _ => crate::browser::find_executable(&config.browser),
-    };
+    let program = crate::browser::program(config);
     let browser_hosts: Arc<Vec<String>> = Arc::new(config.browser.hosts.clone());
     // (link id, URL, when its HTTP capture was made)
     let mut to_render: Vec<(i64, String, i64)> = Vec::new();

@@ -10,7 +10,6 @@ use futures_util::StreamExt;
 
 use crate::browser::{Browser, Loaded, Rendered};
 use crate::config::Config;
-use crate::fetch::client;
 use crate::fetch::guard::Guard;
 use crate::page::text;
 use crate::store::{Prev, SnapshotRow, Store};
@@ -77,12 +76,7 @@ pub fn exchange(loaded: &Loaded) -> Exchange {
         head.push_str(&format!("Content-Length: {}\r\n", loaded.body.len()));
     }
     head.push_str("\r\n");
-    let mime = loaded
-        .mime
-        .split(';')
-        .next()
-        .map(|m| m.trim().to_ascii_lowercase())
-        .filter(|m| !m.is_empty());
+    let mime = Some(super::capture::mime_essence(&loaded.mime)).filter(|m| !m.is_empty());
     Exchange {
         url: loaded.url.clone(),
         request: request.into_bytes(),
@@ -266,22 +260,17 @@ impl Pass<'_> {
             ));
             return Ok(());
         };
-        let agent = format!(
-            "{} (rendered)",
-            client::user_agent(&self.config.check.contact)
-        );
-        let browser =
-            match Browser::launch(program, &self.config.browser, self.guard.clone(), agent).await {
-                Ok(b) => b,
-                Err(e) => {
-                    summary.warnings.push(format!(
-                        "the browser could not start ({e}): {} built by script were archived \
+        let browser = match Browser::launch(program, self.config, self.guard.clone()).await {
+            Ok(b) => b,
+            Err(e) => {
+                summary.warnings.push(format!(
+                    "the browser could not start ({e}): {} built by script were archived \
                          as sent, not rendered",
-                        count(pages.len())
-                    ));
-                    return Ok(());
-                }
-            };
+                    count(pages.len())
+                ));
+                return Ok(());
+            }
+        };
         let shared = &browser;
         let mut rendered = futures_util::stream::iter(pages)
             .map(|(id, url, sent)| async move {

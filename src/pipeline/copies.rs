@@ -147,8 +147,8 @@ async fn look_up(
             _ => None,
         };
         asked.push(LookupAsked {
-            cited_at: public::lookup::stamp(git.unwrap_or(target.first_seen)),
-            failing_since: public::lookup::stamp(target.first_failing.unwrap_or(now + 1)),
+            cited_at: crate::archive::cdxj::timestamp(git.unwrap_or(target.first_seen)),
+            failing_since: crate::archive::cdxj::timestamp(target.first_failing.unwrap_or(now + 1)),
             target,
             ours,
         });

@@ -1,5 +1,5 @@
 //! What looking up many links' public copies needs besides the archives: when each URL was
-//! cited (git history), timestamps, and the tally of a round of lookups.
+//! cited (git history), and the tally of a round of lookups.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -43,13 +43,6 @@ pub fn cited_in_git(file: &Path, written: &str) -> Option<i64> {
         .trim()
         .parse()
         .ok()
-}
-
-/// A 14-digit timestamp of Unix seconds.
-pub fn stamp(secs: i64) -> String {
-    jiff::Timestamp::from_second(secs)
-        .map(|t| t.strftime("%Y%m%d%H%M%S").to_string())
-        .unwrap_or_else(|_| "19700101000000".to_string())
 }
 
 /// Counts one link's lookup.

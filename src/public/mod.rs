@@ -163,11 +163,7 @@ pub fn raw(urim: &str) -> String {
 /// (`failing_since`, a `YYYYMMDDhhmmss` timestamp) whose recorded status is not an error,
 /// nearest to when it was cited (`cited_at`), the earlier of two equally near.
 pub fn candidates(captures: &[Capture], cited_at: &str, failing_since: &str) -> Vec<Capture> {
-    let seconds = |ts: &str| {
-        jiff::civil::DateTime::strptime("%Y%m%d%H%M%S", format!("{ts:0<14}"))
-            .and_then(|t| jiff::tz::TimeZone::UTC.to_timestamp(t))
-            .map_or(0i64, |t| t.as_second())
-    };
+    let seconds = |ts: &str| crate::archive::cdxj::parse_timestamp(ts).unwrap_or(0);
     let cited = seconds(cited_at);
     let mut keep: Vec<Capture> = captures
         .iter()

@@ -154,9 +154,7 @@ impl PublicCopy {
 
 /// A 14-digit timestamp as RFC 3339 (as it is when it cannot be read).
 pub fn rfc3339_of_stamp(ts: &str) -> String {
-    jiff::civil::DateTime::strptime("%Y%m%d%H%M%S", format!("{ts:0<14}"))
-        .and_then(|t| jiff::tz::TimeZone::UTC.to_timestamp(t))
-        .map_or_else(|_| ts.to_string(), |t| clock::format(t.as_second()))
+    crate::archive::cdxj::parse_timestamp(ts).map_or_else(|| ts.to_string(), clock::format)
 }
 
 /// One citation an editor should look at.

@@ -20,6 +20,7 @@ use super::memento::{Urls, http_date, parse_http_date};
 use super::pages::{self, Page, h};
 use super::rewrite;
 use crate::archive::capture::decode_body;
+use crate::archive::capture::mime_essence;
 use crate::archive::warc;
 use crate::link::link_key;
 
@@ -446,12 +447,7 @@ impl Archived {
             .header("content-type")
             .unwrap_or("application/octet-stream")
             .to_string();
-        let mime = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let mime = mime_essence(&content_type);
         let body = decode_body(self.header("content-encoding"), &self.body);
         let target = rewrite::Target {
             timestamp: &capture.timestamp,
@@ -497,12 +493,7 @@ fn sandbox(r: &mut Response, memento: &[(HeaderName, String)]) {
 
 /// Whether a content type is a web font's.
 fn is_font(content_type: &str) -> bool {
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let mime = mime_essence(content_type);
     mime.starts_with("font/")
         || mime.starts_with("application/font-")
         || mime.starts_with("application/x-font-")
