@@ -338,7 +338,8 @@ fn place_of(text: &str, start: usize, end: usize, format: Format) -> Place {
 }
 
 /// A URL fit for a Markdown link destination: balanced parentheses kept, anything that
-/// would end it early percent-encoded.
+/// would end it early or escape its end (a space, `<`, `>`, a backslash, an unbalanced
+/// parenthesis) percent-encoded, control characters dropped.
 fn md_destination(url: &str) -> String {
     let mut depth = 0i32;
     let balanced = url.chars().all(|c| {
@@ -355,6 +356,8 @@ fn md_destination(url: &str) -> String {
             ' ' => out.push_str("%20"),
             '<' => out.push_str("%3C"),
             '>' => out.push_str("%3E"),
+            // A backslash escapes what follows it (a final `)` would no longer close).
+            '\\' => out.push_str("%5C"),
             '(' if !balanced => out.push_str("%28"),
             ')' if !balanced => out.push_str("%29"),
             c if c.is_control() => {}
@@ -466,13 +469,15 @@ fn edit_for(
                         },
                     });
                     format!(
-                        " data-originalurl=\"{}\" data-versiondate=\"{date}\"",
-                        attr_escape(original)
+                        " data-originalurl=\"{}\" data-versiondate=\"{}\"",
+                        attr_escape(original),
+                        attr_escape(date)
                     )
                 }
                 FixStyle::Append => format!(
-                    " data-versionurl=\"{}\" data-versiondate=\"{date}\"",
-                    attr_escape(url)
+                    " data-versionurl=\"{}\" data-versiondate=\"{}\"",
+                    attr_escape(url),
+                    attr_escape(date)
                 ),
             };
             edits.push(Edit {
@@ -728,6 +733,37 @@ mod tests {
             format!(
                 "<p><a href=\"{C}https://a.org/x?a=1&amp;b=2\" data-originalurl=\"https://a.org/x?a=1&amp;b=2\" data-versiondate=\"2026-11-27\">t</a></p>"
             )
+        );
+    }
+
+    #[test]
+    fn fix_moved_escapes_a_backslash_and_what_ends_a_destination() {
+        // A redirect target ending in a backslash once broke the Markdown link around it.
+        let moved = |text: &str, old: &str, to: &str| {
+            let start = text.find(old).unwrap();
+            let end = start + old.len();
+            let place = place_of(text, start, end, Format::Markdown);
+            let target = Target::Moved(to.to_string());
+            apply(
+                text,
+                &edit_for(text, start, end, place, &target, FixStyle::Replace, old),
+            )
+        };
+        assert_eq!(
+            moved(
+                "See [the report](https://a.example/old).\n",
+                "https://a.example/old",
+                "https://a.example/new?q=a\\"
+            ),
+            "See [the report](https://a.example/new?q=a%5C).\n"
+        );
+        assert_eq!(
+            moved(
+                "See https://a.example/old now.\n",
+                "https://a.example/old",
+                "https://a.example/n ew>\\"
+            ),
+            "See <https://a.example/n%20ew%3E%5C> now.\n"
         );
     }
 

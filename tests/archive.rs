@@ -1034,3 +1034,124 @@ fn images_named_in_inline_css_and_media_are_captured() {
     }
     validate(dir.path());
 }
+
+/// Every WARC file's name and bytes.
+fn warc_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    warc_files(dir)
+        .iter()
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The third attack: a missing or empty history next to existing WARC files once made the
+/// next run cut every file back to its warcinfo. Now nothing runs and nothing changes.
+#[test]
+fn a_lost_database_never_destroys_captures() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let (out, err, code) = citekeep(&web, dir.path(), &["run"]);
+    assert!(code <= 1, "{out}{err}");
+    let before = warc_bytes(dir.path());
+    assert!(!before.is_empty());
+    let db = dir.path().join("archive/citekeep.db");
+    for lose in ["missing", "empty"] {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        if lose == "empty" {
+            std::fs::write(&db, b"").unwrap();
+        }
+        for command in [&["run"][..], &["archive"], &["check"]] {
+            let (out, err, code) = citekeep(&web, dir.path(), command);
+            assert_eq!(code, 2, "{lose} db, {command:?}: {out}{err}");
+            assert!(
+                err.contains("records none") && err.contains("Nothing was changed"),
+                "{lose} db, {command:?}: {err}"
+            );
+            assert_eq!(warc_bytes(dir.path()), before, "{lose} db, {command:?}");
+        }
+    }
+}
+
+/// The third attack: a foreign file in `archive/warc/` (random bytes, or another tool's
+/// WARC) was deleted or appended to. Now it is named and left as it was, and citekeep's
+/// own files and index stay valid.
+#[test]
+fn a_foreign_warc_file_is_named_and_left_untouched() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    citekeep(&web, dir.path(), &["check"]);
+    let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let ours = warc_files(dir.path());
+    let warc_dir = dir.path().join("archive/warc");
+    // Sorted after ours, so a careless writer would append to them.
+    let random: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    std::fs::write(warc_dir.join("zz-random.warc.gz"), &random).unwrap();
+    let theirs = std::fs::read(&ours[0]).unwrap();
+    std::fs::write(warc_dir.join("zz-other-tool.warc.gz"), &theirs).unwrap();
+    let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
+    assert_eq!(code, 0, "{out}{err}");
+    for name in ["zz-random.warc.gz", "zz-other-tool.warc.gz"] {
+        assert!(
+            err.contains(name) && err.contains("left untouched"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(warc_dir.join("zz-random.warc.gz")).unwrap(),
+        random
+    );
+    assert_eq!(
+        std::fs::read(warc_dir.join("zz-other-tool.warc.gz")).unwrap(),
+        theirs
+    );
+    // Our files and index agree with the independent tools once the strangers are gone.
+    std::fs::remove_file(warc_dir.join("zz-random.warc.gz")).unwrap();
+    std::fs::remove_file(warc_dir.join("zz-other-tool.warc.gz")).unwrap();
+    validate(dir.path());
+}
+
+/// The third attack: a truncated or bit-flipped WARC file of ours was silently cut or
+/// appended to, and `export --wacz` packed it. Now it is named, left as it is, new captures
+/// go to a new file, and no package is written.
+#[test]
+fn a_damaged_warc_file_is_named_and_never_packaged() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    citekeep(&web, dir.path(), &["check"]);
+    let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let file = warc_files(dir.path()).pop().unwrap();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&file, &bytes).unwrap();
+    let (out, err, code) = citekeep(&web, dir.path(), &["archive"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(err.contains(&name) && err.contains("damaged"), "{err}");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        bytes,
+        "the damaged file was changed"
+    );
+    assert!(
+        warc_files(dir.path()).len() >= 2,
+        "new captures went to a new file"
+    );
+    let (out, err, code) = citekeep(&web, dir.path(), &["export", "--wacz", "out.wacz"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains(&name) && err.contains("damaged"), "{err}");
+    assert!(!dir.path().join("out.wacz").exists());
+}

@@ -86,6 +86,7 @@ pub struct Archive {
     dir: PathBuf,
     writer: Option<WarcWriter>,
     max_file_size: u64,
+    warnings: Vec<String>,
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
@@ -95,53 +96,125 @@ fn io_err(path: &Path, e: std::io::Error) -> Error {
     }
 }
 
-/// Cuts each WARC file in `dir` back to the end of the captures `store` recorded (what a
-/// killed run or a full disk left beyond is dropped); returns the files that remain.
-fn cut_to_recorded(dir: &Path, store: &Store) -> Result<Vec<PathBuf>, Error> {
-    let warc_dir = dir.join("warc");
-    std::fs::create_dir_all(&warc_dir).map_err(|e| io_err(&warc_dir, e))?;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&warc_dir)
-        .map_err(|e| io_err(&warc_dir, e))?
+/// What opening the archive found in its WARC folder.
+struct Recovered {
+    /// citekeep's own files, sound and cut back to their recorded captures, by name: the
+    /// newest may be appended to.
+    ours: Vec<PathBuf>,
+    /// Files left alone, each named with the reason.
+    warnings: Vec<String>,
+}
+
+/// The `*.warc.gz` files in `warc_dir`, by name.
+fn warc_files_in(warc_dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(warc_dir)
+        .map_err(|e| io_err(warc_dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
         .collect();
     files.sort();
-    for file in &files {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let recorded = store.recorded_end(&name)?;
-        let keep = match recorded {
-            Some(end) => end,
-            // Nothing recorded: keep the warcinfo record alone.
-            None => warc::first_record_end(file).map_err(|e| io_err(file, e))?,
-        };
-        if keep == 0 {
-            // Not even its warcinfo survived: start that file afresh.
-            std::fs::remove_file(file).map_err(|e| io_err(file, e))?;
-            continue;
-        }
-        let len = std::fs::metadata(file).map_err(|e| io_err(file, e))?.len();
-        if len > keep {
-            let f = std::fs::OpenOptions::new()
-                .write(true)
-                .open(file)
-                .map_err(|e| io_err(file, e))?;
-            f.set_len(keep).map_err(|e| io_err(file, e))?;
-            f.sync_all().map_err(|e| io_err(file, e))?;
-        }
-    }
-    files.retain(|f| f.exists());
     Ok(files)
 }
 
+fn mtime(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// Recovers the WARC folder after whatever happened since the last run: each file citekeep
+/// created is cut back to the end of the captures `store` recorded (what a killed run or a
+/// full disk left beyond is dropped). A file the history cannot account for (copied in, or
+/// left by a database that was lost) is never cut, deleted or appended to (a history that
+/// knows no file while the folder holds some is refused earlier, by `Store::open`). A damaged file of ours (shorter than its records,
+/// bit-flipped, not gzip) is named, left as it is, and not appended to.
+fn recover(dir: &Path, store: &Store) -> Result<Recovered, Error> {
+    let warc_dir = dir.join("warc");
+    std::fs::create_dir_all(&warc_dir).map_err(|e| io_err(&warc_dir, e))?;
+    let known = store.warc_files()?;
+    let files = warc_files_in(&warc_dir)?;
+    let name_of = |f: &Path| {
+        f.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let (ours, foreign): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|f| known.contains_key(&name_of(f)));
+    let mut warnings: Vec<String> = foreign
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: not a WARC file this archive's history knows; left untouched, not indexed",
+                f.display()
+            )
+        })
+        .collect();
+    let mut sound = Vec::new();
+    for file in ours {
+        let name = name_of(&file);
+        let recorded = store.recorded_end(&name)?;
+        let meta = std::fs::metadata(&file).map_err(|e| io_err(&file, e))?;
+        let keep = match recorded {
+            Some(end) => end,
+            // Nothing recorded: keep the warcinfo record alone.
+            None => warc::first_record_end(&file).map_err(|e| io_err(&file, e))?,
+        };
+        if recorded.is_none() && keep == 0 {
+            // Ours, and not even its warcinfo survived: start that file afresh.
+            std::fs::remove_file(&file).map_err(|e| io_err(&file, e))?;
+            continue;
+        }
+        if meta.len() < keep {
+            warnings.push(format!(
+                "{}: {} bytes, shorter than the {keep} bytes of captures recorded in it \
+                 (truncated outside citekeep); left as it is, not appended to",
+                file.display(),
+                meta.len()
+            ));
+            continue;
+        }
+        // Read through whole when it changed since it was last found sound.
+        let unchanged = known.get(&name).copied().flatten() == Some((meta.len(), mtime(&meta)));
+        if !unchanged && let Err(e) = warc::verify(&file, keep) {
+            warnings.push(format!(
+                "{}: damaged ({e}); left as it is, not appended to",
+                file.display()
+            ));
+            continue;
+        }
+        if meta.len() > keep {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&file)
+                .map_err(|e| io_err(&file, e))?;
+            f.set_len(keep).map_err(|e| io_err(&file, e))?;
+            f.sync_all().map_err(|e| io_err(&file, e))?;
+        }
+        let meta = std::fs::metadata(&file).map_err(|e| io_err(&file, e))?;
+        store.warc_file_verified(&name, meta.len(), mtime(&meta))?;
+        sound.push(file);
+    }
+    Ok(Recovered {
+        ours: sound,
+        warnings,
+    })
+}
+
+/// Cuts the files `store` knows back to their recorded captures after a failed commit
+/// (nothing of the group was recorded, so files, store and index agree again).
+fn cut_to_recorded(dir: &Path, store: &Store) -> Result<(), Error> {
+    recover(dir, store).map(|_| ())
+}
+
 impl Archive {
-    /// Opens the archive in `dir`, cutting each WARC file back to the end of the captures
-    /// `store` recorded, ready to append to the newest.
+    /// Opens the archive in `dir`, recovering its WARC folder (see [`recover`]), ready to
+    /// append to the newest of citekeep's sound files; what it left alone is in
+    /// [`Archive::warnings`].
     pub fn open(dir: &Path, max_file_size: u64, store: &Store) -> Result<Archive, Error> {
-        let files = cut_to_recorded(dir, store)?;
-        let writer = match files.last() {
+        let Recovered { ours, warnings } = recover(dir, store)?;
+        let writer = match ours.last() {
             Some(last) if std::fs::metadata(last).map_or(0, |m| m.len()) < max_file_size => {
                 Some(WarcWriter::open_at_end(last).map_err(|e| io_err(last, e))?)
             }
@@ -151,10 +224,16 @@ impl Archive {
             dir: dir.to_path_buf(),
             writer,
             max_file_size,
+            warnings,
         })
     }
 
-    fn writer(&mut self, now: i64) -> Result<&mut WarcWriter, Error> {
+    /// What opening the archive left alone, each naming its file.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    fn writer(&mut self, store: &Store, now: i64) -> Result<&mut WarcWriter, Error> {
         let full = self
             .writer
             .as_ref()
@@ -166,6 +245,8 @@ impl Archive {
             let name = loop {
                 let name = format!("citekeep-{stamp}-{seq:05}.warc.gz");
                 if !warc_dir.join(&name).exists() {
+                    // Registered before its first byte: recovery may cut it later.
+                    store.register_warc_file(&name, now)?;
                     break name;
                 }
                 seq += 1;
@@ -182,8 +263,8 @@ impl Archive {
     }
 
     /// Appends a prepared capture (response or revisit, then request).
-    pub fn append(&mut self, p: &Prepared, now: i64) -> Result<Stored, Error> {
-        let writer = self.writer(now)?;
+    pub fn append(&mut self, store: &Store, p: &Prepared, now: i64) -> Result<Stored, Error> {
+        let writer = self.writer(store, now)?;
         let path = writer.path().to_path_buf();
         let placed = writer
             .write_member(&p.response)
@@ -202,8 +283,13 @@ impl Archive {
 
     /// Appends one record's gzip member (a resource record): where it went and the offset
     /// after it.
-    pub fn append_member(&mut self, member: &[u8], now: i64) -> Result<(Placed, u64), Error> {
-        let writer = self.writer(now)?;
+    pub fn append_member(
+        &mut self,
+        store: &Store,
+        member: &[u8],
+        now: i64,
+    ) -> Result<(Placed, u64), Error> {
+        let writer = self.writer(store, now)?;
         let path = writer.path().to_path_buf();
         let placed = writer.write_member(member).map_err(|e| io_err(&path, e))?;
         Ok((placed, writer.size()))
@@ -439,13 +525,16 @@ async fn read_page(ex: &Exchange, large: &capture::LargeSlot) -> Option<text::Pa
         return None;
     }
     // A PDF's text is read too, for search and drift (its bytes are already held).
+    // Reading it is CPU work on remote bytes: on the blocking pool, not the async workers.
     if ex.mime.as_deref() == Some("application/pdf") {
         let body = ex.decoded_body();
-        return Some(text::PageText {
+        return tokio::task::spawn_blocking(move || text::PageText {
             title: crate::page::pdf::title(&body),
             main_text: crate::page::pdf::text(&body),
             requisites: Vec::new(),
-        });
+        })
+        .await
+        .ok();
     }
     let html = ex.mime.as_deref().is_some_and(|m| m.contains("html"));
     if !html {
@@ -517,6 +606,7 @@ pub fn archive_links(
     // (link id, URL, when its HTTP capture was made)
     let mut to_render: Vec<(i64, String, i64)> = Vec::new();
     let mut archive = Archive::open(dir, config.archive.max_file_size, store)?;
+    summary.warnings.extend(archive.warnings().iter().cloned());
     let prevs: Arc<std::collections::HashMap<String, Prev>> =
         Arc::new(store.last_full_snapshots()?);
     let mut rows: Vec<SnapshotRow> = Vec::new();
@@ -742,7 +832,7 @@ fn record_capture(
     };
     for (i, (c, prepared)) in hops.into_iter().enumerate() {
         let prepared = settle(rows, &c.ex, prepared)?;
-        let stored = archive.append(&prepared, now)?;
+        let stored = archive.append(store, &prepared, now)?;
         let mut similarity = None;
         let main = if stored.revisit { None } else { c.main_text };
         if i == last
@@ -770,7 +860,7 @@ fn record_capture(
     }
     for (ex, prepared) in requisites {
         let prepared = settle(rows, &ex, prepared)?;
-        let stored = archive.append(&prepared, now)?;
+        let stored = archive.append(store, &prepared, now)?;
         summary.requisites += 1;
         rows.push(SnapshotRow {
             requisite: true,

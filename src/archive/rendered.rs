@@ -164,7 +164,7 @@ pub(super) fn record(
             None => store.last_full_snapshot(&ex.url)?.as_ref().map(Prev::from),
         };
         let prepared = prepare(&ex, previous.as_ref(), now).map_err(io)?;
-        let stored = archive.append(&prepared, now)?;
+        let stored = archive.append(store, &prepared, now)?;
         rows.push(SnapshotRow {
             requisite: true,
             ..snapshot_row(link_id, run, &ex, stored, now)
@@ -202,7 +202,7 @@ pub(super) fn record(
         now,
     )
     .map_err(io)?;
-    let (placed, end) = archive.append_member(&member, now)?;
+    let (placed, end) = archive.append_member(store, &member, now)?;
     rows.push(SnapshotRow {
         title,
         text_hash: Some(format!("simhash:{:016x}", text::simhash(&text))),
@@ -214,7 +214,7 @@ pub(super) fn record(
         let uri = screenshot_uri(&page.url);
         let (id, digest, member) =
             resource(&uri, "image/png", &page.screenshot, now).map_err(io)?;
-        let (placed, end) = archive.append_member(&member, now)?;
+        let (placed, end) = archive.append_member(store, &member, now)?;
         rows.push(SnapshotRow {
             requisite: true,
             ..resource_row(&uri, "image/png", (id, digest, placed, end))

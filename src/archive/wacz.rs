@@ -52,7 +52,23 @@ pub fn export(dir: &Path, store: &Store, out: &Path) -> Result<Exported, Error> 
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(io(&warc_dir)(e)),
     };
+    // Only the files the history accounts for (the index covers no other), each read
+    // through: a damaged one would make a package validators reject, so none is written.
+    let known = store.warc_files()?;
+    warcs.retain(|w| {
+        w.file_name()
+            .is_some_and(|n| known.contains_key(n.to_string_lossy().as_ref()))
+    });
     warcs.sort();
+    for warc in &warcs {
+        let len = std::fs::metadata(warc).map_err(io(warc))?.len();
+        super::warc::verify(warc, len).map_err(|e| {
+            Error::Refused(format!(
+                "{}: damaged ({e}); no package written (restore the file from a backup)",
+                warc.display()
+            ))
+        })?;
+    }
     if warcs.is_empty() {
         return Err(Error::Nothing(format!(
             "nothing to export yet: {} holds no snapshot (`citekeep run` or `citekeep archive` \

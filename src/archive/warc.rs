@@ -334,6 +334,66 @@ pub fn complete_length(path: &Path) -> io::Result<u64> {
     Ok(offset as u64)
 }
 
+/// Reads the file's records from its start up to byte `upto` (a record boundary) and says
+/// whether they are sound: every gzip member whole, its checksum right, and a WARC record
+/// inside. Streams the file; the error says at which offset it went wrong.
+pub fn verify(path: &Path, upto: u64) -> io::Result<()> {
+    let mut reader = Counting {
+        inner: BufReader::with_capacity(1 << 16, File::open(path)?),
+        pos: 0,
+    };
+    let mut member = Vec::new();
+    while reader.pos < upto {
+        let at = reader.pos;
+        let bad = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
+        member.clear();
+        flate2::bufread::GzDecoder::new(&mut reader)
+            .read_to_end(&mut member)
+            .map_err(|e| bad(format!("the record at byte {at}: {e}")))?;
+        if reader.pos == at {
+            return Err(bad(format!(
+                "the file ends at byte {at}, before byte {upto}"
+            )));
+        }
+        if !member.starts_with(b"WARC/") {
+            return Err(bad(format!(
+                "the gzip member at byte {at} holds no WARC record"
+            )));
+        }
+    }
+    if reader.pos != upto {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("a record runs past byte {upto}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A buffered reader that counts the bytes consumed from it.
+struct Counting<R> {
+    inner: R,
+    pos: u64,
+}
+
+impl<R: BufRead> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counting<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.pos += amt as u64;
+        self.inner.consume(amt);
+    }
+}
+
 /// Where the file's first record (its `warcinfo`) ends; 0 when it has no complete record.
 pub fn first_record_end(path: &Path) -> io::Result<u64> {
     // A warcinfo record is small: the file's first megabyte holds it.

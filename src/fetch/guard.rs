@@ -64,6 +64,15 @@ fn is_local_name(name: &str) -> bool {
     name == "localhost" || name.ends_with(".localhost")
 }
 
+/// A URL's origin as the guard keys it: its host as written in URLs (lower case) and its
+/// port (the scheme's default when none is written).
+fn origin(url: &Url) -> Option<(String, u16)> {
+    Some((
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?,
+    ))
+}
+
 /// Why a request was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused(pub String);
@@ -85,8 +94,9 @@ impl std::error::Error for Refused {}
 pub struct Guard {
     /// Every address allowed (`[crawl] allow_private`, or no guard wanted).
     open: bool,
-    /// Local hosts (as in URLs, lower case) the site's sources name literally.
-    chosen: HashSet<String>,
+    /// Local origins (host as in URLs, lower case, and port) the site's sources name
+    /// literally: exactly those, not every port of their hosts.
+    chosen: HashSet<(String, u16)>,
 }
 
 impl Guard {
@@ -111,7 +121,7 @@ impl Guard {
                 .into_iter()
                 .filter_map(|u| Url::parse(u).ok())
                 .filter(is_local_url)
-                .filter_map(|u| u.host_str().map(str::to_ascii_lowercase))
+                .filter_map(|u| origin(&u))
                 .collect()
         } else {
             HashSet::new()
@@ -125,7 +135,7 @@ impl Guard {
     /// Whether `url` may be requested, judged from the URL alone (a name is judged again
     /// when it is resolved).
     pub fn check(&self, url: &Url) -> Result<(), Refused> {
-        if self.open || !is_local_url(url) || self.is_chosen(url.host_str().unwrap_or("")) {
+        if self.open || !is_local_url(url) || self.is_chosen(url) {
             return Ok(());
         }
         Err(Refused(url.host_str().unwrap_or_default().to_string()))
@@ -139,7 +149,7 @@ impl Guard {
         let Some(url::Host::Domain(host)) = url.host() else {
             return Ok(());
         };
-        if self.open || self.is_chosen(host) {
+        if self.open || self.is_chosen(url) {
             return Ok(());
         }
         let port = url.port_or_known_default().unwrap_or(80);
@@ -153,8 +163,22 @@ impl Guard {
         Ok(())
     }
 
-    fn is_chosen(&self, host: &str) -> bool {
-        self.chosen.contains(&host.to_ascii_lowercase())
+    /// Whether `url` may reach a private address (everything is open, or its origin is
+    /// one the sources name).
+    pub fn allows_private(&self, url: &Url) -> bool {
+        self.open || self.is_chosen(url)
+    }
+
+    /// Whether `url`'s origin is one the sources name.
+    fn is_chosen(&self, url: &Url) -> bool {
+        origin(url).is_some_and(|o| self.chosen.contains(&o))
+    }
+
+    /// Whether some chosen origin has the host `name` (a resolver sees names, not ports:
+    /// [`Guard::check`] holds each request to its chosen port).
+    fn is_chosen_name(&self, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        self.chosen.iter().any(|(host, _)| *host == name)
     }
 
     /// The resolver for a client under this guard.
@@ -178,7 +202,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
             let host = name.as_str().to_string();
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if guard.open || guard.is_chosen(&host) {
+            if guard.open || guard.is_chosen_name(&host) {
                 return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
             }
             let public: Vec<SocketAddr> =
@@ -268,15 +292,31 @@ mod tests {
         assert!(chosen.resolve(name("localhost")).await.is_ok());
     }
 
+    /// A local page cited in the sources opens exactly its origin, not every port of
+    /// its host to other pages' requisites and redirects.
+    #[tokio::test]
+    async fn a_cited_local_origin_opens_no_other_port() {
+        let guard = Guard::for_cited(["http://127.0.0.1:8080/a", "http://localhost/x"], true);
+        let url = |u: &str| Url::parse(u).unwrap();
+        assert!(guard.check(&url("http://127.0.0.1:8080/other")).is_ok());
+        assert!(guard.check(&url("http://127.0.0.1:9999/")).is_err());
+        assert!(guard.check(&url("https://127.0.0.1:8080/")).is_ok());
+        assert!(guard.check(&url("http://127.0.0.1/")).is_err());
+        assert!(guard.check(&url("http://localhost:80/y")).is_ok());
+        assert!(guard.check(&url("http://localhost:6379/")).is_err());
+        assert!(
+            guard
+                .check_resolving(&url("http://localhost:6379/"))
+                .await
+                .is_err()
+        );
+    }
+
     #[test]
     fn cited_local_hosts_are_allowed_only_when_chosen() {
         let guard = Guard::for_cited(["http://127.0.0.1:8080/a", "https://www.gov.uk/"], true);
         let url = |u: &str| Url::parse(u).unwrap();
-        assert!(
-            guard
-                .check(&url("http://127.0.0.1:9999/other-port"))
-                .is_ok()
-        );
+        assert!(guard.check(&url("http://127.0.0.1:8080/b")).is_ok());
         assert!(guard.check(&url("http://10.0.0.1/")).is_err());
         assert!(guard.check(&url("http://169.254.169.254/")).is_err());
         assert!(guard.check(&url("https://example.org/")).is_ok());

@@ -12,6 +12,7 @@
 pub mod client;
 pub mod guard;
 pub mod politeness;
+pub mod proxy;
 pub mod transport;
 
 use std::collections::{HashMap, VecDeque};

@@ -9,8 +9,15 @@ use std::io::Read;
 /// Bytes a stream may inflate to (a bomb stops here).
 const MAX_STREAM: u64 = 16 << 20;
 
+/// Bytes all of a document's streams may inflate to together (many small bombs stop here).
+const MAX_INFLATED: u64 = 64 << 20;
+
 /// Text kept at most.
 const MAX_TEXT: usize = 256 * 1024;
+
+/// How far before a stream its dictionary is looked for (a dictionary is short; looking
+/// further back would make many `stream` words quadratic).
+const DICT_REACH: usize = 4096;
 
 /// The document's pages, counted from its page objects (`/Type /Page`, not `/Pages`);
 /// none when they sit in compressed object streams.
@@ -45,14 +52,18 @@ pub fn title(pdf: &[u8]) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
-/// The text the document shows, whitespace collapsed.
+/// The text the document shows, whitespace collapsed. Linear in the document's size, and
+/// bounded: at most [`MAX_INFLATED`] bytes inflated, [`MAX_TEXT`] bytes of text.
 pub fn text(pdf: &[u8]) -> String {
     let mut out = String::new();
     let mut rest = pdf;
+    let mut inflated_total = 0u64;
     while let Some(at) = memchr::memmem::find(rest, b"stream") {
         // `endstream` also contains `stream`: only a stream's start counts.
         let is_end = at >= 3 && &rest[at - 3..at] == b"end";
-        let dict_start = memchr::memmem::rfind(&rest[..at], b"<<").unwrap_or(0);
+        let reach = at.saturating_sub(DICT_REACH);
+        let dict_start =
+            memchr::memmem::rfind(&rest[reach..at], b"<<").map_or(reach, |d| reach + d);
         let flate = memchr::memmem::find(&rest[dict_start..at], b"/FlateDecode").is_some();
         let mut body = &rest[at + 6..];
         if is_end {
@@ -68,16 +79,18 @@ pub fn text(pdf: &[u8]) -> String {
         let end = memchr::memmem::find(body, b"endstream").unwrap_or(body.len());
         let data = &body[..end];
         let content = if flate {
+            let budget = MAX_STREAM.min(MAX_INFLATED - inflated_total);
             let mut inflated = Vec::new();
             let _ = flate2::read::ZlibDecoder::new(data)
-                .take(MAX_STREAM)
+                .take(budget)
                 .read_to_end(&mut inflated);
+            inflated_total += inflated.len() as u64;
             inflated
         } else {
             data.to_vec()
         };
         shown_text(&content, &mut out);
-        if out.len() >= MAX_TEXT {
+        if out.len() >= MAX_TEXT || inflated_total >= MAX_INFLATED {
             break;
         }
         rest = &body[end..];
@@ -105,7 +118,9 @@ fn shown_text(content: &[u8], out: &mut String) {
                     out.push_str(&s);
                     i += used;
                 }
-                None => i += 1,
+                // A string never closed runs to the end of the stream: nothing after it
+                // is an operator (reading on from the next byte would be quadratic).
+                None => break,
             },
             // A line or a show operator ends a run of text: a space between runs.
             b'T' if in_text
@@ -210,6 +225,23 @@ mod tests {
         assert_eq!(page_count(&pdf), 2);
         assert_eq!(title(&pdf).as_deref(), Some("Capabilities and risks"));
         assert_eq!(text(&pdf), "The Bletchley (2023) Declaration Frontier AI");
+    }
+
+    #[test]
+    fn pdf_text_reading_is_linear_on_hostile_streams() {
+        // Unclosed strings, `stream` words without dictionaries, bare `BT`s: each once
+        // made the reader go back over the rest of the file.
+        let mut pdf = b"%PDF-1.4\nstream\nBT ".to_vec();
+        pdf.extend(std::iter::repeat_n(b'(', 400_000));
+        for _ in 0..50_000 {
+            pdf.extend_from_slice(b" stream x");
+        }
+        let started = std::time::Instant::now();
+        let _ = text(&pdf);
+        let _ = title(&pdf);
+        let _ = page_count(&pdf);
+        // Linear work on 850 kB takes milliseconds; the quadratic reader took minutes.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

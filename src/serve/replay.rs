@@ -208,7 +208,15 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
                 .header("content-type")
                 .is_some_and(|t| t.starts_with("application/pdf"))
         {
-            let mut r = pdf_page(capture, &archived.body, &cite).into_response();
+            // Reading a PDF is CPU work on remote bytes: off the async workers.
+            let capture = capture.clone();
+            let page =
+                tokio::task::spawn_blocking(move || pdf_page(&capture, &archived.body, &cite))
+                    .await;
+            let Ok(page) = page else {
+                return unreadable();
+            };
+            let mut r = page.into_response();
             add(&mut r, &memento);
             return r;
         }

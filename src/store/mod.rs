@@ -228,6 +228,37 @@ fn snapshot_row_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<SnapshotRow
     })
 }
 
+/// Refuses to start a history for `dir` when its `warc/` folder already holds WARC files:
+/// the database that accounted for them was lost or replaced, and a fresh one would not
+/// know which bytes are captures (nothing is created or changed).
+fn refuse_lost_history(dir: &Path, db: &Path) -> Result<(), Error> {
+    let warc_dir = dir.join("warc");
+    let Ok(entries) = std::fs::read_dir(&warc_dir) else {
+        return Ok(());
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".warc.gz"))
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    names.sort();
+    let count = names.len();
+    names.truncate(3);
+    Err(Error::Refused(format!(
+        "{}: {count} WARC file{} ({}{}) but the history {} records none: was the database \
+         lost or replaced? Nothing was changed. Restore the database from a backup, or move \
+         the WARC files out of that folder to start a new history.",
+        warc_dir.display(),
+        if count == 1 { "" } else { "s" },
+        names.join(", "),
+        if count > 3 { ", ..." } else { "" },
+        db.display(),
+    )))
+}
+
 /// The history database.
 pub struct Store {
     conn: Connection,
@@ -246,6 +277,10 @@ impl Store {
             error: e,
         })?;
         let path = dir.join(FILE_NAME);
+        let fresh = std::fs::metadata(&path).map_or(true, |m| m.len() == 0);
+        if fresh {
+            refuse_lost_history(dir, &path)?;
+        }
         let conn = Connection::open(&path).map_err(|e| db(e, &path))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| db(e, &path))?;
@@ -254,7 +289,11 @@ impl Store {
         )
         .map_err(|e| db(e, &path))?;
         schema::migrate(&conn).map_err(|e| db(e, &path))?;
-        Ok(Store { conn, path })
+        let store = Store { conn, path };
+        if store.warc_files()?.is_empty() {
+            refuse_lost_history(dir, &store.path)?;
+        }
+        Ok(store)
     }
 
     /// Opens an existing, migrated database for reading only (the archive browser reads
@@ -693,6 +732,49 @@ impl Store {
                                    evidence = coalesce(evidence || char(10), '') || ?3
                  WHERE id = (SELECT max(id) FROM checks WHERE link_id = ?1)",
                 params![link_id, note, note.trim_start_matches([';', ' '])],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Registers a WARC file citekeep is about to create, so that recovery may later cut
+    /// it back to its recorded captures (committed before the file's first byte).
+    pub fn register_warc_file(&self, name: &str, now: i64) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO warc_files (name, created_at) VALUES (?1, ?2)",
+                params![name, now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The WARC files citekeep created in this archive (see [`Store::register_warc_file`]),
+    /// each with the size and modification time it had when last read through whole.
+    pub fn warc_files(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Option<(u64, i64)>>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, verified_size, verified_mtime FROM warc_files")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let size: Option<i64> = r.get(1)?;
+                let mtime: Option<i64> = r.get(2)?;
+                Ok((r.get(0)?, size.zip(mtime).map(|(s, m)| (s as u64, m))))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Notes that WARC file `name` was read through whole and found sound at this size
+    /// and modification time.
+    pub fn warc_file_verified(&self, name: &str, size: u64, mtime: i64) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "UPDATE warc_files SET verified_size = ?2, verified_mtime = ?3 WHERE name = ?1",
+                params![name, size as i64, mtime],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))

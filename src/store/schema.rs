@@ -171,6 +171,18 @@ const MIGRATIONS: &[&str] = &[
     // 9: snapshots that are `resource` records (a browser's rendered DOM, a screenshot):
     // their index lines carry no HTTP status.
     "ALTER TABLE snapshots ADD COLUMN resource INTEGER NOT NULL DEFAULT 0;",
+    // 10: the WARC files citekeep created, registered before their first byte is written:
+    // crash recovery cuts only these, never a file it cannot account for (one copied in,
+    // or one left by a database that was lost). Each file's size and modification time when
+    // it was last read through whole, so damage is found without rereading every file each run.
+    "CREATE TABLE warc_files (
+         name TEXT PRIMARY KEY,
+         created_at INTEGER NOT NULL,
+         verified_size INTEGER,
+         verified_mtime INTEGER
+     );
+     INSERT INTO warc_files (name, created_at)
+         SELECT filename, min(captured_at) FROM snapshots GROUP BY filename;",
 ];
 
 /// Brings the database up to the newest schema.
