@@ -324,3 +324,278 @@ fn script_built_posts_are_judged_with_the_browser() {
     let report = std::fs::read_to_string(dir.path().join("archive/reports/latest.json")).unwrap();
     assert!(report.contains("this post is unavailable"), "{report}");
 }
+
+/// A page that tries every way out of the capture browser's fence at once: popups by
+/// script, link and form; a WebSocket; dedicated and shared workers; WebRTC over STUN
+/// (UDP) and TURN (TCP); a name that resolves to loopback; an image (added by script, so
+/// only the browser asks for it) over a connection whose certificate Chromium does not
+/// trust (the test CA is citekeep's through `SSL_CERT_FILE`, not Chromium's); a `data:` frame; a new URL for itself with
+/// `history.replaceState`; and an `alert()` that would hold the page until its timeout.
+const HOSTILE: &str = r#"<!doctype html><html><head><title>Loading</title></head>
+<body><div id="root"></div>
+<a id="out" href="http://127.0.0.1:TCP/link" target="_blank">x</a>
+<form id="post" method="post" action="http://127.0.0.1:TCP/form" target="_blank"><input name="a" value="b"></form>
+<iframe src="data:text/html,<p>inline frame</p>"></iframe>
+<script>
+var img = new Image(); img.src = 'https://untrusted.example/pixel.png'; document.body.appendChild(img);
+alert('hello');
+try { window.open('http://127.0.0.1:TCP/popup'); } catch (e) {}
+try { document.getElementById('out').click(); } catch (e) {}
+try { document.getElementById('post').submit(); } catch (e) {}
+try { new WebSocket('ws://127.0.0.1:TCP/socket'); } catch (e) {}
+try { new Worker('/worker.js'); } catch (e) {}
+try { new SharedWorker('/shared.js'); } catch (e) {}
+try { fetch('http://localhost:TCP/by-name'); } catch (e) {}
+try {
+  var pc = new RTCPeerConnection({iceServers: [
+    {urls: 'stun:127.0.0.1:UDP'},
+    {urls: 'turn:127.0.0.1:TCP?transport=tcp', username: 'u', credential: 'p'}]});
+  pc.createDataChannel('x');
+  pc.createOffer().then(function (o) { return pc.setLocalDescription(o); });
+} catch (e) {}
+history.replaceState(null, '', '/never-cited');
+document.getElementById('root').innerHTML =
+  '<article><h1>Written after the alert</h1><p>The script ran to its end.</p></article>';
+</script></body></html>"#;
+
+const WORKER: &str = "fetch('http://127.0.0.1:TCP/worker').catch(function () {});";
+const SHARED: &str = "fetch('http://127.0.0.1:TCP/shared').catch(function () {});";
+
+/// The third attack: a hostile page rendered by the capture browser reaches no loopback
+/// listener by any route (popups, workers, WebSockets, WebRTC, names), and what is archived
+/// of it is only what was fetched, over trusted connections, under the URL that was cited.
+#[test]
+fn a_hostile_page_reaches_no_loopback_listener_through_the_browser() {
+    let internal = crate::security::Internal::start();
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let (tcp_port, udp_port) = (
+        internal.port.to_string(),
+        udp.local_addr().unwrap().port().to_string(),
+    );
+    let fill = move |s: &str| s.replace("TCP", &tcp_port).replace("UDP", &udp_port);
+    let web = SimWeb::start_with(move |asked: &Asked| {
+        let typed = |mime: &str, body: String| {
+            Behave::Page(200, vec![("content-type", mime.to_string())], body)
+        };
+        match (asked.host.as_str(), asked.path.as_str()) {
+            ("hostile.example", "/page") => typed("text/html; charset=utf-8", fill(HOSTILE)),
+            ("hostile.example", "/worker.js") => typed("application/javascript", fill(WORKER)),
+            ("hostile.example", "/shared.js") => typed("application/javascript", fill(SHARED)),
+            ("untrusted.example", _) => typed("image/png", "not really a png".to_string()),
+            _ => Behave::status(404, &[], "<title>Not found</title>"),
+        }
+    });
+    let dir = crate::support::site_dir(
+        "a.md",
+        "[the page](http://hostile.example/page)\n",
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nhost_interval = 0\n\
+         [browser]\ntimeout = 6\nhosts = [\"hostile.example\"]\n[archives]\nenabled = false\n",
+    );
+    let dir = dir.path();
+    let started = Instant::now();
+    let (out, err, code) = crate::support::citekeep_on(Some(&web), dir, &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("1 page built by script rendered"), "{err}");
+    // The alert was dismissed: the page did not wait out its timeout on it.
+    assert!(started.elapsed() < Duration::from_secs(60));
+
+    // Nothing reached the internal service, directly or through the upstream proxy.
+    assert_eq!(internal.hits(), Vec::<String>::new());
+    let mut datagram = [0u8; 1500];
+    assert!(
+        udp.recv_from(&mut datagram).is_err(),
+        "a STUN request reached 127.0.0.1"
+    );
+    let local: Vec<_> = web
+        .seen()
+        .into_iter()
+        .filter(|s| s.host.starts_with("127.") || s.host.starts_with("localhost"))
+        .collect();
+    assert!(local.is_empty(), "{local:?}");
+    // Every request the browser sent carried citekeep's User-Agent.
+    let hostile: Vec<_> = web
+        .seen()
+        .into_iter()
+        .filter(|s| s.host == "hostile.example" && s.method != "CONNECT")
+        .collect();
+    assert!(!hostile.is_empty());
+    for s in &hostile {
+        assert!(s.user_agent.starts_with("citekeep/"), "{s:?}");
+    }
+
+    // What was archived: the page under its cited URL, rendered to the end of its script;
+    // no page under the URL it gave itself, no data: or error page, nothing fetched over
+    // the untrusted connection.
+    let records = crate::archive::records(dir);
+    let uris: Vec<&str> = records
+        .iter()
+        .filter_map(|r| r.field("WARC-Target-URI"))
+        .collect();
+    let dom = records
+        .iter()
+        .find(|r| {
+            r.kind == "resource"
+                && r.field("WARC-Target-URI") == Some("http://hostile.example/page")
+        })
+        .unwrap_or_else(|| panic!("no rendered DOM under the cited URL: {uris:?}"));
+    assert!(String::from_utf8_lossy(&dom.block).contains("Written after the alert"));
+    for uri in &uris {
+        assert!(
+            uri.starts_with("http://hostile.example/") && !uri.contains("never-cited")
+                || uri.starts_with("urn:screenshot:http://hostile.example/page"),
+            "{uri} was archived: {uris:?}"
+        );
+    }
+    crate::archive::validate(dir);
+}
+
+/// Processes whose command line names `needle`, or whose process group is one of those
+/// processes' groups: `(pid, process group)`.
+fn processes_naming(needle: &str) -> Vec<(i32, i32)> {
+    let all: Vec<(i32, i32, String)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // After the command name in parentheses: state, parent, process group.
+            let pgrp = stat
+                .rsplit(')')
+                .next()?
+                .split_whitespace()
+                .nth(2)?
+                .parse()
+                .ok()?;
+            Some((
+                pid,
+                pgrp,
+                String::from_utf8_lossy(&cmdline).replace('\0', " "),
+            ))
+        })
+        .collect();
+    let groups: Vec<i32> = all
+        .iter()
+        .filter(|(_, _, cmd)| cmd.contains(needle) && cmd.contains("chrom"))
+        .map(|(_, pgrp, _)| *pgrp)
+        .collect();
+    all.iter()
+        .filter(|(_, pgrp, cmd)| {
+            (cmd.contains(needle) && cmd.contains("chrom")) || groups.contains(pgrp)
+        })
+        .map(|(pid, pgrp, _)| (*pid, *pgrp))
+        .collect()
+}
+
+/// The third attack: a run killed (SIGKILL, or cron's SIGTERM) while Chromium renders a
+/// page that never goes idle left Chromium running it, unguarded. Now Chromium dies with
+/// citekeep, nothing is requested after the kill, the next run removes the profile left
+/// behind, and the archive it writes is valid.
+#[test]
+fn killing_a_rendering_run_leaves_no_chromium_behind() {
+    let web = web();
+    for signal in [libc::SIGKILL, libc::SIGTERM] {
+        let dir = crate::support::site_dir(
+            "a.md",
+            "[the feed](http://live.example/feed)\n",
+            "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nhost_interval = 0\n\
+             [browser]\ntimeout = 90\nhosts = [\"live.example\"]\n[archives]\nenabled = false\n",
+        );
+        let dir = dir.path();
+        let tmp = dir.join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let needle = tmp.display().to_string();
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("citekeep"));
+        cmd.current_dir(dir).arg("run").env("TMPDIR", &tmp);
+        for (k, v) in web.env() {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until Chromium renders the feed: its polls arrive.
+        let waited = Instant::now();
+        while web.requests("live.example", "/feed").len() < 2
+            || processes_naming(&needle).is_empty()
+            || !web.seen().iter().any(|s| s.path.starts_with("/poll"))
+        {
+            assert!(
+                waited.elapsed() < Duration::from_secs(90),
+                "Chromium never rendered the feed"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let chromium = processes_naming(&needle);
+        // SAFETY: signals the citekeep child this test started.
+        unsafe {
+            libc::kill(child.id() as i32, signal);
+        }
+        let _ = child.wait();
+        let killed = Instant::now();
+        while !processes_naming(&needle).is_empty() && killed.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(
+            processes_naming(&needle),
+            Vec::new(),
+            "signal {signal}: Chromium outlived citekeep (it had {chromium:?})"
+        );
+        // Nothing more is asked for after the kill.
+        let polls = || {
+            web.seen()
+                .iter()
+                .filter(|s| s.path.starts_with("/poll"))
+                .count()
+        };
+        let after = polls();
+        std::thread::sleep(Duration::from_secs(2));
+        assert_eq!(
+            polls(),
+            after,
+            "signal {signal}: requests went on after the kill"
+        );
+        let profiles = |tmp: &std::path::Path| {
+            std::fs::read_dir(tmp)
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with("citekeep-browser-")
+                })
+                .count()
+        };
+        if signal == libc::SIGKILL {
+            assert_eq!(profiles(&tmp), 1, "the killed run's profile is still there");
+        }
+        // The next run removes the stale profile, and its archive is valid.
+        std::fs::write(
+            dir.join("config.toml"),
+            "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nhost_interval = 0\n\
+             [browser]\ntimeout = 3\nhosts = [\"live.example\"]\n[archives]\nenabled = false\n",
+        )
+        .unwrap();
+        let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+        cmd.current_dir(dir).arg("run").env("TMPDIR", &tmp);
+        for (k, v) in web.env() {
+            cmd.env(k, v);
+        }
+        let out = cmd.timeout(Duration::from_secs(120)).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            profiles(&tmp),
+            0,
+            "signal {signal}: a profile was left behind"
+        );
+        assert!(processes_naming(&needle).is_empty());
+        crate::archive::validate(dir);
+    }
+}

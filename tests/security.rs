@@ -11,13 +11,13 @@ use crate::support::stderr;
 use crate::support::web::{Behave, SimWeb};
 
 /// A plain server on 127.0.0.1 playing an internal service: it counts what reaches it.
-struct Internal {
-    port: u16,
+pub(crate) struct Internal {
+    pub(crate) port: u16,
     hits: Arc<Mutex<Vec<String>>>,
 }
 
 impl Internal {
-    fn start() -> Internal {
+    pub(crate) fn start() -> Internal {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let hits: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -42,7 +42,7 @@ impl Internal {
         Internal { port, hits }
     }
 
-    fn hits(&self) -> Vec<String> {
+    pub(crate) fn hits(&self) -> Vec<String> {
         self.hits.lock().unwrap().clone()
     }
 }
