@@ -599,3 +599,55 @@ fn killing_a_rendering_run_leaves_no_chromium_behind() {
         crate::archive::validate(dir);
     }
 }
+
+/// The third attack: a page 400,000 px tall and a script that allocates without end once
+/// took 4 GB in one page. Now the JavaScript heap is capped (the bomb's renderer dies, the
+/// run goes on), the screenshot is at most `MAX_SHOT_HEIGHT` pixels tall, and the run ends.
+#[test]
+fn a_tall_page_and_a_memory_bomb_stay_within_bounds() {
+    const TALL: &str = r#"<!doctype html><html><head><title>Tall</title></head><body>
+<div id="root"></div><div style="height:400000px;background:linear-gradient(#fff,#888)"></div>
+<script>document.getElementById('root').innerHTML = '<h1>A very tall page</h1><p>Written by script.</p>';</script>
+</body></html>"#;
+    const BOMB: &str = r#"<!doctype html><html><head><title>Bomb</title></head><body>
+<div id="root"></div>
+<script>var hoard = []; while (true) { hoard.push(new Array(1000000).fill(hoard.length)); }</script>
+</body></html>"#;
+    let web = SimWeb::start_with(|asked: &Asked| {
+        let page = |body: &str| {
+            Behave::Page(
+                200,
+                vec![("content-type", "text/html".to_string())],
+                body.to_string(),
+            )
+        };
+        match asked.path.as_str() {
+            "/tall" => page(TALL),
+            "/bomb" => page(BOMB),
+            _ => Behave::status(404, &[], "<title>Not found</title>"),
+        }
+    });
+    let dir = crate::support::site_dir(
+        "a.md",
+        "[tall](http://big.example/tall) [bomb](http://big.example/bomb)\n",
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nhost_interval = 0\n\
+         [browser]\ntimeout = 20\nhosts = [\"big.example\"]\n[archives]\nenabled = false\n",
+    );
+    let dir = dir.path();
+    let (out, err, code) = crate::support::citekeep_on(Some(&web), dir, &["run"]);
+    assert!(code <= 2 && code >= 0, "{out}{err}");
+    let records = crate::archive::records(dir);
+    let shot = records
+        .iter()
+        .find(|r| r.field("WARC-Target-URI") == Some("urn:screenshot:http://big.example/tall"))
+        .unwrap_or_else(|| panic!("no screenshot of the tall page: {err}"));
+    // A PNG's height is the big-endian word at bytes 20..24 (in its IHDR chunk).
+    let png = &shot.block;
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    let height = u32::from_be_bytes([png[20], png[21], png[22], png[23]]);
+    assert!(
+        height <= citekeep::browser::MAX_SHOT_HEIGHT && height > 900,
+        "a screenshot {height} px tall"
+    );
+    crate::archive::validate(dir);
+}
