@@ -34,6 +34,13 @@ impl Console {
 
 impl Listener for Console {
     fn say(&mut self, level: Level, text: &str) {
+        // What the web or an archive said may carry terminal escapes: each line is made
+        // safe here, the one way out to the terminal.
+        let safe: Vec<String> = text
+            .split('\n')
+            .map(|l| citekeep::report::escape::terminal(l).into_owned())
+            .collect();
+        let text = safe.join("\n");
         let line = match level {
             Level::Error => format!("citekeep: error: {text}"),
             _ if self.quiet => return,

@@ -141,7 +141,12 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
         }
         let target = if c.verdict == "dead" {
             // A public archive's copy verified to show the page is what readers can open.
-            if let Some(p) = public.get(&c.link_id) {
+            // (Only an address on the archive's own host, at a real capture time: what an
+            // archive says of itself is not trusted further.)
+            if let Some(p) = public
+                .get(&c.link_id)
+                .filter(|p| crate::public::is_writable(p))
+            {
                 let date = crate::report::model::rfc3339_of_stamp(&p.captured);
                 let target = Target::Copy {
                     url: p.urim.clone(),

@@ -632,3 +632,94 @@ fn save_page_now_saves_live_pages_within_its_limits() {
         .unwrap();
     assert!(failed.starts_with("error:blocked-url"), "{failed}");
 }
+
+/// The third attack: a hostile or broken archive answers a TimeMap of 20,000 mementos,
+/// names mementos on another host (once through a title holding `; rel=memento`), has its
+/// captures redirect to another host, and writes terminal escapes into its pages' titles.
+/// Nothing of it becomes a copy to write, the history keeps a bounded number of its
+/// captures, and no escape reaches the terminal.
+#[test]
+fn a_lying_archive_never_gets_an_address_into_sources() {
+    const CITED: &str = "https://think.example/vanished";
+    let web = SimWeb::start_with(|asked: &Asked| {
+        let page =
+            |title: &str| Behave::html(title, "The full text of the vanished paper, as it was.");
+        match (asked.host.as_str(), asked.path.as_str()) {
+            ("liar.example", p) if p.starts_with("/timemap/") => {
+                let mut body = format!("<{CITED}>; rel=\"original\",\n");
+                body.push_str(&format!(
+                    "<https://attacker.example/20240101000000/{CITED}>; rel=\"memento\"; datetime=\"Mon, 01 Jan 2024 00:00:00 GMT\",\n"
+                ));
+                body.push_str(
+                    "<https://attacker.example/titled>; rel=\"original\"; title=\"a; rel=memento; datetime=Mon, 01 Jan 2024 00:00:00 GMT\",\n"
+                );
+                for i in 0..20_000u32 {
+                    let (day, second) = (1 + i % 28, i % 60);
+                    body.push_str(&format!(
+                        "<https://liar.example/202401{day:02}0000{second:02}/{CITED}>; rel=\"memento\"; datetime=\"{}, {day:02} Jan 2024 00:00:{second:02} GMT\",\n",
+                        ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][(day as usize) % 7]
+                    ));
+                }
+                Behave::Page(
+                    200,
+                    vec![("content-type", "application/link-format".into())],
+                    body,
+                )
+            }
+            // Every capture of the liar leads off the archive, or is an error page whose
+            // title tries to drive the terminal.
+            ("liar.example", p) if p.starts_with("/2024") => {
+                Behave::Redirect(301, "https://attacker.example/landing".into())
+            }
+            ("liar.example", _) => {
+                Behave::status(404, &[], "<title>Not found \u{1b}[31mRED\u{1b}[0m</title>")
+            }
+            ("attacker.example", _) => page("The vanished paper"),
+            _ => Behave::status(404, &[], "<title>Not found</title>"),
+        }
+    });
+    let dir = crate::support::site_dir(
+        "a.md",
+        &format!("[paper]({CITED})\n"),
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nretries = 0\nhost_interval = 0\n\
+         [verdict]\nstrikes = 1\ndays = 0\n\
+         [archives]\nwayback = false\narchive_today = false\nukgwa = false\napi_interval = 0\n\
+         timemaps = [\"https://liar.example/timemap/{url}\"]\n",
+    );
+    let (out, err, _) = on_day(&web, dir.path(), 28, &["run"], &[]);
+    assert!(
+        !out.contains('\u{1b}') && !err.contains('\u{1b}'),
+        "{out}{err}"
+    );
+    let (out, err, code) = on_day(&web, dir.path(), 28, &["archives", "lookup", CITED], &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!out.contains("copy: "), "{out}");
+    assert!(
+        !out.contains('\u{1b}') && !err.contains('\u{1b}'),
+        "{out}{err}"
+    );
+    assert!(
+        out.contains("redirected off the archive, to attacker.example"),
+        "{out}"
+    );
+    // The captures kept are bounded, and none is on another host.
+    let conn = rusqlite::Connection::open(dir.path().join("archive/citekeep.db")).unwrap();
+    let (kept, foreign): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), sum(urim NOT LIKE 'https://liar.example/%') FROM public_captures",
+            [],
+            |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
+        )
+        .unwrap();
+    assert!(
+        kept > 0 && kept <= citekeep::public::MAX_CAPTURES as i64,
+        "{kept} captures kept"
+    );
+    assert_eq!(foreign, 0);
+    // fix writes nothing from it.
+    let (out, err, _) = on_day(&web, dir.path(), 28, &["fix"], &[]);
+    assert!(
+        !out.contains("attacker.example") && !out.contains("liar.example"),
+        "{out}{err}"
+    );
+}

@@ -135,6 +135,14 @@ pub fn parse_timestamp(ts: &str) -> Option<i64> {
         .map(|t| t.as_second())
 }
 
+/// Whether `ts` is a whole 14-digit timestamp of a real moment (no field out of range):
+/// what an archive's capture address must carry before it is written anywhere.
+pub fn is_exact_timestamp(ts: &str) -> bool {
+    ts.len() == 14
+        && ts.bytes().all(|b| b.is_ascii_digit())
+        && parse_timestamp(ts).is_some_and(|secs| timestamp(secs) == ts)
+}
+
 /// One index line's fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {

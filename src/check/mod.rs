@@ -343,10 +343,14 @@ impl Checker {
                 .await
                 .map_err(|e| format!("{host}: {}", crate::fetch::transport::root_cause(&e)))?
             {
-                body.extend_from_slice(&chunk[..chunk.len().min(max - body.len())]);
-                if body.len() >= max {
-                    break;
+                // A cut answer would read as fewer captures than there are: an error.
+                if body.len() + chunk.len() > max {
+                    return Err(format!(
+                        "{host}: an answer larger than {} MB, not read",
+                        max >> 20
+                    ));
                 }
+                body.extend_from_slice(&chunk);
             }
             return Ok((status, body));
         }

@@ -60,7 +60,8 @@ pub fn parse_cdx(base: &str, body: &[u8]) -> Result<Vec<Capture>, String> {
         let (Some(t), Some(o)) = (row.get(ts), row.get(original)) else {
             continue;
         };
-        if t.len() != 14 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        let web = o.starts_with("http://") || o.starts_with("https://");
+        if !crate::archive::cdxj::is_exact_timestamp(t) || !web {
             continue;
         }
         out.push(Capture {
@@ -77,9 +78,35 @@ pub fn parse_cdx(base: &str, body: &[u8]) -> Result<Vec<Capture>, String> {
     Ok(out)
 }
 
-/// Reads a Memento TimeMap (RFC 7089 link format) into its captures: every link whose
-/// `rel` includes `memento`, with its `datetime`.
-pub fn parse_timemap(body: &str) -> Vec<Capture> {
+/// Whether a memento at `urim` is one the archive at `archive` (a host) holds: on its own
+/// host (archive.today's mirrors count as one), over http(s), with no user name.
+fn on_archive(urim: &str, archive: &str) -> bool {
+    let Ok(u) = url::Url::parse(urim) else {
+        return false;
+    };
+    let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+    matches!(u.scheme(), "http" | "https")
+        && u.username().is_empty()
+        && u.password().is_none()
+        && (host == archive
+            || (ARCHIVE_TODAY.contains(&host.as_str()) && ARCHIVE_TODAY.contains(&archive)))
+}
+
+/// Whether a public copy may be written into a source: its address on its archive's own
+/// host, over http(s), with no user name, captured at an exact timestamp.
+pub fn is_writable(copy: &crate::store::PublicCopy) -> bool {
+    on_archive(&copy.urim, &copy.archive)
+        && crate::archive::cdxj::is_exact_timestamp(&copy.captured)
+}
+
+/// Captures kept from one archive's answer at most, those nearest to when the link was
+/// cited (a URL captured a hundred thousand times would otherwise fill the history).
+pub const MAX_CAPTURES: usize = 2000;
+
+/// Reads a Memento TimeMap (RFC 7089 link format) of the archive at host `archive` into
+/// its captures: every link whose `rel` includes `memento`, with a `datetime` that parses,
+/// on the archive's own host (a memento elsewhere is not the archive's to vouch for).
+pub fn parse_timemap(body: &str, archive: &str) -> Vec<Capture> {
     let mut out = Vec::new();
     for entry in split_links(body) {
         let Some((target, params)) = entry.trim().split_once('>') else {
@@ -88,9 +115,12 @@ pub fn parse_timemap(body: &str) -> Vec<Capture> {
         let Some(urim) = target.trim().strip_prefix('<') else {
             continue;
         };
+        if !on_archive(urim, archive) {
+            continue;
+        }
         let mut memento = false;
         let mut when = None;
-        for param in params.split(';') {
+        for param in split_outside_quotes(params, ';') {
             let Some((key, value)) = param.split_once('=') else {
                 continue;
             };
@@ -103,7 +133,7 @@ pub fn parse_timemap(body: &str) -> Vec<Capture> {
         }
         if let (true, Some(when)) = (memento, when) {
             out.push(Capture {
-                archive: crate::link::host_of(urim),
+                archive: archive.to_string(),
                 urim: urim.to_string(),
                 timestamp: when
                     .with_time_zone(jiff::tz::TimeZone::UTC)
@@ -114,6 +144,22 @@ pub fn parse_timemap(body: &str) -> Vec<Capture> {
             });
         }
     }
+    out
+}
+
+/// Splits `s` at each `sep` outside double quotes (a link's `title="a; rel=memento"` is
+/// one parameter).
+fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
+    let (mut out, mut start, mut quoted) = (Vec::new(), 0, false);
+    for (i, c) in s.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if c == sep && !quoted {
+            out.push(&s[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&s[start..]);
     out
 }
 
@@ -217,6 +263,25 @@ pub async fn verify(
             rejected.push(Rejected {
                 capture: capture.clone(),
                 why: format!("{}: {}", seen.status.as_str(), seen.detail),
+            });
+            continue;
+        }
+        // A capture that leads off the archive, or to an address that is no capture, is
+        // not one to write into a source.
+        let off = seen
+            .final_url
+            .as_deref()
+            .filter(|f| !on_archive(f, &capture.archive));
+        let no_capture = !crate::archive::cdxj::is_exact_timestamp(&landed.timestamp);
+        if off.is_some() || no_capture {
+            rejected.push(Rejected {
+                capture: capture.clone(),
+                why: match off {
+                    Some(f) => {
+                        format!("redirected off the archive, to {}", crate::link::host_of(f))
+                    }
+                    None => "not a capture address".to_string(),
+                },
             });
             continue;
         }
@@ -434,7 +499,7 @@ impl Archives {
             (Api::TimeMap(_), 404) => Ok(Vec::new()),
             (Api::TimeMap(_), 200) => {
                 let text = String::from_utf8_lossy(&body);
-                let captures = parse_timemap(&text);
+                let captures = parse_timemap(&text, name);
                 if captures.is_empty() && !text.contains("rel=") && !text.trim().is_empty() {
                     return Err(format!("{}: the answer is not a TimeMap", name));
                 }
@@ -458,9 +523,19 @@ impl Archives {
         let answers =
             futures_util::future::join_all(asked.iter().map(|a| self.captures(a, url))).await;
         let mut found = Found::default();
+        let cited = crate::archive::cdxj::parse_timestamp(cited_at).unwrap_or(0);
         for (archive, answer) in asked.into_iter().zip(answers) {
             match answer {
-                Ok(captures) => found.captures.extend(captures),
+                Ok(mut captures) => {
+                    if captures.len() > MAX_CAPTURES {
+                        captures.sort_by_key(|c| {
+                            let t = crate::archive::cdxj::parse_timestamp(&c.timestamp);
+                            (t.unwrap_or(0) - cited).abs()
+                        });
+                        captures.truncate(MAX_CAPTURES);
+                    }
+                    found.captures.extend(captures)
+                }
                 Err(why) => found.errors.push((archive.name.clone(), why)),
             }
         }
@@ -504,12 +579,39 @@ mod tests {
 <https://archive.ph/timemap/https://www.gov.uk/a>; rel="self"; type="application/link-format",
 <https://archive.ph/AbCd>; rel="first memento"; datetime="Tue, 02 Jan 2024 10:00:00 GMT",
 <https://archive.ph/x,y>; rel="memento"; datetime="Wed, 03 Jan 2024 11:30:05 GMT""#;
-        let got = parse_timemap(body);
+        let got = parse_timemap(body, "archive.ph");
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[0].urim, "https://archive.ph/AbCd");
         assert_eq!(got[0].timestamp, "20240102100000");
         assert_eq!(got[1].urim, "https://archive.ph/x,y");
         assert_eq!(got[1].archive, "archive.ph");
+    }
+
+    /// The third attack: a TimeMap that names mementos on other hosts, one whose title
+    /// holds `; rel=memento`, one with no date that parses, or one with a user name in it,
+    /// gave addresses that `fix` wrote into sources. Only the archive's own mementos count.
+    #[test]
+    fn a_lying_timemap_gives_only_the_archives_own_mementos() {
+        let body = r#"<https://evil.example/web/20240102100000/https://www.gov.uk/a>; rel="memento"; datetime="Tue, 02 Jan 2024 10:00:00 GMT",
+<https://archive.ph/Title>; rel="original"; title="x; rel=memento; datetime="Tue, 02 Jan 2024 10:00:00 GMT"",
+<https://archive.ph/NoDate>; rel="memento"; datetime="yesterday",
+<https://user@archive.ph/Cred>; rel="memento"; datetime="Tue, 02 Jan 2024 10:00:00 GMT",
+<javascript:alert(1)>; rel="memento"; datetime="Tue, 02 Jan 2024 10:00:00 GMT",
+<http://archive.md/Mirror>; rel="memento"; datetime="Wed, 03 Jan 2024 11:30:05 GMT""#;
+        let got = parse_timemap(body, "archive.ph");
+        let urims: Vec<&str> = got.iter().map(|c| c.urim.as_str()).collect();
+        assert_eq!(urims, ["http://archive.md/Mirror"]);
+        assert_eq!(got[0].archive, "archive.ph");
+        let cdx = br#"[["timestamp","original","statuscode","digest"],
+["20240102100000","javascript:alert(1)","200","-"],
+["20241399999999","https://www.gov.uk/a","200","-"],
+["20240102100000","https://www.gov.uk/a","200","-"]]"#;
+        let got = parse_cdx("https://web.archive.org", cdx).unwrap();
+        let urims: Vec<&str> = got.iter().map(|c| c.urim.as_str()).collect();
+        assert_eq!(
+            urims,
+            ["https://web.archive.org/web/20240102100000/https://www.gov.uk/a"]
+        );
     }
 
     #[test]

@@ -105,8 +105,6 @@ struct Answer {
     message: Option<String>,
     #[serde(default)]
     timestamp: Option<String>,
-    #[serde(default)]
-    original_url: Option<String>,
 }
 
 /// Errors that mean the page will never be saved: reported, not asked again.
@@ -233,10 +231,19 @@ async fn save_one(
         };
         match answer.status.as_deref() {
             Some("success") => {
-                let (Some(ts), original) = (answer.timestamp, answer.original_url) else {
+                let Some(ts) = answer.timestamp else {
                     return Outcome::Later(Some(format!("job {job}: success without a timestamp")));
                 };
-                let original = original.unwrap_or_else(|| request.url.clone());
+                // Only a real timestamp and the page asked for become an address written
+                // into sources (an answer's own strings are not trusted).
+                if !crate::archive::cdxj::is_exact_timestamp(&ts) {
+                    return Outcome::Later(Some(format!(
+                        "job {job}: success with a timestamp that is not one"
+                    )));
+                }
+                // The archive matches its captures by SURT: the page we asked it to save is
+                // the address to write, whatever original the answer names.
+                let original = &request.url;
                 return Outcome::Saved(Capture {
                     archive: crate::link::host_of(WAYBACK),
                     urim: format!("{WAYBACK}/web/{ts}/{original}"),
