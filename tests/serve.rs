@@ -1160,3 +1160,122 @@ fn a_pdf_capture_has_its_own_page() {
     assert!(found.contains("Capabilities report"), "{found}");
     assert!(found.contains("<mark>capabilities</mark>"), "{found}");
 }
+
+/// The third attack: 530 clients asked for a 7 MB capture and never read it; each answer
+/// was held whole (2.6 to 3.6 GB) and every connection place was taken. Now bodies are
+/// streamed from the WARC, one address holds at most 64 connections (so a researcher on
+/// another is answered at once), and a connection whose answer stalls is closed.
+#[test]
+fn clients_that_never_read_hold_neither_memory_nor_every_place() {
+    use std::io::Read;
+    const BIG: usize = 7 << 20;
+    let web = SimWeb::start(|_, path, _| match path {
+        "/big.bin" => Behave::Raw(
+            200,
+            vec![("content-type", "application/octet-stream".into())],
+            (0..BIG)
+                .map(|i| (i.wrapping_mul(2654435761) >> 11) as u8)
+                .collect(),
+        ),
+        _ => Behave::html("Page", "A page."),
+    });
+    let dir = crate::support::site_dir(
+        "a.md",
+        "[data](https://data.example/big.bin)\n",
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 20\nhost_interval = 0\n[archives]\nenabled = false\n",
+    );
+    let (out, err, code) = crate::support::citekeep_on(Some(&web), dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let s = serve(dir.path(), "127.0.0.1:0");
+    let addr: std::net::SocketAddr = s.base.trim_start_matches("http://").parse().unwrap();
+    let exact = redirect_target(&s, "/web/2100id_/https://data.example/big.bin");
+    // The capture replays whole, byte for byte.
+    let whole = get(&s, &exact, &[]);
+    assert_eq!(whole.status, 200, "{exact}");
+    assert_eq!(whole.body.len(), BIG);
+    // SAFETY: getrlimit and setrlimit read and write only the struct passed.
+    unsafe {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < 4096 {
+            limit.rlim_cur = limit.rlim_max.min(4096);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let request = format!("GET {exact} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    // 530 clients from another loopback address ask and never read.
+    let stalled: Vec<std::net::TcpStream> = runtime.block_on(async {
+        let mut out = Vec::new();
+        for _ in 0..530 {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            // A small window, so what the kernel buffers is far less than the answer.
+            socket.set_recv_buffer_size(4096).unwrap();
+            socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+            if let Ok(stream) = socket.connect(addr).await {
+                let mut stream = stream.into_std().unwrap();
+                stream.set_nonblocking(false).unwrap();
+                use std::io::Write;
+                let _ = stream.write_all(request.as_bytes());
+                out.push(stream);
+            }
+        }
+        out
+    });
+    assert_eq!(stalled.len(), 530);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let rss_kb = std::fs::read_to_string(format!("/proc/{}/status", s.child.id()))
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("VmRSS:")
+                .map(|v| v.trim().trim_end_matches(" kB").parse::<u64>().unwrap())
+        })
+        .unwrap();
+    assert!(
+        rss_kb < 400 * 1024,
+        "serve holds {rss_kb} kB for 530 stalled answers"
+    );
+    // A researcher is answered at once.
+    let started = std::time::Instant::now();
+    assert_eq!(get(&s, "/", &[]).status, 200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    // Connections beyond the address's share were closed at once; the others are closed
+    // once their answer stalls for the write timeout (20 s), not held for ever.
+    std::thread::sleep(std::time::Duration::from_secs(25));
+    let mut closed = 0;
+    for mut c in stalled {
+        c.set_read_timeout(Some(std::time::Duration::from_secs(40)))
+            .unwrap();
+        let mut sink = vec![0u8; 1 << 20];
+        let mut total = 0usize;
+        loop {
+            match c.read(&mut sink) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+        if total < BIG {
+            closed += 1;
+        }
+    }
+    assert_eq!(
+        closed, 530,
+        "every stalled connection ended before its answer did"
+    );
+}
+
+/// The address the TimeGate sends `path` to (its exact capture).
+fn redirect_target(s: &Server, path: &str) -> String {
+    let r = get(s, path, &[]);
+    if (300..400).contains(&r.status) {
+        r.header("location").trim_start_matches(&s.base).to_string()
+    } else {
+        path.to_string()
+    }
+}

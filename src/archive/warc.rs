@@ -420,6 +420,53 @@ fn read_member(bytes: &[u8]) -> io::Result<(Vec<u8>, usize)> {
 
 /// Parses one uncompressed record; `None` at a clean end.
 fn parse_record(reader: &mut impl BufRead) -> io::Result<Option<Record>> {
+    let Some((kind, fields, length)) = parse_fields(reader)? else {
+        return Ok(None);
+    };
+    let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_string());
+    let mut block = vec![0; length];
+    reader.read_exact(&mut block)?;
+    let mut end = [0u8; 4];
+    reader.read_exact(&mut end)?;
+    if &end != b"\r\n\r\n" {
+        return Err(bad("record not ended by two CRLFs"));
+    }
+    Ok(Some(Record {
+        kind,
+        fields,
+        block,
+    }))
+}
+
+/// A record whose block is read as it is needed (a large body is never held whole).
+pub struct OpenRecord {
+    /// Its `WARC-Type`.
+    pub kind: String,
+    /// Its other fields.
+    pub fields: Vec<(String, String)>,
+    /// Its block, from the start, to its end.
+    pub block: Box<dyn BufRead + Send>,
+}
+
+/// Opens the record whose gzip member starts at `offset` of the WARC file `path`.
+pub fn open_at(path: &Path, offset: u64) -> io::Result<OpenRecord> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut reader = BufReader::new(GzDecoder::new(BufReader::new(file)));
+    let (kind, fields, length) = parse_fields(&mut reader)?
+        .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "no record"))?;
+    Ok(OpenRecord {
+        kind,
+        fields,
+        block: Box::new(reader.take(length as u64)),
+    })
+}
+
+/// A record's type, fields and block length; `None` at a clean end.
+#[allow(clippy::type_complexity)]
+fn parse_fields(
+    reader: &mut impl BufRead,
+) -> io::Result<Option<(String, Vec<(String, String)>, usize)>> {
     let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_string());
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {
@@ -451,18 +498,7 @@ fn parse_record(reader: &mut impl BufRead) -> io::Result<Option<Record>> {
         }
     }
     let length = length.ok_or_else(|| bad("no Content-Length"))?;
-    let mut block = vec![0; length];
-    reader.read_exact(&mut block)?;
-    let mut end = [0u8; 4];
-    reader.read_exact(&mut end)?;
-    if &end != b"\r\n\r\n" {
-        return Err(bad("record not ended by two CRLFs"));
-    }
-    Ok(Some(Record {
-        kind,
-        fields,
-        block,
-    }))
+    Ok(Some((kind, fields, length)))
 }
 
 #[cfg(test)]

@@ -50,6 +50,121 @@ const MAX_CONNECTIONS: usize = 512;
 /// (idle keep-alive connections too), so slow or idle clients cannot hold the server.
 const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Connections one client address may hold at once (a browser opens six or so): one
+/// address cannot take every place. This machine's own `127.0.0.1` and `::1` are not
+/// held to it: a reverse proxy on this machine speaks for all its clients from there.
+const MAX_PER_CLIENT: usize = 64;
+
+/// A connection whose answer makes no progress for this long (a client that stopped
+/// reading) is closed.
+const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// A connection that is closed when a write makes no progress for [`WRITE_TIMEOUT`].
+struct Timed<S> {
+    inner: S,
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Timed<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> Timed<S> {
+    /// Runs one write step; a step that stays pending past the timeout fails.
+    fn step<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        poll: impl FnOnce(
+            std::pin::Pin<&mut S>,
+            &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<T>>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        use std::future::Future;
+        match poll(std::pin::Pin::new(&mut self.inner), cx) {
+            std::task::Poll::Ready(r) => {
+                self.stalled = None;
+                std::task::Poll::Ready(r)
+            }
+            std::task::Poll::Pending => {
+                let timer = self
+                    .stalled
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(WRITE_TIMEOUT)));
+                match timer.as_mut().poll(cx) {
+                    std::task::Poll::Ready(()) => std::task::Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the client stopped reading",
+                    ))),
+                    std::task::Poll::Pending => std::task::Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Timed<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.step(cx, |s, cx| s.poll_write(cx, buf))
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.step(cx, |s, cx| s.poll_flush(cx))
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.step(cx, |s, cx| s.poll_shutdown(cx))
+    }
+}
+
+/// Connections held by each client address.
+#[derive(Default)]
+struct PerClient(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+/// One client's place, given back when its connection ends.
+struct ClientPlace(Arc<PerClient>, std::net::IpAddr);
+
+impl PerClient {
+    /// A place for a connection from `ip`, unless it holds [`MAX_PER_CLIENT`] already.
+    fn take(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<ClientPlace> {
+        let local_proxy = ip == std::net::IpAddr::from([127, 0, 0, 1])
+            || ip == std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST);
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = held.entry(ip).or_default();
+        if *count >= MAX_PER_CLIENT && !local_proxy {
+            return None;
+        }
+        *count += 1;
+        Some(ClientPlace(self.clone(), ip))
+    }
+}
+
+impl Drop for ClientPlace {
+    fn drop(&mut self) {
+        let mut held = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = held.get_mut(&self.1) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&self.1);
+            }
+        }
+    }
+}
+
 /// Read-only connections to the history, reused across requests.
 pub(crate) struct Db {
     dir: PathBuf,
@@ -241,6 +356,7 @@ pub fn serve(options: Options) -> Result<(), Error> {
         let shutdown = tokio::signal::ctrl_c();
         tokio::pin!(shutdown);
         let places = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        let per_client = Arc::new(PerClient::default());
         loop {
             // A place first: when all are taken, new connections wait in the listen queue
             // (idle ones free theirs within HEADER_TIMEOUT) instead of being refused.
@@ -254,17 +370,24 @@ pub fn serve(options: Options) -> Result<(), Error> {
                 accepted = listener.accept() => accepted,
             };
             // Out of file descriptors, say: wait a moment rather than spin.
-            let Ok((stream, _)) = accepted else {
+            let Ok((stream, peer)) = accepted else {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            };
+            // One address holding its share already: this connection is closed at once.
+            let Some(client_place) = per_client.take(peer.ip()) else {
                 continue;
             };
             let service = hyper_util::service::TowerToHyperService::new(router.clone());
             tokio::spawn(async move {
-                let _place = place;
+                let _place = (place, client_place);
                 let mut http = hyper::server::conn::http1::Builder::new();
                 http.timer(hyper_util::rt::TokioTimer::new())
                     .header_read_timeout(HEADER_TIMEOUT);
-                let io = hyper_util::rt::TokioIo::new(stream);
+                let io = hyper_util::rt::TokioIo::new(Timed {
+                    inner: stream,
+                    stalled: None,
+                });
                 let _ = http.serve_connection(io, service).await;
             });
         }

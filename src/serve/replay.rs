@@ -228,7 +228,8 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
     // Reading, decoding and rewriting are CPU work: off the async workers.
     let capture = capture.clone();
     tokio::task::spawn_blocking(move || {
-        let Some(archived) = read(&path, offset) else {
+        // Opened, not read: a large body is streamed from the WARC as the client reads it.
+        let Some(archived) = open(&path, offset) else {
             return unreadable();
         };
         if let Some(r) = archived.redirect(&capture, &req.modifier, &memento) {
@@ -256,6 +257,90 @@ fn unreadable() -> Response {
 fn read(path: &std::path::Path, offset: u64) -> Option<Archived> {
     let record = warc::read_at(path, offset).ok()?;
     Archived::from_record(&record)
+}
+
+/// Bytes of an archived HTTP head read at most.
+const MAX_HEAD: u64 = 256 << 10;
+
+/// The record at `offset` of `path` with its status and headers read and its body left
+/// in the file, to be streamed ([`Archived::body_stream`]) or read ([`Archived::whole`]).
+fn open(path: &std::path::Path, offset: u64) -> Option<Archived> {
+    use std::io::{BufRead, Read};
+    let mut record = warc::open_at(path, offset).ok()?;
+    if record.kind == "resource" {
+        let mime = record
+            .fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map_or("application/octet-stream".to_string(), |(_, v)| v.clone());
+        return Some(Archived {
+            status: 200,
+            headers: vec![("content-type".to_string(), mime)],
+            body: Vec::new(),
+            rest: Some(record.block),
+        });
+    }
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut line = Vec::new();
+        let n = (&mut record.block)
+            .take(MAX_HEAD)
+            .read_until(b'\n', &mut line)
+            .ok()?;
+        if n == 0 || head.len() as u64 + n as u64 > MAX_HEAD {
+            return None;
+        }
+        head.extend_from_slice(&line);
+    }
+    let (status, headers) = parse_head(&head[..head.len() - 4])?;
+    Some(Archived {
+        status,
+        headers,
+        body: Vec::new(),
+        rest: Some(record.block),
+    })
+}
+
+/// An archived HTTP head's status and headers (names in lower case).
+fn parse_head(head: &[u8]) -> Option<(u16, Vec<(String, String)>)> {
+    let head = std::str::from_utf8(head).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Some((status, headers))
+}
+
+/// Bytes of a body read from the WARC per step of a stream.
+const STREAM_CHUNK: usize = 64 << 10;
+
+/// A body read from `reader` a chunk at a time on the blocking pool, as the client takes
+/// it: a client that stops reading holds no thread and at most a chunk.
+fn stream_body(reader: Box<dyn std::io::BufRead + Send>) -> axum::body::Body {
+    let chunks = futures_util::stream::unfold(Some(reader), |state| async move {
+        let mut reader = state?;
+        let step = tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0u8; STREAM_CHUNK];
+            let n = std::io::Read::read(&mut reader, &mut buf);
+            (
+                n.map(|n| {
+                    buf.truncate(n);
+                    buf
+                }),
+                reader,
+            )
+        })
+        .await;
+        match step {
+            Ok((Ok(buf), _)) if buf.is_empty() => None,
+            Ok((Ok(buf), reader)) => Some((Ok(bytes::Bytes::from(buf)), Some(reader))),
+            Ok((Err(e), _)) => Some((Err(e), None)),
+            Err(e) => Some((Err(std::io::Error::other(e)), None)),
+        }
+    });
+    axum::body::Body::from_stream(chunks)
 }
 
 /// The TimeGate: the memento nearest `Accept-Datetime`, or the newest.
@@ -339,6 +424,8 @@ struct Archived {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// The body still in the WARC file, when the record was opened rather than read.
+    rest: Option<Box<dyn std::io::BufRead + Send>>,
 }
 
 /// Archived headers that describe the connection, not the resource: never replayed.
@@ -374,21 +461,33 @@ impl Archived {
                 status: 200,
                 headers: vec![("content-type".to_string(), mime)],
                 body: record.block.clone(),
+                rest: None,
             });
         }
         let (head, body) = record.http_message()?;
-        let head = std::str::from_utf8(head).ok()?;
-        let mut lines = head.split("\r\n");
-        let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
+        let (status, headers) = parse_head(head)?;
         Some(Archived {
             status,
             headers,
             body: body.to_vec(),
+            rest: None,
         })
+    }
+
+    /// The body read whole (for rewriting).
+    fn whole(mut self) -> Archived {
+        if let Some(mut rest) = self.rest.take() {
+            let _ = std::io::Read::read_to_end(&mut rest, &mut self.body);
+        }
+        self
+    }
+
+    /// The body as a response body: streamed from the WARC when it is still there.
+    fn body_stream(&mut self) -> axum::body::Body {
+        match self.rest.take() {
+            Some(rest) => stream_body(rest),
+            None => axum::body::Body::from(std::mem::take(&mut self.body)),
+        }
     }
 
     /// For a captured redirect, where it pointed (resolved against the capture's URL).
@@ -428,7 +527,7 @@ impl Archived {
 
     /// The original bytes and headers (content encoding and all), sandboxed; archived
     /// headers other than those needed to read the bytes come prefixed `X-Archive-Orig-`.
-    fn raw(self, memento: &[(HeaderName, String)]) -> Response {
+    fn raw(mut self, memento: &[(HeaderName, String)]) -> Response {
         let mut r = Response::new(axum::body::Body::empty());
         *r.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
         for (k, v) in &self.headers {
@@ -445,18 +544,34 @@ impl Archived {
             }
         }
         sandbox(&mut r, memento);
-        *r.body_mut() = axum::body::Body::from(self.body);
+        *r.body_mut() = self.body_stream();
         r
     }
 
     /// The copy rewritten for replay in the frame: decoded, HTML and CSS rewritten.
-    fn rewritten(self, capture: &Capture, memento: &[(HeaderName, String)]) -> Response {
+    fn rewritten(mut self, capture: &Capture, memento: &[(HeaderName, String)]) -> Response {
         let content_type = self
             .header("content-type")
             .unwrap_or("application/octet-stream")
             .to_string();
         let mime = mime_essence(&content_type);
-        let body = decode_body(self.header("content-encoding"), &self.body);
+        let rewrites = matches!(
+            mime.as_str(),
+            "text/html" | "application/xhtml+xml" | "text/css"
+        );
+        if !rewrites && self.header("content-encoding").is_none() {
+            // Nothing to change: streamed as it is stored.
+            let mut r = Response::new(self.body_stream());
+            *r.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+            if let Ok(v) = HeaderValue::from_str(&content_type) {
+                r.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            sandbox(&mut r, memento);
+            return r;
+        }
+        let this = self.whole();
+        let content_type = content_type.clone();
+        let body = decode_body(this.header("content-encoding"), &this.body);
         let target = rewrite::Target {
             timestamp: &capture.timestamp,
         };
@@ -468,7 +583,7 @@ impl Archived {
             _ => body,
         };
         let mut r = Response::new(axum::body::Body::from(body));
-        *r.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        *r.status_mut() = StatusCode::from_u16(this.status).unwrap_or(StatusCode::OK);
         if let Ok(v) = HeaderValue::from_str(&content_type) {
             r.headers_mut().insert(header::CONTENT_TYPE, v);
         }
