@@ -154,7 +154,11 @@ fn upstream_proxy(config: &Config) -> Option<url::Url> {
 }
 
 /// Chromium's switches: headless, quiet, and fenced in (see the module's notes).
-fn switches(profile: &std::path::Path, proxy: std::net::SocketAddr) -> Vec<String> {
+fn switches(
+    profile: &std::path::Path,
+    proxy: std::net::SocketAddr,
+    user_agent: &str,
+) -> Vec<String> {
     let mut args: Vec<String> = [
         "--headless",
         "--no-sandbox",
@@ -197,6 +201,8 @@ fn switches(profile: &std::path::Path, proxy: std::net::SocketAddr) -> Vec<Strin
     .collect();
     args.push(format!("--js-flags=--max-old-space-size={JS_HEAP_MB}"));
     args.push(format!("--proxy-server=http://{proxy}"));
+    // Every target's default, workers' included (pages are told again over the protocol).
+    args.push(format!("--user-agent={user_agent}"));
     args.push(format!("--user-data-dir={}", profile.display()));
     args.push("about:blank".to_string());
     args
@@ -363,7 +369,7 @@ impl Browser {
         )
         .await
         .map_err(|e| format!("the browser's guarding proxy: {e}"))?;
-        let args = switches(profile.path(), proxy.addr());
+        let args = switches(profile.path(), proxy.addr(), &user_agent);
         let (process, ws) = spawn_chromium(program, &args).await?;
         let handler_config = chromiumoxide::handler::HandlerConfig {
             ignore_https_errors: false,
