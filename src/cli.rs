@@ -101,6 +101,10 @@ pub struct FixArgs {
     /// Also point moved citations to where they lead now
     #[arg(long)]
     pub moved: bool,
+    /// Also point drifted citations (the address answers, the text as cited is gone) to
+    /// the verified public copy most like ours
+    #[arg(long)]
+    pub drifted: bool,
 }
 
 /// `citekeep check`.

@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::Error;
 use crate::archive::cdxj::timestamp;
@@ -35,6 +36,8 @@ pub struct Options {
     pub copy_url: Option<String>,
     /// Also point moved citations to where they lead now.
     pub moved: bool,
+    /// Also point drifted citations to their verified public copy.
+    pub drifted: bool,
     /// Only these files (as scanned), or every file when empty.
     pub only: Vec<PathBuf>,
 }
@@ -176,6 +179,29 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
                 (None, _) => {
                     plan.skipped.push(format!(
                         "{}:{}:{}: {} is dead and has no public or archived copy; left as it is",
+                        c.file, c.line, c.column, c.url
+                    ));
+                    continue;
+                }
+            }
+        } else if c.verdict == "drifted" && options.drifted {
+            // The address still answers: only a public copy verified against ours (the
+            // most like it of those found) shows readers what was cited.
+            match public
+                .get(&c.link_id)
+                .filter(|p| crate::public::is_writable(p))
+            {
+                Some(p) => Target::Copy {
+                    url: p.urim.clone(),
+                    date: crate::report::model::rfc3339_of_stamp(&p.captured)
+                        .chars()
+                        .take(10)
+                        .collect(),
+                },
+                None => {
+                    plan.skipped.push(format!(
+                        "{}:{}:{}: {} drifted and no public archive holds a verified copy \
+                         of it as cited; left as it is",
                         c.file, c.line, c.column, c.url
                     ));
                     continue;
@@ -561,11 +587,17 @@ pub fn write(plan: &FilePlan, roots: &[PathBuf]) -> Result<(), Error> {
     let tmp = tmp.into_temp_path();
     match swap::exchange(&tmp, &target) {
         Ok(()) => {
-            // `tmp` now names what was the source: it must be what was planned from.
-            let swapped_out = std::fs::read(&tmp).map_err(io)?;
-            if swapped_out != plan.original.as_bytes() {
-                swap::exchange(&tmp, &target).map_err(io)?;
-                return Err(changed());
+            // `tmp` now names what was the source: it must be what was planned from. An
+            // editor whose save had already opened the old file (its path looked up just
+            // before the exchange) writes into it a moment later: looked at twice, a short
+            // while apart, so that save is swapped back rather than lost with the old file.
+            for settle in [Duration::ZERO, SAVE_SETTLES] {
+                std::thread::sleep(settle);
+                let swapped_out = std::fs::read(&tmp).map_err(io)?;
+                if swapped_out != plan.original.as_bytes() {
+                    swap::exchange(&tmp, &target).map_err(io)?;
+                    return Err(changed());
+                }
             }
             Ok(())
         }
@@ -578,6 +610,9 @@ pub fn write(plan: &FilePlan, roots: &[PathBuf]) -> Result<(), Error> {
         Err(e) => Err(io(e)),
     }
 }
+
+/// How long a save that opened a source just before `fix` swapped it takes to write.
+const SAVE_SETTLES: Duration = Duration::from_millis(25);
 
 /// The file to write for a source: itself, or, for a symlink, its target when that lies
 /// inside one of `roots` (a committed symlink must not let `fix` edit files elsewhere).

@@ -214,7 +214,7 @@ fn lookup_cmd(ctx: Context, urls: &[String], ui: &mut Console) -> Result<ExitCod
 }
 
 fn fix_cmd(ctx: Context, args: cli::FixArgs, ui: &mut Console) -> Result<ExitCode> {
-    let plan = pipeline::fix_plan(ctx, args.files, args.moved)?;
+    let plan = pipeline::fix_plan(ctx, args.files, (args.moved, args.drifted))?;
     for note in &plan.skipped {
         ui.say(Level::Note, note);
     }

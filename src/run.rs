@@ -186,11 +186,17 @@ pub fn check_citations(
         keys.iter().map(String::as_str),
         options.config.check.allow_private_sources,
     ));
-    let checker = Arc::new(Checker::new(
-        &options.config.check,
-        options.base,
-        guard.clone(),
-    )?);
+    // Each page that answers is compared with our copy as cited, when we hold one.
+    let copies = store.first_pages()?;
+    let archive_dir = options.archive.to_path_buf();
+    let cited: crate::check::CitedText = Arc::new(move |url: &str| {
+        let (file, offset) = copies.get(url)?;
+        crate::archive::page_text(&archive_dir, file, *offset)
+    });
+    let checker = Arc::new(
+        Checker::new(&options.config.check, options.base, guard.clone())?
+            .comparing_with(cited, options.config.archive.drift),
+    );
     let runtime = crate::fetch::runtime()?;
     let mut checks: HashMap<String, Check> = HashMap::new();
     let mut held: Vec<String> = Vec::new();
@@ -488,13 +494,14 @@ fn rank(s: Status) -> usize {
     match s {
         Status::Gone => 0,
         Status::Soft404 => 1,
-        Status::Invalid => 2,
-        Status::NetworkError => 3,
-        Status::Timeout => 4,
-        Status::ServerError => 5,
-        Status::Moved => 6,
-        Status::Blocked => 7,
-        Status::Alive => 8,
+        Status::Drifted => 2,
+        Status::Invalid => 3,
+        Status::NetworkError => 4,
+        Status::Timeout => 5,
+        Status::ServerError => 6,
+        Status::Moved => 7,
+        Status::Blocked => 8,
+        Status::Alive => 9,
     }
 }
 

@@ -723,3 +723,59 @@ fn a_lying_archive_never_gets_an_address_into_sources() {
         "{out}{err}"
     );
 }
+
+/// A drifted citation (the address answers another article) is listed with its public copy,
+/// and `fix --drifted` writes the verified copy most like ours; plain `fix` leaves it.
+#[test]
+fn fix_drifted_writes_the_public_copy_of_the_page_as_cited() {
+    const ESSAY: &str = "https://essays.example/pause";
+    let text = "Frontier models should be paused until they are shown to be safe, the essay argues, \
+                because evaluations today cannot rule out dangerous capabilities before release \
+                and nobody can recall a model once its weights are published on the open web.";
+    let archives = SimArchives::new(vec![crate::support::archives::page(
+        Arch::Wayback,
+        ESSAY,
+        "20261120000000",
+        "Pause",
+        text,
+    )]);
+    let night = Arc::new(Mutex::new(0));
+    let seen = night.clone();
+    let web = SimWeb::start_with(move |asked: &Asked| {
+        if SimArchives::serves(&asked.host) {
+            return archives.answer(asked);
+        }
+        match (asked.path.as_str(), *seen.lock().unwrap()) {
+            ("/pause", 0) => Behave::html("Pause", text),
+            ("/pause", _) => Behave::html(
+                "Markets",
+                "Shares rose on Tuesday as investors welcomed figures showing inflation easing faster \
+                 than expected, and analysts said rates could fall before the summer arrives.",
+            ),
+            _ => Behave::status(404, &[], "<title>Not found</title>"),
+        }
+    });
+    let dir = crate::support::site_dir(
+        "a.md",
+        &format!("The [essay]({ESSAY}) argues for a pause.\n"),
+        CONFIG,
+    );
+    let (out, err, code) = on_day(&web, dir.path(), 26, &["run"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    *night.lock().unwrap() = 1;
+    let (out, err, _) = on_day(&web, dir.path(), 27, &["run", "--all"], &[]);
+    let (json, _, _) = on_day(&web, dir.path(), 27, &["report", "--format", "json"], &[]);
+    let json: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let p = problem(&json, ESSAY);
+    assert_eq!(p["status"], "drifted", "{p}");
+    assert_eq!(p["verdict"], "drifted", "{p}");
+    let copy = format!("https://web.archive.org/web/20261120000000/{ESSAY}");
+    assert_eq!(p["public_copy"]["url"], copy.as_str(), "{p}");
+    // Plain fix leaves a drifted citation alone; --drifted writes the copy.
+    let (out, _, _) = on_day(&web, dir.path(), 27, &["fix"], &[]);
+    assert!(!out.contains(&copy), "{out}");
+    let (out, err, code) = on_day(&web, dir.path(), 27, &["fix", "--drifted", "--write"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let source = std::fs::read_to_string(dir.path().join("site/a.md")).unwrap();
+    assert_eq!(source, format!("The [essay]({copy}) argues for a pause.\n"));
+}

@@ -1279,3 +1279,65 @@ fn redirect_target(s: &Server, path: &str) -> String {
         path.to_string()
     }
 }
+
+/// A page unchanged for three nights, then rewritten, then unchanged again: its copy as
+/// cited is the last capture from before the rewrite, never a later revisit of the
+/// rewritten text (revisits once had no share of the cited text, and passed for copies as
+/// cited).
+#[test]
+fn the_copy_as_cited_is_from_before_the_text_drifted_whatever_the_revisits() {
+    let today = Arc::new(AtomicI64::new(0));
+    let seen = today.clone();
+    let web = SimWeb::start(
+        move |_, path, _| match (path, seen.load(Ordering::SeqCst)) {
+            ("/essay", d) if d >= 3 => Behave::html(
+                "Essay",
+                "Rewritten entirely: the premium name is for sale, contact the broker for offers today.",
+            ),
+            ("/essay", _) => Behave::html(
+                "Essay",
+                "Frontier models should be paused until they are shown safe, the essay argues at length.",
+            ),
+            _ => Behave::status(404, &[], "not found"),
+        },
+    );
+    let dir = crate::support::site_dir(
+        "a.md",
+        "An [essay](https://drift.example/essay).\n",
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nretries = 0\nhost_interval = 0\n\
+         [archives]\nenabled = false\n",
+    );
+    for d in 0..5 {
+        today.store(d, Ordering::SeqCst);
+        let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+        cmd.current_dir(dir.path())
+            .args(["run", "--all"])
+            .env("CITEKEEP_NOW", day(d));
+        for (k, v) in web.env() {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.code().unwrap_or(-1) <= 1,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let s = serve(dir.path(), "127.0.0.1:0");
+    let source = get(&s, "/source?file=site%2Fa.md", &[]).text();
+    // Day 2 (the last unchanged night) is the copy as cited; days 3 and 4 drifted.
+    let stamp = |d: i64| citekeep::archive::cdxj::timestamp(day(d).parse().unwrap());
+    assert!(
+        source.contains(&format!(
+            "href=\"/web/{}/https://drift.example/essay\"",
+            stamp(2)
+        )),
+        "{source}"
+    );
+    for d in [3, 4] {
+        assert!(
+            !source.contains(&format!("as cited: <a href=\"/web/{}/", stamp(d))),
+            "day {d} passed for the copy as cited: {source}"
+        );
+    }
+}

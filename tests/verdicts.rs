@@ -1039,3 +1039,262 @@ fn lychee_failures(web: &SimWeb, dir: &Path) -> Option<std::collections::HashSet
     }
     Some(failed)
 }
+
+/// An article page in a site's chrome: `paragraphs` in `<article>`, `extra` after it in
+/// `<main>` (related links, comments), and what the head holds besides the title.
+fn article(title: &str, paragraphs: &[&str], extra: &str, head: &str) -> Behave {
+    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect();
+    Behave::Page(
+        200,
+        vec![("content-type", "text/html; charset=utf-8".into())],
+        format!(
+            "<!doctype html><html><head><title>{title}</title>{head}</head><body>\
+             <nav><a href=/>Home</a> <a href=/news>News</a> <a href=/about>About</a></nav>\
+             <main><article><h1>{title}</h1>{body}</article>{extra}</main>\
+             <footer>Copyright, terms, privacy</footer></body></html>"
+        ),
+    )
+}
+
+const STORY: [&str; 4] = [
+    "The government announced on Tuesday that frontier model developers will share their systems with the new safety institute before release.",
+    "Ministers said the agreement covers evaluations of dangerous capabilities, including cyber offence and biological risks, and will be reviewed every year.",
+    "Critics argued the commitments are voluntary and that the institute has no power to delay a release it considers unsafe.",
+    "The institute's chair told reporters that twelve companies had signed, and that the first evaluations would begin within three months.",
+];
+
+fn related(n: usize, seed: &str) -> String {
+    let items: String = (0..n)
+        .map(|i| format!("<li><a href=/s/{seed}{i}>Another story about {seed} number {i}</a></li>"))
+        .collect();
+    format!("<section><h2>Related</h2><ul>{items}</ul></section>")
+}
+
+fn comments(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("<div class=comment><p>Reader {i}: comment number {i} makes a fair point about this policy.</p></div>"))
+        .collect()
+}
+
+/// The cited-content corpus: (path on news.example, status wanted the second night, why).
+/// Modelled on what publishers do to pages after they are cited: GOV.UK and newspapers
+/// correct and update articles (alive), live blogs grow, comment threads grow; removed items
+/// answer 200 with an error page while unknown paths answer 404 (BBC, many CMSs), articles
+/// are redirected to a department's home page (GOV.UK after machinery-of-government
+/// changes), domains lapse and are taken over, articles are withdrawn leaving a notice, and
+/// paywalls are added (`isAccessibleForFree: false`, as schema.org's paywalled-content
+/// markup says).
+const CITED_CONTENT: &[(&str, &str, &str)] = &[
+    ("/corrected", "alive", "a correction"),
+    ("/updated", "alive", "an update added below"),
+    ("/live", "alive", "a live blog that grew threefold"),
+    ("/discussed", "alive", "comments from 2 to 26"),
+    ("/relinked", "alive", "the link lists inside <main> changed"),
+    ("/redesigned", "alive", "a redesign around the same text"),
+    (
+        "/retracted-above",
+        "alive",
+        "a correction notice above the text, still there",
+    ),
+    ("/new-slug", "moved", "moved to a new slug, the text kept"),
+    (
+        "/removed",
+        "soft404",
+        "a 200 error page where the article was; unknown paths get 404",
+    ),
+    (
+        "/to-department",
+        "soft404",
+        "redirected to the department's home page, deep in the site",
+    ),
+    (
+        "/rewritten",
+        "drifted",
+        "the address answers with another article",
+    ),
+    (
+        "/usurped",
+        "drifted",
+        "the domain's new owner serves spam at the path",
+    ),
+    ("/withdrawn", "soft404", "only a withdrawal notice remains"),
+    (
+        "/paywalled",
+        "blocked",
+        "a paywall added after the citation",
+    ),
+];
+
+/// The second night's answer for a path of the cited-content corpus (the first night,
+/// every path answers the story itself).
+fn cited_content(path: &str, night: i64) -> Behave {
+    let title = "Labs agree to safety tests";
+    let cited = CITED_CONTENT.iter().any(|(p, _, _)| *p == path);
+    if night == 0 && cited {
+        let extra = if path == "/discussed" {
+            comments(2)
+        } else {
+            related(8, "a")
+        };
+        return article(title, &STORY, &extra, "");
+    }
+    let growth: Vec<String> = (0..8)
+        .map(|i| {
+            let mut words: Vec<&str> = STORY[i % 4].split(' ').collect();
+            words.rotate_left(i + 2);
+            words.reverse();
+            format!("Update {i}: {}", words.join(" "))
+        })
+        .chain(STORY.iter().map(|s| s.to_string()))
+        .collect();
+    let growth: Vec<&str> = growth.iter().map(String::as_str).collect();
+    let corrected = STORY[3].replace("twelve", "eleven");
+    match path {
+        "/corrected" => article(
+            title,
+            &[STORY[0], STORY[1], STORY[2], &corrected],
+            &related(8, "a"),
+            "",
+        ),
+        "/updated" => article(
+            title,
+            &[
+                STORY[0],
+                STORY[1],
+                STORY[2],
+                STORY[3],
+                "Update: the consultation opens in the spring.",
+            ],
+            &related(8, "a"),
+            "",
+        ),
+        "/live" => article(
+            "Live: labs agree to safety tests",
+            &growth,
+            &related(8, "a"),
+            "",
+        ),
+        "/discussed" => article(title, &STORY, &comments(26), ""),
+        "/relinked" => article(title, &STORY, &related(12, "b"), ""),
+        "/redesigned" => Behave::html(
+            "Labs agree to safety tests | The Paper",
+            &format!(
+                "<div class=story>{}</div><div class=promo>Subscribe to our newsletter.</div>",
+                STORY.join(" ")
+            ),
+        ),
+        "/retracted-above" => article(
+            title,
+            &[
+                "Correction: this article has been retracted in part; an earlier version misstated the date.",
+                STORY[0],
+                STORY[1],
+                STORY[2],
+                STORY[3],
+            ],
+            &related(8, "a"),
+            "",
+        ),
+        "/new-slug" => redirect(301, "/2024/labs-agree-to-safety-tests"),
+        "/2024/labs-agree-to-safety-tests" => article(title, &STORY, &related(8, "c"), ""),
+        "/removed" => article(
+            "Sorry, we couldn't find that page",
+            &[
+                "The page you were looking for may have been moved or deleted. Try searching our site or browse the sections below for our latest coverage.",
+            ],
+            &related(4, "d"),
+            "",
+        ),
+        "/to-department" => redirect(301, "/organisations/department-for-science/about/our-work"),
+        "/organisations/department-for-science/about/our-work" => article(
+            "Department for Science",
+            &[
+                "We are the department responsible for science, innovation and technology policy across the whole of government.",
+                "Find out about our work, our ministers, our agencies and how we are organised to deliver our priorities.",
+            ],
+            &related(10, "e"),
+            "",
+        ),
+        "/rewritten" => article(
+            "Markets close higher",
+            &[
+                "Shares rose on Tuesday as investors welcomed figures showing inflation easing faster than expected in most regions of the country.",
+                "Analysts said the central bank was now likely to cut rates before the summer, though some warned against too much optimism.",
+            ],
+            &related(8, "a"),
+            "",
+        ),
+        "/usurped" => Behave::html(
+            "Best casino bonuses 2026",
+            "Claim free spins and the best welcome bonus at the online casinos we reviewed this month, with fast payouts and secure deposits for every new player who signs up today.",
+        ),
+        "/withdrawn" => article(
+            title,
+            &[
+                "This article has been withdrawn by the publisher following a legal complaint about its contents.",
+            ],
+            "",
+            "",
+        ),
+        "/paywalled" => article(
+            title,
+            &[
+                STORY[0],
+                "Subscribe to continue reading: this article is for subscribers only, with unlimited access from one pound a week.",
+            ],
+            "",
+            r#"<script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree": false}</script>"#,
+        ),
+        _ => not_found("Page not found"),
+    }
+}
+
+/// Reference rot: the second night, each page of the corpus is judged against our copy as
+/// cited from the first. Edited pages are alive (no drift alarm), the rest get the status
+/// their content calls for.
+#[test]
+fn pages_are_judged_against_our_copy_as_cited() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let night = Arc::new(AtomicI64::new(0));
+    let seen = night.clone();
+    let web = SimWeb::start(move |_, path, _| cited_content(path, seen.load(Ordering::SeqCst)));
+    let sources: String = CITED_CONTENT
+        .iter()
+        .map(|(p, _, _)| format!("- [story](https://news.example{p})\n"))
+        .collect();
+    let dir = crate::support::site_dir(
+        "a.md",
+        &sources,
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nretries = 0\nhost_interval = 0\n\
+         [archives]\nenabled = false\n",
+    );
+    let (out, err, code) = crate::support::citekeep_on(Some(&web), dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    night.store(1, Ordering::SeqCst);
+    let (out, err, _) =
+        crate::support::citekeep_on(Some(&web), dir.path(), &["check", "--format", "json"]);
+    let json: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let mut wrong = Vec::new();
+    for (path, want, why) in CITED_CONTENT {
+        let url = format!("https://news.example{path}");
+        let link = json["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["url"] == url.as_str())
+            .unwrap_or_else(|| panic!("{url} not checked: {out}"));
+        if link["status"] != *want {
+            wrong.push(format!(
+                "{path} ({why}): {} ({}), wanted {want}\n    evidence: {}",
+                link["status"], link["detail"], link["evidence"]
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}

@@ -834,15 +834,17 @@ fn record_capture(
         let prepared = settle(rows, &c.ex, prepared)?;
         let stored = archive.append(store, &prepared, now)?;
         let mut similarity = None;
-        let main = if stored.revisit { None } else { c.main_text };
+        // A revisit's payload is the same as its earlier capture's: the same share of the
+        // text as cited remains, so it is measured too (its text is not indexed twice).
         if i == last
-            && let Some(text) = &main
+            && let Some(text) = &c.main_text
             && let Some(first) = first_text(store, &archive.dir, rows, link_id)?
         {
-            let s = text::similarity(&first, text);
+            let s = text::containment(&first, text);
             similarity = Some(s);
             note_drift(config, summary, notes, (link_id, url), s);
         }
+        let main = if stored.revisit { None } else { c.main_text };
         if i == last {
             if stored.revisit {
                 summary.unchanged += 1;

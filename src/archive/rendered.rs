@@ -172,7 +172,7 @@ pub(super) fn record(
     }
     let (title, text) = title_and_text(page);
     let first = first_text(store, &archive.dir, rows, link_id)?;
-    let similarity = first.map(|f| text::similarity(&f, &text));
+    let similarity = first.map(|f| text::containment(&f, &text));
     if let Some(s) = similarity {
         note_drift(config, summary, notes, (link_id, url), s);
     }

@@ -14,6 +14,9 @@ pub enum Status {
     Alive,
     /// A permanent redirect to a different page that is alive.
     Moved,
+    /// The address answers, but little of the text as cited remains (our copy as cited
+    /// decides): reference rot, not link rot.
+    Drifted,
     /// Looks alive but is not: a redirect to the home page, an error page, or an answer like
     /// a never-existing path's.
     Soft404,
@@ -33,9 +36,10 @@ pub enum Status {
 
 impl Status {
     /// Every status, in report order.
-    pub const ALL: [Status; 9] = [
+    pub const ALL: [Status; 10] = [
         Status::Alive,
         Status::Moved,
+        Status::Drifted,
         Status::Soft404,
         Status::Gone,
         Status::Blocked,
@@ -50,6 +54,7 @@ impl Status {
         match self {
             Status::Alive => "alive",
             Status::Moved => "moved",
+            Status::Drifted => "drifted",
             Status::Soft404 => "soft404",
             Status::Gone => "gone",
             Status::Blocked => "blocked",
@@ -65,6 +70,7 @@ impl Status {
         matches!(
             self,
             Status::Soft404
+                | Status::Drifted
                 | Status::Gone
                 | Status::ServerError
                 | Status::Timeout
@@ -225,9 +231,27 @@ pub fn classify_answer(
     probe: Option<&Probe>,
     attempts: u32,
 ) -> (Status, String) {
-    let v = judge_answer(original, hops, answer, probe, attempts);
+    let v = judge_answer(original, hops, answer, probe, attempts, None);
     (v.status, v.detail)
 }
+
+/// Our copy of the page as cited, to compare the answer with.
+#[derive(Clone, Copy, Debug)]
+pub struct Cited<'a> {
+    /// The main text of our first capture of the page.
+    pub text: &'a str,
+    /// Below this share of that text kept, the page has drifted (`[archive] drift`).
+    pub drift_below: f64,
+}
+
+/// Below this share of the text as cited kept, a page keeps none of it: an error page, an
+/// unrelated page a redirect leads to, a notice left alone. Edited pages keep 70% or more
+/// and rotten ones 15% or less on the validation corpus (`page::drift_corpus`).
+pub const KEEPS_NONE: f64 = 0.15;
+
+/// Words of its own a page needs before its text is compared with the copy as cited
+/// (fewer: a wall, a shell or a stub, judged by the other rules).
+const WORDS_TO_COMPARE: usize = 20;
 
 /// Where a redirect chain ended, as evidence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -288,6 +312,7 @@ pub fn judge_answer(
     answer: &Answer,
     probe: Option<&Probe>,
     attempts: u32,
+    cited: Option<Cited>,
 ) -> Verdict {
     let code = answer.status;
     let mut evidence = Evidence::of(format!("HTTP {code}"));
@@ -378,6 +403,20 @@ pub fn judge_answer(
     if let Some(title) = page.and_then(|p| p.title.as_deref()) {
         evidence.push(format!("title: \"{title}\""));
     }
+    // How much of our copy as cited the page keeps, when we hold one and the page has
+    // words of its own to compare.
+    let kept = match (cited, page) {
+        (Some(c), Some(p))
+            if !p.is_app_shell() && p.text().split_whitespace().count() >= WORDS_TO_COMPARE =>
+        {
+            p.keeps(c.text)
+        }
+        _ => None,
+    };
+    if let Some(k) = kept {
+        evidence.push(format!("keeps {:.0}% of the text as cited", k * 100.0));
+    }
+    let keeps_none = kept.is_some_and(|k| k < KEEPS_NONE);
 
     match landing {
         Landing::Login => {
@@ -492,7 +531,15 @@ pub fn judge_answer(
     }
     if let Some(title) = error_title {
         evidence.push("error words in the title");
-        if probe_missing {
+        if probe_missing && keeps_none {
+            // Removed items answer 200 with an error page, unknown paths 404: the text
+            // as cited decides.
+            return verdict(
+                Status::Soft404,
+                format!("error page title: \"{title}\", and none of the text as cited remains"),
+                evidence,
+            );
+        } else if probe_missing {
             evidence.push("a never-existing sibling gets 404: the cited path is real");
         } else {
             return verdict(
@@ -500,6 +547,60 @@ pub fn judge_answer(
                 format!("error page title: \"{title}\""),
                 evidence,
             );
+        }
+    }
+    if let Some(k) = kept {
+        let redirected = !hops.is_empty() && landing != Landing::Same;
+        let share = format!("{:.0}%", k * 100.0);
+        if page.is_some_and(Page::is_paywalled) && k < cited.map_or(0.0, |c| c.drift_below) {
+            evidence.push("its structured data says it is not free to read");
+            return verdict(
+                Status::Blocked,
+                format!(
+                    "paywall: {share} of the text as cited is shown, the rest is for subscribers"
+                ),
+                evidence,
+            );
+        }
+        if let (Some(title), true) = (page.and_then(Page::not_there_title), keeps_none) {
+            evidence.push("the title says the page is not there");
+            return verdict(
+                Status::Soft404,
+                format!("error page title: \"{title}\", and none of the text as cited remains"),
+                evidence,
+            );
+        }
+        if redirected && keeps_none {
+            evidence.push("the redirect leads to a page that keeps none of the text as cited");
+            return verdict(
+                Status::Soft404,
+                format!(
+                    "redirected to an unrelated page, {final_url} ({share} of the text as cited remains)"
+                ),
+                evidence,
+            );
+        }
+        if let (Some(n), true) = (&notice, keeps_none) {
+            evidence.push(format!("notice: {n}"));
+            return verdict(
+                Status::Soft404,
+                format!("only a notice remains: \"{n}\""),
+                evidence,
+            );
+        }
+        if k < cited.map_or(0.0, |c| c.drift_below) {
+            let where_ = if redirected {
+                format!(" at {final_url}")
+            } else {
+                String::new()
+            };
+            return with_notice(verdict(
+                Status::Drifted,
+                format!(
+                    "the address answers{where_}, but only {share} of the text as cited remains"
+                ),
+                evidence,
+            ));
         }
     }
     if hops.is_empty() || landing == Landing::Same {

@@ -18,7 +18,7 @@ use serde::Serialize;
 use tokio::sync::OnceCell;
 use url::Url;
 
-use classify::{Answer, Failure, Probe, Verdict, classify_failure, judge_answer};
+use classify::{Answer, Cited, Failure, Probe, Verdict, classify_failure, judge_answer};
 pub use classify::{Evidence, Hop, SHELL_UNJUDGED, Status};
 use request::{Http, Reply};
 
@@ -129,7 +129,13 @@ pub struct Checker {
     probes: Mutex<HashMap<String, Arc<OnceCell<Probe>>>>,
     /// Places for bodies past [`client::LARGE_BODY`] being read at once.
     large: tokio::sync::Semaphore,
+    /// Our copies as cited, to compare answers with, and the drift threshold.
+    cited: Option<(CitedText, f64)>,
 }
+
+/// The main text of our copy as cited of a URL, when we hold one (read from the archive
+/// by whoever owns it: checks sit below the archive).
+pub type CitedText = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// Large bodies read at once (see [`request::send`]).
 const LARGE_AT_ONCE: usize = 2;
@@ -158,7 +164,30 @@ impl Checker {
             cfg: cfg.clone(),
             probes: Mutex::new(HashMap::new()),
             large: tokio::sync::Semaphore::new(LARGE_AT_ONCE),
+            cited: None,
         })
+    }
+
+    /// The same checker comparing each page that answers with our copy as cited
+    /// (`cited`), a page keeping less than `drift_below` of its text being drifted.
+    pub fn comparing_with(mut self, cited: CitedText, drift_below: f64) -> Checker {
+        self.cited = Some((cited, drift_below));
+        self
+    }
+
+    /// The text as cited of `url`, read off the async workers, when the answer is a page
+    /// to compare with it.
+    async fn cited_text(&self, url: &str, answer: &Answer) -> Option<String> {
+        let (load, _) = self.cited.as_ref()?;
+        if !(200..300).contains(&answer.status) || answer.page.is_none() {
+            return None;
+        }
+        let (load, url) = (load.clone(), url.to_string());
+        tokio::task::spawn_blocking(move || load(&url))
+            .await
+            .ok()
+            .flatten()
+            .filter(|t| !t.trim().is_empty())
     }
 
     /// Checks one URL: attempts with retries, then classification, all within the link's
@@ -249,7 +278,12 @@ impl Checker {
                     Some(cited) => self.probe_for(answer, cited).await,
                     None => None,
                 };
-                let v = judge_answer(url, &hops, answer, probe.as_ref(), attempts);
+                let cited_text = self.cited_text(url, answer).await;
+                let cited = cited_text.as_deref().map(|text| Cited {
+                    text,
+                    drift_below: self.cited.as_ref().map_or(0.0, |(_, d)| *d),
+                });
+                let v = judge_answer(url, &hops, answer, probe.as_ref(), attempts, cited);
                 let final_url = (!hops.is_empty()).then(|| answer.url.clone());
                 (v, Some(answer.status), final_url)
             }
@@ -392,7 +426,7 @@ impl Checker {
                     })
                     .collect();
                 answer.url = archived(&answer.url);
-                let verdict = judge_answer(original, &hops, &answer, None, 1);
+                let verdict = judge_answer(original, &hops, &answer, None, 1, None);
                 CaptureCheck {
                     status: verdict.status,
                     detail: verdict.detail,

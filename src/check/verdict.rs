@@ -39,6 +39,14 @@ pub fn apply(
             next.verdict = "blocked".to_string();
             next.next_due = Some(now + recheck);
         }
+        // The address answers: no strike (the link is not dead), but the text as cited is
+        // gone, which the verdict says until a check finds it again.
+        Status::Drifted => {
+            next.strikes = 0;
+            next.first_failing = None;
+            next.verdict = "drifted".to_string();
+            next.next_due = Some(now + recheck);
+        }
         Status::Invalid => {
             next.verdict = "invalid".to_string();
             next.next_due = Some(now + recheck);

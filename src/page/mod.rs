@@ -8,6 +8,9 @@ pub mod pdf;
 pub mod requisites;
 pub mod text;
 
+#[cfg(test)]
+mod drift_corpus;
+
 use std::sync::OnceLock;
 
 use html5gum::{Token, Tokenizer};
@@ -71,6 +74,11 @@ pub struct Page {
     pub notice: Option<String>,
     /// Whether the page offers its domain for sale (a parked or expired domain).
     parked: bool,
+    /// Whether its structured data says it is not free to read (`isAccessibleForFree:
+    /// false`): a paywall.
+    paywalled: bool,
+    /// Whether the body was cut at [`INPUT_CAP`] (its text may go on).
+    cut: bool,
     /// The body as read (at most [`INPUT_CAP`] bytes) while its text is not needed yet.
     body: Vec<u8>,
     /// What a whole read gives (boxed: most pages never need it).
@@ -109,25 +117,55 @@ impl Page {
         let lower = head.to_ascii_lowercase();
         let notice = notice(head, &lower);
         let parked = parked(&lower);
+        let paywalled = paywalled(&lower);
+        let cut = body.len() >= INPUT_CAP;
         let (title, read) = read(body, true);
         let title = title.map(collapse_whitespace).filter(|t| !t.is_empty());
+        // The body is kept: its main text is read when there is a copy as cited to compare.
         match read {
             // No title: the whole page was read, text and all.
             Some(read) => Page {
                 title,
                 notice,
                 parked,
-                body: Vec::new(),
+                paywalled,
+                cut,
+                body: body.to_vec(),
                 read: OnceLock::from(Box::new(read)),
             },
             None => Page {
                 title,
                 notice,
                 parked,
+                paywalled,
+                cut,
                 body: body.to_vec(),
                 read: OnceLock::new(),
             },
         }
+    }
+
+    /// How much of `cited` (the main text of our copy as cited) this page keeps (see
+    /// [`text::containment`]); `None` when the page was too large to be read whole (what
+    /// was not read cannot be said to be gone).
+    pub fn keeps(&self, cited: &str) -> Option<f64> {
+        if self.cut {
+            return None;
+        }
+        let main = text::main_text(&self.body);
+        let kept = text::containment(cited, &main);
+        // The cited text may stand outside what this page marks as its main text (a
+        // redesign moved it into another element): the whole visible text decides then.
+        Some(if kept < 1.0 {
+            kept.max(text::containment(cited, self.text()))
+        } else {
+            kept
+        })
+    }
+
+    /// Whether the page's structured data says it is not free to read (a paywall).
+    pub fn is_paywalled(&self) -> bool {
+        self.paywalled
     }
 
     fn whole(&self) -> &Read {
@@ -178,6 +216,8 @@ impl Page {
             title: self.title,
             notice: self.notice,
             parked: self.parked,
+            paywalled: self.paywalled,
+            cut: self.cut,
             body: Vec::new(),
             read: OnceLock::from(read),
         }
@@ -209,6 +249,46 @@ impl Page {
             "página não encontrada",
         ];
         (lower.trim() == "404" || SIGNS.iter().any(|s| lower.contains(s))).then_some(title)
+    }
+
+    /// The title, when it says, even loosely, that what was asked for is not there
+    /// ("Sorry, we couldn't find that page", "This content is unavailable"): words too
+    /// common in real titles to decide alone, decisive beside a page that keeps none of the
+    /// text as cited.
+    pub fn not_there_title(&self) -> Option<&str> {
+        if let Some(t) = self.error_title() {
+            return Some(t);
+        }
+        let title = self.title.as_deref()?;
+        let lower = title.to_lowercase();
+        const LOOSE: &[&str] = &[
+            "couldn't find",
+            "could not find",
+            "can't find",
+            "cannot find",
+            "can't be found",
+            "cannot be found",
+            "could not be found",
+            "no longer exists",
+            "has been removed",
+            "has been deleted",
+            "was removed",
+            "was deleted",
+            "isn't available",
+            "is not available",
+            "unavailable",
+            "no longer online",
+            "oops",
+            "sorry",
+            "gone",
+            "missing page",
+            "nicht verfügbar",
+            "introuvable",
+            "no disponible",
+            "non disponibile",
+            "niet beschikbaar",
+        ];
+        LOOSE.iter().any(|s| lower.contains(s)).then_some(title)
     }
 
     /// How alike two pages' texts are: Jaccard similarity of their word 3-shingles (0 to 1).
@@ -292,6 +372,25 @@ fn read(body: &[u8], title_only: bool) -> (Option<String>, Option<Read>) {
     }
     read.text = collapse_whitespace(text);
     (title, Some(read))
+}
+
+/// Whether a page's structured data (schema.org's `isAccessibleForFree`, in JSON-LD or
+/// microdata) says it is not free to read, found in its raw bytes.
+fn paywalled(lower: &[u8]) -> bool {
+    let mut rest = lower;
+    while let Some(at) = memchr::memmem::find(rest, b"isaccessibleforfree") {
+        rest = &rest[at + 19..];
+        let near = &rest[..rest.len().min(24)];
+        let value: Vec<u8> = near
+            .iter()
+            .copied()
+            .filter(|b| !matches!(b, b' ' | b'"' | b'\'' | b':' | b'=' | b'\t' | b'\n' | b'\r'))
+            .collect();
+        if value.starts_with(b"false") || value.starts_with(b"contentfalse") {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether a page offers its own domain for sale (parking and marketplace pages), found in

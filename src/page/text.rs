@@ -1,6 +1,8 @@
-//! The main text of a page, readability-style: the text of `<main>`, `<article>` or
-//! `role="main"` when the page has one, otherwise the body's text without navigation,
-//! headers, footers, asides, forms and scripts; and a 64-bit similarity hash (simhash) of it.
+//! The main text of a page, readability-style: the text of its `<article>` when it has one,
+//! else of `<main>` or `role="main"`, otherwise the body's text without navigation, headers,
+//! footers, asides, forms and scripts; blocks that are mostly links (related articles, tag
+//! clouds, link lists) are left out when enough text remains without them. Also a 64-bit
+//! similarity hash (simhash) of it, and how much of one text another keeps.
 
 use std::hash::BuildHasher;
 
@@ -23,8 +25,20 @@ const CHROME: &[&[u8]] = &[
     b"iframe",
 ];
 
-/// Elements that hold the main content when a page marks it.
-const MAIN: &[&[u8]] = &[b"main", b"article"];
+/// Elements whose text is left out when most of it is link text.
+const BLOCKS: &[&[u8]] = &[
+    b"ul", b"ol", b"li", b"div", b"section", b"p", b"table", b"tr", b"td", b"dl", b"dd", b"dt",
+];
+
+/// A block is link-dense when at least this share of its text is inside links.
+const LINK_DENSE: f64 = 0.5;
+
+/// Words the main text keeps, at least, when link-dense blocks are left out (a page that is
+/// a list of links keeps them: they are its content).
+const MIN_PRUNED_WORDS: usize = 30;
+
+/// Bytes of main text gathered at most.
+const MAX_TEXT: usize = 256 * 1024;
 
 /// The main text of an HTML document, whitespace collapsed, at most 256 KB.
 pub fn main_text(html: &[u8]) -> String {
@@ -42,6 +56,99 @@ pub struct PageText {
     pub requisites: Vec<url::Url>,
 }
 
+/// Where text goes: the article, the main element, or the rest of the body.
+#[derive(Clone, Copy)]
+enum Zone {
+    Article = 0,
+    Main = 1,
+    Rest = 2,
+}
+
+/// An open block element: where the texts stood when it opened, and its text and link
+/// text so far (of what is kept).
+struct Block {
+    starts: [usize; 3],
+    chars: usize,
+    link_chars: usize,
+}
+
+/// The texts of a page's zones, each whole and without its link-dense blocks.
+#[derive(Default)]
+struct Texts {
+    whole: [String; 3],
+    pruned: [String; 3],
+    blocks: Vec<Block>,
+}
+
+impl Texts {
+    fn push(&mut self, zone: Zone, text: &str, in_link: bool) {
+        let z = zone as usize;
+        let mut added = 0;
+        for word in text.split_ascii_whitespace() {
+            for target in [&mut self.whole[z], &mut self.pruned[z]] {
+                if target.len() < MAX_TEXT {
+                    if !target.is_empty() {
+                        target.push(' ');
+                    }
+                    target.push_str(word);
+                }
+            }
+            added += word.chars().count();
+        }
+        if let Some(block) = self.blocks.last_mut() {
+            block.chars += added;
+            if in_link {
+                block.link_chars += added;
+            }
+        }
+    }
+
+    fn open(&mut self) {
+        self.blocks.push(Block {
+            starts: [0, 1, 2].map(|z| self.pruned[z].len()),
+            chars: 0,
+            link_chars: 0,
+        });
+    }
+
+    fn close(&mut self) {
+        let Some(block) = self.blocks.pop() else {
+            return;
+        };
+        let dense =
+            block.link_chars > 0 && block.link_chars as f64 >= LINK_DENSE * block.chars as f64;
+        if dense {
+            for (z, start) in block.starts.into_iter().enumerate() {
+                self.pruned[z].truncate(start);
+            }
+        } else if let Some(parent) = self.blocks.last_mut() {
+            parent.chars += block.chars;
+            parent.link_chars += block.link_chars;
+        }
+    }
+
+    /// The main text: the first zone with text, without its link-dense blocks when enough
+    /// remains.
+    fn finish(self) -> String {
+        let Texts { whole, pruned, .. } = self;
+        let Some(z) = (0..3).find(|&z| !whole[z].is_empty()) else {
+            return String::new();
+        };
+        let [w0, w1, w2] = whole;
+        let [p0, p1, p2] = pruned;
+        let (whole, pruned) = match z {
+            0 => (w0, p0),
+            1 => (w1, p1),
+            _ => (w2, p2),
+        };
+        if pruned.split(' ').filter(|w| !w.is_empty()).count() >= MIN_PRUNED_WORDS {
+            pruned
+        } else {
+            whole
+        }
+    }
+}
+
 /// Reads a page once for its title, main text and (given its URL) requisites.
 pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
     let lossy = utf8_lossy(html);
@@ -49,10 +156,10 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
     let mut found = url.map(super::requisites::Found::new);
     let mut title: Option<String> = None;
     let mut chrome = 0u32;
-    let mut main = 0u32;
+    let (mut article, mut main, mut links) = (0u32, 0u32, 0u32);
     let mut in_title = false;
     let mut in_style = false;
-    let (mut marked, mut rest) = (String::new(), String::new());
+    let mut texts = Texts::default();
     for token in Tokenizer::new(html.as_ref()).flatten() {
         match token {
             Token::StartTag(t) => {
@@ -61,29 +168,45 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
                 }
                 in_style = t.name.as_slice() == b"style" && !t.self_closing;
                 let name = t.name.as_slice();
-                if CHROME.contains(&name) && !t.self_closing {
+                if t.self_closing {
+                    in_title |= name == b"title";
+                    continue;
+                }
+                if CHROME.contains(&name) {
                     chrome += 1;
                 }
                 let role_main = t
                     .attributes
                     .get(b"role".as_slice())
                     .is_some_and(|v| v.as_slice().eq_ignore_ascii_case(b"main"));
-                if (MAIN.contains(&name) || role_main) && !t.self_closing {
+                if name == b"article" {
+                    article += 1;
+                } else if name == b"main" || role_main {
                     main += 1;
+                }
+                if name == b"a" {
+                    links += 1;
+                }
+                if BLOCKS.contains(&name) && chrome == 0 {
+                    texts.open();
                 }
                 in_title |= name == b"title";
             }
             Token::EndTag(t) => {
                 let name = t.name.as_slice();
                 in_style = false;
+                if BLOCKS.contains(&name) && chrome == 0 {
+                    texts.close();
+                }
                 if CHROME.contains(&name) {
                     chrome = chrome.saturating_sub(1);
                 }
-                if MAIN.contains(&name) {
-                    main = main.saturating_sub(1);
-                }
-                if name == b"title" {
-                    in_title = false;
+                match name {
+                    b"article" => article = article.saturating_sub(1),
+                    b"main" => main = main.saturating_sub(1),
+                    b"a" => links = links.saturating_sub(1),
+                    b"title" => in_title = false,
+                    _ => {}
                 }
             }
             Token::String(s) if in_style => {
@@ -98,26 +221,23 @@ pub fn read(html: &[u8], url: Option<&url::Url>) -> PageText {
                     .push_str(&utf8_lossy(&s));
             }
             Token::String(s) if chrome == 0 => {
-                let target = if main > 0 { &mut marked } else { &mut rest };
-                if target.len() < 256 * 1024 {
-                    // Whitespace collapsed as the text is gathered.
-                    for word in utf8_lossy(&s).split_ascii_whitespace() {
-                        if !target.is_empty() {
-                            target.push(' ');
-                        }
-                        target.push_str(word);
-                    }
-                }
+                let zone = if article > 0 {
+                    Zone::Article
+                } else if main > 0 {
+                    Zone::Main
+                } else {
+                    Zone::Rest
+                };
+                texts.push(zone, &utf8_lossy(&s), links > 0);
             }
             _ => {}
         }
     }
-    let text = if marked.is_empty() { rest } else { marked };
     PageText {
         title: title
             .map(super::collapse_whitespace)
             .filter(|t| !t.is_empty()),
-        main_text: text,
+        main_text: texts.finish(),
         requisites: found.map(|f| f.finish()).unwrap_or_default(),
     }
 }
@@ -261,6 +381,20 @@ const SPREAD: [u64; 256] = {
     }
     table
 };
+
+/// How much of `cited` a later text keeps: the share of `cited`'s word 3-shingles found in
+/// `now` (0 to 1). Unlike a similarity of the two, it does not fall when the page grows
+/// (a live blog, comments, an update added), nor when the same text is reordered or
+/// framed differently: only losing what was cited lowers it. An empty `cited` is kept whole.
+pub fn containment(cited: &str, now: &str) -> f64 {
+    use std::collections::HashSet;
+    let cited: HashSet<u64> = shingles(cited).into_iter().collect();
+    if cited.is_empty() {
+        return 1.0;
+    }
+    let now: HashSet<u64> = shingles(now).into_iter().collect();
+    cited.iter().filter(|h| now.contains(h)).count() as f64 / cited.len() as f64
+}
 
 /// How much of two texts is the same: Jaccard similarity of their word 3-shingles (0 to 1).
 pub fn similarity(a: &str, b: &str) -> f64 {

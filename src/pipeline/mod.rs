@@ -550,13 +550,18 @@ pub fn fix_copy_url(cfg: &config::Config) -> Option<String> {
 
 /// `fix`: the plan of edits pointing dead citations at their copies (and, with `moved`,
 /// moved citations at where they lead), for `only` those files or all.
-pub fn fix_plan(ctx: Context, only: Vec<PathBuf>, moved: bool) -> Result<fix::Plan, Error> {
+pub fn fix_plan(
+    ctx: Context,
+    only: Vec<PathBuf>,
+    (moved, drifted): (bool, bool),
+) -> Result<fix::Plan, Error> {
     let store = Store::open_existing(ctx.archive)?;
     let cfg = &ctx.loaded.config;
     let options = fix::Options {
         style: cfg.fix.style,
         copy_url: fix_copy_url(cfg),
         moved,
+        drifted,
         only,
     };
     fix::plan(&store, &options)

@@ -205,9 +205,10 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// Whether readers need another copy of this citation: its link is failing or dead.
+    /// Whether readers need another copy of this citation: its link is failing or dead,
+    /// or what it says is no longer what was cited (drifted).
     pub fn needs_copy(&self) -> bool {
-        matches!(self.verdict.as_str(), "failing" | "dead")
+        matches!(self.verdict.as_str(), "failing" | "dead" | "drifted")
     }
 
     /// For a citation that needs a copy and has no public one: `no public copy: last seen
@@ -349,7 +350,7 @@ pub struct Report {
 pub fn is_rot_status(status: &str) -> bool {
     matches!(
         status,
-        "gone" | "soft404" | "server_error" | "timeout" | "network_error" | "invalid"
+        "gone" | "soft404" | "drifted" | "server_error" | "timeout" | "network_error" | "invalid"
     )
 }
 
@@ -373,7 +374,7 @@ fn verdict_of(c: &LinkAsOf) -> String {
     match &c.verdict {
         Some(v) if !v.is_empty() => v.clone(),
         _ => match c.status.as_str() {
-            "alive" | "moved" | "blocked" | "invalid" => c.status.clone(),
+            "alive" | "moved" | "blocked" | "invalid" | "drifted" => c.status.clone(),
             _ => "failing".to_string(),
         },
     }

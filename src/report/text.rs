@@ -12,7 +12,7 @@ impl Paint {
     fn status(&self, status: &str, text: &str) -> String {
         let code = match status {
             "dead" | "gone" | "soft404" | "invalid" => "31",
-            "failing" | "server_error" | "timeout" | "network_error" => "33",
+            "failing" | "drifted" | "server_error" | "timeout" | "network_error" => "33",
             "moved" => "36",
             "blocked" => "35",
             "alive" | "recovered" => "32",

@@ -723,6 +723,25 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// For every link with one, where its first HTML snapshot is (WARC file name and
+    /// offset), by the link's URL: the copies as cited that checks compare answers with.
+    pub fn first_pages(&self) -> Result<HashMap<String, (String, u64)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT l.url, s.filename, s.offset FROM links l JOIN snapshots s ON s.id = (
+                     SELECT id FROM snapshots WHERE link_id = l.id AND text_hash IS NOT NULL
+                       AND revisit = 0 ORDER BY captured_at, id LIMIT 1)",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get::<_, i64>(2)? as u64)))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// Adds `note` to the detail of the link's latest check (a drift found by archiving).
     pub fn note_on_last_check(&self, link_id: i64, note: &str) -> Result<(), Error> {
         // (Its detail says it in passing; its evidence has it as a signal of its own.)

@@ -170,7 +170,7 @@ impl Store {
                         p.looked_at IS NULL
                  FROM links l LEFT JOIN public_lookups p ON p.link_id = l.id
                  WHERE l.id IN (SELECT link_id FROM citations)
-                   AND (l.verdict IN ('failing', 'dead') OR l.last_status = 'moved')
+                   AND (l.verdict IN ('failing', 'dead', 'drifted') OR l.last_status = 'moved')
                    AND (p.looked_at IS NULL OR p.looked_at < ?1 OR p.errors IS NOT NULL)
                  ORDER BY p.looked_at IS NOT NULL, l.verdict != 'dead',
                           coalesce(l.first_failing, l.first_seen), l.url",
@@ -180,7 +180,7 @@ impl Store {
             .query_map(params![before], |r| {
                 let verdict: String = r.get(4)?;
                 let final_url: Option<String> = r.get(6)?;
-                let wanted = matches!(verdict.as_str(), "failing" | "dead")
+                let wanted = matches!(verdict.as_str(), "failing" | "dead" | "drifted")
                     || final_url
                         .as_deref()
                         .is_some_and(|u| archive_host(&crate::link::host_of(u)));

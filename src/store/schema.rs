@@ -183,6 +183,15 @@ const MIGRATIONS: &[&str] = &[
      );
      INSERT INTO warc_files (name, created_at)
          SELECT filename, min(captured_at) FROM snapshots GROUP BY filename;",
+    // 11: a revisit (an unchanged page) keeps as much of the text as cited as the capture
+    // whose payload it repeats; without it, the newest revisit of a drifted page passed for
+    // the copy as cited.
+    "UPDATE snapshots SET similarity = (
+         SELECT earlier.similarity FROM snapshots earlier
+         WHERE earlier.url = snapshots.url AND earlier.payload_digest = snapshots.payload_digest
+           AND earlier.revisit = 0 AND earlier.captured_at <= snapshots.captured_at
+         ORDER BY earlier.captured_at DESC, earlier.id DESC LIMIT 1)
+     WHERE revisit = 1 AND requisite = 0 AND similarity IS NULL;",
 ];
 
 /// Brings the database up to the newest schema.
