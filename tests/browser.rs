@@ -243,6 +243,11 @@ fn posts_web() -> SimWeb {
                     "application/json",
                     r#"{"text": "We are calling on the summit to agree a pause on training frontier systems until they can be shown to be safe, and to set up an international body that can verify it, with the power to inspect the largest training runs."}"#.to_string(),
                 ),
+                // A short post: 19 words, as the seed page's x.com posts are.
+                "3" => typed(
+                    "application/json",
+                    r#"{"text": "Glad to see so many people at the protest in London today asking for a pause on frontier AI.", "date": "2024-05-13"}"#.to_string(),
+                ),
                 _ => typed("application/json", r#"{"error": "This post is unavailable."}"#.to_string()),
             };
         }
@@ -251,7 +256,10 @@ fn posts_web() -> SimWeb {
                 "application/javascript",
                 "var id = location.pathname.split('/').pop();\
                  fetch('/api/status/' + id + '.json').then(r => r.json()).then(p => {\
-                 document.getElementById('app').textContent = p.text || p.error; });"
+                 var app = document.getElementById('app');\
+                 if (p.date) { app.innerHTML = '<article><p></p><time datetime=\"' + p.date + '\">' + p.date + '</time></article>';\
+                 app.querySelector('p').textContent = p.text; }\
+                 else { app.textContent = p.text || p.error; } });"
                     .to_string(),
             );
         }
@@ -650,4 +658,34 @@ fn a_tall_page_and_a_memory_bomb_stay_within_bounds() {
         "a screenshot {height} px tall"
     );
     crate::archive::validate(dir);
+}
+
+/// The seed page's x.com posts are short (19 words): a nightly `run` finds such a post
+/// alive with the browser (a post of its own, dated), snapshots it rendered, and the
+/// archive browser replays its text.
+#[test]
+fn a_short_post_is_alive_snapshotted_rendered_and_replayable_after_one_run() {
+    let web = posts_web();
+    let dir = crate::support::site_dir(
+        "a.md",
+        "[a short post](http://x.example/someone/status/3)\n",
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 5\nhost_interval = 0\n\
+         [browser]\ntimeout = 8\n[archives]\nenabled = false\n",
+    );
+    let (out, err, code) = crate::support::citekeep_on(Some(&web), dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("1 page built by script rendered with the browser"),
+        "{out}{err}"
+    );
+    let report = std::fs::read_to_string(dir.path().join("archive/reports/latest.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(json["summary"]["by_status"]["alive"], 1, "{report}");
+    let server = crate::serve::serve(dir.path(), "127.0.0.1:0");
+    let (path, replay) = newest(&server, "http://x.example/someone/status/3");
+    assert!(
+        replay.text().contains("asking for a pause on frontier AI"),
+        "{path}: {}",
+        replay.text()
+    );
 }

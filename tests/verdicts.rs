@@ -348,6 +348,21 @@ const CASES: &[Case] = &[
         "YouTube removed video: the same bare page as a random id",
     ),
     case(
+        "https://www.gov.uk/government/news/summit-press-release",
+        "moved",
+        "GOV.UK page archived by The National Archives, sent there by a meta refresh",
+    ),
+    case(
+        "https://blog.oldsite.example/2023/summit-notes",
+        "soft404",
+        "a removed post whose page sends readers to the home page by script",
+    ),
+    case(
+        "https://www.youtube.com/watch?v=private77",
+        "soft404",
+        "YouTube video made private: its player state says so in the page",
+    ),
+    case(
         "https://forum.example/index.php?id=42",
         "alive",
         "a forum topic",
@@ -455,6 +470,48 @@ const CASES: &[Case] = &[
         "alive",
         "CAIS page (https)",
     ),
+    // Errors that are not HTML (Amazon S3's documented error responses; data APIs that
+    // answer 200 with an error envelope, as many JSON APIs do).
+    case(
+        "https://reports.s3.amazonaws.com/2023/frontier-ai.pdf",
+        "alive",
+        "a report on S3",
+    ),
+    case(
+        "https://reports.s3.amazonaws.com/2023/never.pdf",
+        "gone",
+        "S3 NoSuchKey (404)",
+    ),
+    case(
+        "https://reports.s3.amazonaws.com/2023/removed.pdf",
+        "gone",
+        "S3 AccessDenied for a missing object on a bucket that is not listable (403)",
+    ),
+    case(
+        "https://api.data.example/v1/datasets/ai-incidents",
+        "alive",
+        "a data API's dataset",
+    ),
+    case(
+        "https://api.data.example/v1/datasets/withdrawn",
+        "soft404",
+        "a data API's 200 with an error object",
+    ),
+    case(
+        "https://api.data.example/v1/datasets/renamed",
+        "soft404",
+        "a data API's 200 whose message says the dataset does not exist",
+    ),
+    case(
+        "https://docs.oldproject.example/guide",
+        "gone",
+        "Fastly's 500 \"unknown domain\": the site is no longer configured",
+    ),
+    case(
+        "https://news.walled.example/content/ai-summit",
+        "blocked",
+        "Cloudflare challenge recognised by its title alone (503 \"Just a moment...\")",
+    ),
 ];
 
 /// A page with a title and enough text of its own.
@@ -502,6 +559,14 @@ fn not_found(title: &str) -> Behave {
 fn route(host: &str, path: &str, earlier: usize) -> Behave {
     let probe = path.contains("citekeep-probe");
     match (host, path) {
+        ("www.gov.uk", "/government/news/summit-press-release") => Behave::Page(
+            200,
+            vec![("content-type", "text/html; charset=utf-8".into())],
+            "<!doctype html><html><head><title>This page has been archived - GOV.UK</title>\
+             <meta http-equiv=\"refresh\" content=\"0; url=https://webarchive.nationalarchives.gov.uk/ukgwa/20240101000000/https://www.gov.uk/government/news/summit-press-release\">\
+             </head><body><p>This page has been archived and is no longer updated.</p></body></html>"
+                .into(),
+        ),
         ("www.gov.uk", "/government/publications/frontier-ai-capabilities") => page(
             "Frontier AI capabilities - GOV.UK",
             "A discussion paper on frontier AI capabilities and risks.",
@@ -759,6 +824,27 @@ fn route(host: &str, path: &str, earlier: usize) -> Behave {
         ("go.tracker.example", _) => not_found("Not found"),
         ("go.everything.example", _) => redirect(302, "https://landing.adnetwork.example/r?id=2"),
         ("landing.adnetwork.example", _) => Behave::html("Redirecting", "Please wait."),
+        // Pages that send the reader on by themselves.
+        ("blog.oldsite.example", "/2023/summit-notes") => Behave::Page(
+            200,
+            vec![("content-type", "text/html; charset=utf-8".into())],
+            "<!doctype html><html><head><title>Redirecting</title></head><body>\
+             <script>window.location.replace(\"/\");</script></body></html>"
+                .into(),
+        ),
+        ("blog.oldsite.example", "/") => page("Old Site", "The front page of the old site."),
+        ("blog.oldsite.example", _) => not_found("Not found"),
+        // A video the platform took down: its page keeps a title, its embedded player
+        // state says why (as YouTube's ytInitialPlayerResponse does).
+        ("www.youtube.com", "/watch?v=private77") => Behave::Page(
+            200,
+            vec![("content-type", "text/html; charset=utf-8".into())],
+            "<!doctype html><html><head><title>Frontier AI hearing - YouTube</title>\
+             <script>var ytInitialPlayerResponse = {\"responseContext\":{},\
+             \"playabilityStatus\":{\"status\":\"LOGIN_REQUIRED\",\"reason\":\"This video is private\"}};</script>\
+             </head><body><div id=\"player\"></div></body></html>"
+                .into(),
+        ),
         ("www.youtube.com", "/watch?v=live123abc") => page(
             "The AI Safety Summit, explained - YouTube",
             "A video about the summit.",
@@ -852,6 +938,73 @@ fn route(host: &str, path: &str, earlier: usize) -> Behave {
             "Our evaluation of a frontier model.",
         ),
         ("www.aisi.gov.uk", _) => not_found("Page not found | AISI"),
+        // Object storage, as Amazon S3 answers (XML error bodies, x-amz-request-id).
+        ("reports.s3.amazonaws.com", "/2023/frontier-ai.pdf") => Behave::Raw(
+            200,
+            vec![("content-type", "application/pdf".into()), ("server", "AmazonS3".into())],
+            b"%PDF-1.4 a report".to_vec(),
+        ),
+        ("reports.s3.amazonaws.com", "/2023/removed.pdf" | "/2023/never.pdf") => {
+            let (code, name) = if path.ends_with("removed.pdf") {
+                (403, "AccessDenied")
+            } else {
+                (404, "NoSuchKey")
+            };
+            Behave::Page(
+                code,
+                vec![
+                    ("content-type", "application/xml".into()),
+                    ("server", "AmazonS3".into()),
+                    ("x-amz-request-id", "4442587FB7D0A2F9".into()),
+                ],
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{name}</Code>\
+                     <Message>Access Denied</Message><RequestId>4442587FB7D0A2F9</RequestId>\
+                     <HostId>abc</HostId></Error>"
+                ),
+            )
+        }
+        ("reports.s3.amazonaws.com", _) => Behave::Page(
+            404,
+            vec![("content-type", "application/xml".into()), ("server", "AmazonS3".into())],
+            "<Error><Code>NoSuchKey</Code></Error>".into(),
+        ),
+        // Data APIs that answer a removed item with 200 and an error envelope.
+        ("api.data.example", "/v1/datasets/ai-incidents") => Behave::Page(
+            200,
+            vec![("content-type", "application/json".into())],
+            r#"{"id": "ai-incidents", "title": "AI incidents", "rows": 1200, "updated": "2026-11-01"}"#.into(),
+        ),
+        ("api.data.example", "/v1/datasets/withdrawn") => Behave::Page(
+            200,
+            vec![("content-type", "application/json".into())],
+            r#"{"error": {"code": 404, "message": "Dataset not found"}}"#.into(),
+        ),
+        ("api.data.example", "/v1/datasets/renamed") => Behave::Page(
+            200,
+            vec![("content-type", "application/json; charset=utf-8".into())],
+            r#"{"status": "error", "message": "The requested dataset does not exist."}"#.into(),
+        ),
+        ("api.data.example", _) => Behave::Page(
+            404,
+            vec![("content-type", "application/json".into())],
+            r#"{"error": "not found"}"#.into(),
+        ),
+        // Hosting platforms whose site is gone (Fastly's 500, GitHub Pages' 404 page).
+        ("docs.oldproject.example", _) => Behave::status(
+            500,
+            &[("server", "Varnish")],
+            "<html><head><title>Fastly error: unknown domain docs.oldproject.example</title></head>\
+             <body><p>Fastly error: unknown domain: docs.oldproject.example. Please check that \
+             this domain has been added to a service.</p></body></html>",
+        ),
+        // A challenge recognised by its title alone (no cf-mitigated header).
+        ("news.walled.example", _) => Behave::status(
+            503,
+            &[],
+            "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>\
+             <noscript>Enable JavaScript and cookies to continue</noscript></body></html>",
+        ),
         _ => not_found("Not found"),
     }
 }
@@ -1297,4 +1450,131 @@ fn pages_are_judged_against_our_copy_as_cited() {
         wrong.len(),
         wrong.join("\n")
     );
+}
+
+/// Walls, whatever they look like, four nights running: a Cloudflare challenge recognised
+/// by its title alone (a 503 "Just a moment..." with no mitigation header, as Cloudflare
+/// sends to clients it does not trust), a 429 asking for an hour's wait (longer than the
+/// link's deadline), a DataDome 403 and a login redirect. Every night each is `blocked`
+/// with what it answered in the evidence; no wall is ever a strike, so none is `dead`.
+#[test]
+fn walls_stay_blocked_night_after_night_and_never_die() {
+    let web = SimWeb::start(|_, path, _| match path {
+        "/challenge" => Behave::Page(
+            503,
+            vec![
+                ("content-type", "text/html".into()),
+                ("server", "cloudflare".into()),
+            ],
+            "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>\
+             <noscript>Enable JavaScript and cookies to continue</noscript></body></html>"
+                .into(),
+        ),
+        "/busy" => Behave::Page(
+            429,
+            vec![
+                ("content-type", "text/html".into()),
+                ("retry-after", "3600".into()),
+            ],
+            "<title>Too Many Requests</title>".into(),
+        ),
+        "/datadome" => Behave::Page(
+            403,
+            vec![
+                ("content-type", "text/html".into()),
+                ("x-datadome", "protected".into()),
+            ],
+            "<title>reuters.com</title>".into(),
+        ),
+        "/members" => redirect(302, "https://walled.example/login?next=/members"),
+        p if p.starts_with("/login") => page("Sign in", "Sign in to continue reading."),
+        _ => not_found("Not found"),
+    });
+    let dir = crate::support::site_dir(
+        "a.md",
+        "[a](https://walled.example/challenge) [b](https://walled.example/busy) \
+         [c](https://walled.example/datadome) [d](https://walled.example/members)\n",
+        "[site]\nsources = [\"site\"]\n[check]\ntimeout = 3\nretries = 2\nhost_interval = 0\n\
+         [verdict]\nstrikes = 2\ndays = 1\n[archives]\nenabled = false\n",
+    );
+    for night in 0..4 {
+        let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+        cmd.current_dir(dir.path())
+            .args(["run", "--all"])
+            .env(
+                "CITEKEEP_NOW",
+                format!("2026-11-{:02}T03:00:00Z", 20 + night),
+            )
+            .timeout(Duration::from_secs(120));
+        for (k, v) in web.env() {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "night {night}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+    let out = cmd
+        .current_dir(dir.path())
+        .args(["report", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let problems = json["files"][0]["problems"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for path in ["/challenge", "/busy", "/datadome", "/members"] {
+        let url = format!("https://walled.example{path}");
+        let p = problems.iter().find(|p| p["url"] == url.as_str());
+        // A wall is no problem to fix: when listed, it is listed as blocked, never failing.
+        if let Some(p) = p {
+            assert_eq!(p["status"], "blocked", "{path}: {p}");
+            assert_eq!(p["strikes"], 0, "{path}: {p}");
+            assert!(
+                p["verdict"] != "dead" && p["verdict"] != "failing",
+                "{path}: {p}"
+            );
+        }
+    }
+    assert_eq!(json["summary"]["by_status"]["blocked"], 4, "{json}");
+    assert!(
+        json["summary"]["by_verdict"].get("dead").is_none(),
+        "{json}"
+    );
+    let detail = |path: &str| {
+        let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
+        cmd.current_dir(dir.path())
+            .args(["check", "--format", "json"])
+            .timeout(Duration::from_secs(120));
+        for (k, v) in web.env() {
+            cmd.env(k, v);
+        }
+        let json: Value = serde_json::from_str(&stdout(&cmd.output().unwrap())).unwrap();
+        json["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["url"] == format!("https://walled.example{path}").as_str())
+            .map(|l| {
+                (
+                    l["status"].clone(),
+                    l["detail"].clone(),
+                    l["evidence"].clone(),
+                )
+            })
+            .unwrap()
+    };
+    let (status, detail, evidence) = detail("/busy");
+    assert_eq!(status, "blocked");
+    assert!(
+        detail.as_str().unwrap().contains("retry after 3600"),
+        "{detail}"
+    );
+    assert!(evidence.to_string().contains("HTTP 429"), "{evidence}");
 }

@@ -106,6 +106,8 @@ pub struct Answer {
     pub headers: Vec<(String, String)>,
     /// The page, when the body was read and is HTML.
     pub page: Option<Page>,
+    /// The body, when it was read and is JSON or XML (an API's or object store's answer).
+    pub data: Option<String>,
 }
 
 impl Answer {
@@ -336,6 +338,18 @@ pub fn judge_answer(
         evidence.push(detail.clone());
         return verdict(status, detail, evidence);
     }
+    if let Some(said) = object_store_error(answer) {
+        evidence.push(format!("object storage answered {said}"));
+        return verdict(Status::Gone, format!("object storage: {said}"), evidence);
+    }
+    if let Some(said) = site_gone(answer) {
+        evidence.push(format!("the hosting platform says \"{said}\""));
+        return verdict(
+            Status::Gone,
+            format!("the site no longer exists: the platform says \"{said}\""),
+            evidence,
+        );
+    }
     let tries = if attempts > 1 {
         format!(" after {attempts} attempts")
     } else {
@@ -350,7 +364,13 @@ pub fn judge_answer(
             Status::Blocked,
             "407: proxy authentication required".to_string(),
         )),
-        429 => Some((Status::Blocked, format!("429: rate limited{tries}"))),
+        429 => Some((
+            Status::Blocked,
+            match answer.header("retry-after") {
+                Some(after) => format!("429: rate limited{tries}; retry after {}", after.trim()),
+                None => format!("429: rate limited{tries}"),
+            },
+        )),
         451 => Some((
             Status::Blocked,
             "451: unavailable for legal reasons".to_string(),
@@ -375,6 +395,14 @@ pub fn judge_answer(
         return verdict(status, detail, evidence);
     }
 
+    if let Some(said) = answer.data.as_deref().and_then(data_error) {
+        evidence.push(format!("the answer is an error envelope: {said}"));
+        return verdict(
+            Status::Soft404,
+            format!("{code}, but the answer says the item is not there: {said}"),
+            evidence,
+        );
+    }
     let final_url = answer.url.as_str();
     let page = answer.page.as_ref();
     let probe = probe.filter(|p| p.status.is_some());
@@ -489,6 +517,54 @@ pub fn judge_answer(
         _ => {}
     }
 
+    // A page that sends its reader on by itself (a meta refresh, a script) is judged by
+    // where it sends them, as a redirect would be: into a web archive ("this page has been
+    // archived"), to the home page, to a section front.
+    if landing == Landing::Same
+        && let Some(target) = page.and_then(Page::sends_to)
+        && let Some(to) = Url::parse(final_url).ok().and_then(|u| u.join(target).ok())
+        && !trivially_same(final_url, to.as_str())
+    {
+        let hop = [Hop {
+            url: final_url.to_string(),
+            status: 200,
+            location: to.to_string(),
+        }];
+        let how = "by itself (a meta refresh or a script)";
+        match self::landing(original, &hop, to.as_str(), probe) {
+            Landing::IntoArchive => {
+                evidence.push(format!(
+                    "the page sends the reader into a web archive, {how}: {to}"
+                ));
+                return with_notice(verdict(
+                    Status::Moved,
+                    format!(
+                        "moved into the publisher's archive: {to} (the page sends readers there)"
+                    ),
+                    evidence,
+                ));
+            }
+            Landing::Home | Landing::SectionFront => {
+                evidence.push(format!("the page sends the reader to {to}, {how}"));
+                return verdict(
+                    Status::Soft404,
+                    format!("sends readers to {to}, a front page of the site"),
+                    evidence,
+                );
+            }
+            _ => {}
+        }
+    }
+    // The page's embedded state says the item is gone (a video player's status), before
+    // any script: no browser needed.
+    if let Some(said) = page.and_then(Page::unavailable) {
+        evidence.push(format!("the page's embedded player state says \"{said}\""));
+        return verdict(
+            Status::Soft404,
+            format!("the page says the item is unavailable (\"{said}\")"),
+            evidence,
+        );
+    }
     // A page like the answer to a never-existing sibling.
     let error_title = page.and_then(|p| p.error_title());
     if let (Some(p), Some(page)) = (probe.filter(|_| probe_ok), page) {
@@ -715,7 +791,167 @@ fn bot_wall(answer: &Answer) -> Option<String> {
     if cloudflare && matches!(code, 403 | 503) && captcha(answer) {
         return Some(format!("Cloudflare challenge ({code})"));
     }
+    if let Some(t) = challenge_title(answer) {
+        return Some(format!("bot wall: a challenge page (\"{t}\", {code})"));
+    }
     consent_title(answer).map(|t| format!("consent wall: article not seen (\"{t}\")"))
+}
+
+/// An object store's answer that the object or bucket is not there (Amazon S3, Google
+/// Cloud Storage and S3-compatible stores: `NoSuchKey`, `NoSuchBucket`, and `AccessDenied`
+/// on a GET, which is what a bucket that is not listable answers for a missing object;
+/// Azure Blob Storage: `BlobNotFound`, `ContainerNotFound`, `ResourceNotFound`). Read from
+/// the XML error body and the store's headers, whatever the status.
+fn object_store_error(answer: &Answer) -> Option<String> {
+    let body = answer.data.as_deref()?;
+    let code = body.split("<Code>").nth(1)?.split("</Code>").next()?.trim();
+    let store = answer.header("x-amz-request-id").is_some()
+        || answer.header("x-goog-generation").is_some()
+        || answer.header("x-ms-request-id").is_some()
+        || answer.header("server").is_some_and(|s| {
+            let s = s.to_ascii_lowercase();
+            s.contains("amazons3")
+                || s.contains("uploadserver")
+                || s.contains("minio")
+                || s.contains("windows-azure-blob")
+                || s.contains("garage")
+        })
+        || body.contains("<RequestId>");
+    const MISSING: &[&str] = &[
+        "NoSuchKey",
+        "NoSuchBucket",
+        "BlobNotFound",
+        "ContainerNotFound",
+        "ResourceNotFound",
+    ];
+    if !store {
+        return None;
+    }
+    if MISSING.contains(&code) {
+        return Some(code.to_string());
+    }
+    (code == "AccessDenied" && answer.status == 403).then(|| {
+        "AccessDenied (what a bucket that is not listable answers for a missing object)".to_string()
+    })
+}
+
+/// What a hosting platform or CDN answers when the site itself is gone (the app deleted,
+/// the domain no longer configured), found in its page.
+fn site_gone(answer: &Answer) -> Option<&'static str> {
+    const SIGNS: &[&str] = &[
+        "fastly error: unknown domain",
+        "no such app",
+        "there isn't a github pages site here",
+        "deployment_not_found",
+        "the deployment could not be found on vercel",
+        "sorry, this shop is currently unavailable",
+        "this site has been deactivated",
+        "domain not configured",
+        "the requested url was not found on this server. there is no site",
+        "404 web site not found",
+        "error 1001",
+    ];
+    let page = answer.page.as_ref()?;
+    let lower = format!(
+        "{} {}",
+        page.title.as_deref().unwrap_or_default(),
+        page.text()
+    )
+    .to_lowercase();
+    // Short pages only: an article about such errors is no such page.
+    if lower.split_whitespace().count() > 150 {
+        return None;
+    }
+    SIGNS.iter().copied().find(|s| lower.contains(s))
+}
+
+/// An API's 200 answer that is an error envelope (`{"error": ...}`, a message that the
+/// item was not found), in JSON or XML: what it says, cut short.
+fn data_error(body: &str) -> Option<String> {
+    let short = |s: &str| s.chars().take(120).collect::<String>();
+    let not_there = |s: &str| {
+        let l = s.to_lowercase();
+        [
+            "not found",
+            "not_found",
+            "notfound",
+            "does not exist",
+            "doesn't exist",
+            "no such",
+            "unavailable",
+            "has been removed",
+            "has been deleted",
+            "no longer available",
+        ]
+        .iter()
+        .any(|w| l.contains(w))
+    };
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(body) {
+        // A small envelope whose error field is set, or whose message says not found.
+        if map.len() > 6 {
+            return None;
+        }
+        for key in ["error", "errors", "error_message", "errorMessage"] {
+            match map.get(key) {
+                Some(serde_json::Value::Null | serde_json::Value::Bool(false)) | None => {}
+                Some(serde_json::Value::Array(a)) if a.is_empty() => {}
+                Some(v) => return Some(short(&v.to_string())),
+            }
+        }
+        for key in ["message", "detail", "status", "msg"] {
+            if let Some(serde_json::Value::String(s)) = map.get(key)
+                && not_there(s)
+            {
+                return Some(short(s));
+            }
+        }
+        return None;
+    }
+    let trimmed = body.trim_start();
+    if trimmed.starts_with('<') && body.len() < 4096 {
+        let lower = body.to_lowercase();
+        if (lower.contains("<error") || lower.contains("<message")) && not_there(body) {
+            let text: String = body
+                .split(['<', '>'])
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 0)
+                .map(|(_, t)| t.trim())
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Some(short(&text));
+        }
+    }
+    None
+}
+
+/// A page titled as a bot challenge (Cloudflare's "Just a moment...", DDoS-Guard, Amazon's
+/// "Robot Check", PerimeterX's "Access to this page has been denied"): recognised by its
+/// title alone, whatever its status and headers.
+fn challenge_title(answer: &Answer) -> Option<&str> {
+    let title = answer.page.as_ref()?.title.as_deref()?;
+    let lower = title.to_lowercase();
+    let lower = lower.trim().trim_end_matches(['.', '…']).trim();
+    const EXACT: &[&str] = &[
+        "just a moment",
+        "one moment, please",
+        "please wait",
+        "checking your browser",
+        "security check",
+        "human verification",
+        "robot check",
+        "are you a robot?",
+        "ddos-guard",
+        "pardon our interruption",
+        "access to this page has been denied",
+        "verifying you are human",
+    ];
+    let wall = EXACT.contains(&lower)
+        || lower.starts_with("attention required! | cloudflare")
+        || lower.starts_with("please wait... | cloudflare")
+        || (lower.ends_with("| cloudflare") && lower.contains("access denied"))
+        || lower.starts_with("just a moment");
+    wall.then_some(title)
 }
 
 /// A page titled as a cookie-consent interstitial ("Before you continue to Google"): the
@@ -853,6 +1089,37 @@ const GONE_WORDS: &[&str] = &[
     "this content isn't available",
     "this content is no longer available",
     "the page you requested could not be found",
+    "video unavailable",
+    "this video is unavailable",
+    "this video has been removed",
+    "this video is private",
+    "account suspended",
+    "this account has been suspended",
+    "this page isn't available",
+    "this page isn’t available",
+    "sorry, this page isn't available",
+    "sorry, this page isn’t available",
+    "the link you followed may be broken",
+    "this post has been deleted",
+    "this post has been removed",
+    "post deleted",
+    "this channel does not exist",
+    "this account no longer exists",
+    "dieses video ist nicht verfügbar",
+    "dieser beitrag ist nicht verfügbar",
+    "seite nicht gefunden",
+    "vidéo non disponible",
+    "cette page n'est pas disponible",
+    "cette publication n'est pas disponible",
+    "page introuvable",
+    "vídeo no disponible",
+    "esta página no está disponible",
+    "página no encontrada",
+    "video non disponibile",
+    "questa pagina non è disponibile",
+    "video niet beschikbaar",
+    "deze pagina is niet beschikbaar",
+    "pagina niet gevonden",
 ];
 
 /// What a login wall says.
@@ -874,6 +1141,7 @@ pub fn judge_rendered(
     final_url: &str,
     title: Option<&str>,
     text: &str,
+    dom: &str,
 ) -> Option<(Status, String, Vec<String>)> {
     let lower = format!("{} {}", title.unwrap_or_default(), text).to_lowercase();
     let words = text.split_whitespace().count();
@@ -901,12 +1169,29 @@ pub fn judge_rendered(
             evidence,
         ));
     }
+    let moved = (final_url != original).then(|| format!(" (at {final_url})"));
     if words >= 30 {
-        let moved = (final_url != original).then(|| format!(" (at {final_url})"));
         return Some((
             Status::Alive,
             format!(
                 "rendered by a browser: {words} words of its own{}",
+                moved.unwrap_or_default()
+            ),
+            evidence,
+        ));
+    }
+    // A short post is still a post: an `<article>` or a dated `<time>` in what the script
+    // built, with words in it, is content of its own however few.
+    let lower_dom = dom.to_ascii_lowercase();
+    let post = lower_dom.contains("<article") || lower_dom.contains("<time datetime=");
+    if post && words >= 5 {
+        evidence.push(
+            "the rendered page holds a post of its own (an article or a dated time)".to_string(),
+        );
+        return Some((
+            Status::Alive,
+            format!(
+                "rendered by a browser: a post of its own, {words} words{}",
                 moved.unwrap_or_default()
             ),
             evidence,
@@ -1020,6 +1305,16 @@ pub fn trivially_same(a: &str, b: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// [`judge_rendered`] of a page whose DOM says nothing besides its text.
+    fn judge_rendered_text(
+        original: &str,
+        final_url: &str,
+        title: Option<&str>,
+        text: &str,
+    ) -> Option<(Status, String, Vec<String>)> {
+        judge_rendered(original, final_url, title, text, "")
+    }
+
     fn answer(status: u16, url: &str, headers: &[(&str, &str)]) -> Answer {
         Answer {
             status,
@@ -1029,6 +1324,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             page: None,
+            data: None,
         }
     }
 
@@ -1063,7 +1359,7 @@ mod tests {
     #[test]
     fn rendered_pages_are_judged_by_what_they_say() {
         let u = "https://x.com/someone/status/1";
-        let gone = judge_rendered(
+        let gone = judge_rendered_text(
             u,
             u,
             Some("X"),
@@ -1071,17 +1367,33 @@ mod tests {
         );
         assert_eq!(gone.map(|g| g.0), Some(Status::Soft404));
         let post = "The summit agreed on a statement about frontier systems ".repeat(5);
-        let alive = judge_rendered(u, u, Some("Someone on X"), &post).unwrap();
+        let alive = judge_rendered_text(u, u, Some("Someone on X"), &post).unwrap();
         assert_eq!(alive.0, Status::Alive);
         assert!(alive.1.starts_with("rendered by a browser"), "{}", alive.1);
-        let wall = judge_rendered(
+        let wall = judge_rendered_text(
             u,
             u,
             None,
             "Log in to continue. Don't have an account? Sign up",
         );
         assert_eq!(wall.map(|w| w.0), Some(Status::Blocked));
-        assert_eq!(judge_rendered(u, u, None, "Loading"), None);
+        assert_eq!(judge_rendered_text(u, u, None, "Loading"), None);
+        // A short post with a date is a post.
+        let short = "Lovely to meet the delegates in Seoul today. More soon.";
+        let dom =
+            format!("<article><p>{short}</p><time datetime=\"2024-05-21\">May 21</time></article>");
+        let (status, detail, _) = judge_rendered(u, u, Some("X"), short, &dom).unwrap();
+        assert_eq!(status, Status::Alive, "{detail}");
+        assert_eq!(judge_rendered(u, u, Some("X"), short, "<div>x</div>"), None);
+        let video = judge_rendered(
+            u,
+            u,
+            Some("YouTube"),
+            "Video unavailable This video is private",
+            "",
+        )
+        .unwrap();
+        assert_eq!(video.0, Status::Soft404);
     }
 
     #[test]

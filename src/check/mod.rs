@@ -92,6 +92,7 @@ impl Check {
             &rendered.url,
             page.title.as_deref(),
             &rendered.text,
+            &rendered.dom,
         );
         match judged {
             Some((status, detail, signals)) => {
@@ -232,6 +233,9 @@ impl Checker {
                         .and_then(|v| retry_after(v, crate::clock::now()))
                     {
                         Some(w) if w > Duration::from_secs(self.cfg.retry_after_cap) => None,
+                        // A wait past the link's deadline would end as a timeout: the
+                        // answer as it is decides (a 429 stays a 429 in the evidence).
+                        Some(w) if started.elapsed() + w >= self.cfg.link_deadline() => None,
                         Some(w) => Some(w.max(backoff(attempts))),
                         None => Some(backoff(attempts)),
                     }
@@ -475,6 +479,7 @@ impl Checker {
                             url: current.to_string(),
                             headers: vec![("location".into(), location)],
                             page: None,
+                            data: None,
                         };
                         return (hops, Ok((answer, current)));
                     };
@@ -527,7 +532,9 @@ impl Checker {
             &self.http,
             Method::GET,
             parsed.clone(),
-            read_body && !document,
+            // A document's own bytes are never read (not HTML, JSON or XML); an HTML or
+            // XML answer in its place is, for what it says (an object store's error).
+            read_body,
             self.cfg.max_body,
             &self.large,
         )

@@ -38,10 +38,16 @@ const KEPT_HEADERS: &[&str] = &[
     "set-cookie",
     "retry-after",
     "proxy-status",
+    "x-amz-request-id",
+    "x-goog-generation",
+    "x-ms-request-id",
     "content-type",
     "content-length",
     "location",
 ];
+
+/// Bytes of a JSON or XML answer read at most (an error envelope is small).
+const MAX_DATA: u64 = 256 << 10;
 
 /// Sends one request; reads an HTML body (up to `max_body` bytes) when `read_body` is set,
 /// a body past [`LARGE_BODY`] only with one of the few `large` places (so many large pages
@@ -88,12 +94,25 @@ pub async fn send(
     {
         return Ok(Reply::Redirect(status, location.clone()));
     }
-    let html = headers
+    let content_type = headers
         .iter()
         .find(|(k, _)| k == "content-type")
-        .is_none_or(|(_, v)| v.contains("html"));
+        .map(|(_, v)| v.to_ascii_lowercase());
+    let html = content_type.as_deref().is_none_or(|v| v.contains("html"));
+    // JSON and XML answers are read too (smaller): an API or object store says in its body
+    // that the item is not there.
+    let data = content_type
+        .as_deref()
+        .is_some_and(|v| v.contains("json") || v.contains("xml"))
+        && !html;
     let mut page = None;
-    if read_body && html && method == Method::GET {
+    let mut data_text = None;
+    if read_body && (html || data) && method == Method::GET {
+        let max_body = if data {
+            max_body.min(MAX_DATA)
+        } else {
+            max_body
+        };
         let mut body = Vec::new();
         let mut permit = None;
         loop {
@@ -121,13 +140,18 @@ pub async fn send(
                 }
             }
         }
-        page = Some(Page::from_html(&body));
+        if data {
+            data_text = Some(String::from_utf8_lossy(&body).into_owned());
+        } else {
+            page = Some(Page::from_html(&body));
+        }
     }
     Ok(Reply::Answer(Answer {
         status,
         url: url_text,
         headers,
         page,
+        data: data_text,
     }))
 }
 

@@ -79,6 +79,12 @@ pub struct Page {
     paywalled: bool,
     /// Whether the body was cut at [`INPUT_CAP`] (its text may go on).
     cut: bool,
+    /// What the page's embedded state says when it says the item is unavailable (a video
+    /// player's status), before any script runs.
+    unavailable: Option<String>,
+    /// Where the page sends the reader by itself: a meta refresh, or, in a short page, a
+    /// script that sets `location` (as written, not resolved).
+    sends_to: Option<String>,
     /// The body as read (at most [`INPUT_CAP`] bytes) while its text is not needed yet.
     body: Vec<u8>,
     /// What a whole read gives (boxed: most pages never need it).
@@ -118,6 +124,8 @@ impl Page {
         let notice = notice(head, &lower);
         let parked = parked(&lower);
         let paywalled = paywalled(&lower);
+        let unavailable = unavailable(&lower);
+        let sends_to = sends_to(head, &lower);
         let cut = body.len() >= INPUT_CAP;
         let (title, read) = read(body, true);
         let title = title.map(collapse_whitespace).filter(|t| !t.is_empty());
@@ -130,6 +138,8 @@ impl Page {
                 parked,
                 paywalled,
                 cut,
+                unavailable: unavailable.clone(),
+                sends_to: sends_to.clone(),
                 body: body.to_vec(),
                 read: OnceLock::from(Box::new(read)),
             },
@@ -139,6 +149,8 @@ impl Page {
                 parked,
                 paywalled,
                 cut,
+                unavailable,
+                sends_to,
                 body: body.to_vec(),
                 read: OnceLock::new(),
             },
@@ -161,6 +173,20 @@ impl Page {
         } else {
             kept
         })
+    }
+
+    /// Where the page sends the reader by itself (a meta refresh, or a short page's script
+    /// setting `location`), as written: a redirect in all but name. A script redirect in a
+    /// page with words of its own is not counted (it runs on a click, a consent, a login).
+    pub fn sends_to(&self) -> Option<&str> {
+        let target = self.sends_to.as_deref()?;
+        let (by_meta, url) = target.split_at(1);
+        (by_meta == "m" || self.text().split_whitespace().count() < 150).then_some(url)
+    }
+
+    /// What the page's embedded state says, when it says the item is unavailable.
+    pub fn unavailable(&self) -> Option<&str> {
+        self.unavailable.as_deref()
     }
 
     /// Whether the page's structured data says it is not free to read (a paywall).
@@ -218,6 +244,8 @@ impl Page {
             parked: self.parked,
             paywalled: self.paywalled,
             cut: self.cut,
+            unavailable: self.unavailable,
+            sends_to: self.sends_to,
             body: Vec::new(),
             read: OnceLock::from(read),
         }
@@ -372,6 +400,84 @@ fn read(body: &[u8], title_only: bool) -> (Option<String>, Option<Read>) {
     }
     read.text = collapse_whitespace(text);
     (title, Some(read))
+}
+
+/// Where a page sends the reader by itself, as written, prefixed `m` for a meta refresh
+/// and `s` for a script setting `location`; found in its raw bytes (`lower` is `head`
+/// lower-cased, so offsets match).
+fn sends_to(head: &[u8], lower: &[u8]) -> Option<String> {
+    let text = |at: usize, end: usize| String::from_utf8_lossy(&head[at..end]).trim().to_string();
+    // <meta http-equiv="refresh" content="0; url=https://...">
+    if let Some(at) = memchr::memmem::find(lower, b"http-equiv=\"refresh\"")
+        .or_else(|| memchr::memmem::find(lower, b"http-equiv='refresh'"))
+        .or_else(|| memchr::memmem::find(lower, b"http-equiv=refresh"))
+    {
+        let tag_start = memchr::memrchr(b'<', &lower[..at]).unwrap_or(at);
+        let tag_end = memchr::memchr(b'>', &lower[at..]).map_or(lower.len(), |e| at + e);
+        let tag = &lower[tag_start..tag_end];
+        if let Some(u) = memchr::memmem::find(tag, b"url=") {
+            let from = tag_start + u + 4;
+            let value = &lower[from..tag_end];
+            let end = value
+                .iter()
+                .position(|b| matches!(b, b'"' | b'\'' | b'>'))
+                .unwrap_or(value.len());
+            let url = text(from, from + end);
+            let url = url.trim_matches(['\'', '"']).to_string();
+            if !url.is_empty() {
+                return Some(format!("m{url}"));
+            }
+        }
+    }
+    // location.replace("..."), location.href = "...", window.location = "..."
+    for pattern in [
+        &b"location.replace("[..],
+        b"location.assign(",
+        b"location.href=",
+        b"location.href =",
+        b"window.location=",
+        b"window.location =",
+    ] {
+        let Some(at) = memchr::memmem::find(lower, pattern) else {
+            continue;
+        };
+        let rest = &lower[at + pattern.len()..];
+        let skip = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let quote = *rest.get(skip)?;
+        if !matches!(quote, b'"' | b'\'') {
+            continue;
+        }
+        let from = at + pattern.len() + skip + 1;
+        let end = memchr::memchr(quote, &lower[from..])?;
+        let url = text(from, from + end);
+        if url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/') {
+            return Some(format!("s{url}"));
+        }
+    }
+    None
+}
+
+/// What a page's embedded player state says when the item cannot be played: a
+/// `playabilityStatus` of `ERROR` or `UNPLAYABLE`, or a private video (as YouTube embeds it
+/// in `ytInitialPlayerResponse`), found in its raw bytes: the reason given, lower case.
+fn unavailable(lower: &[u8]) -> Option<String> {
+    const STATUS: &[u8] = b"\"playabilitystatus\":{\"status\":\"";
+    const REASON: &[u8] = b"\"reason\":\"";
+    let at = memchr::memmem::find(lower, STATUS)?;
+    let rest = &lower[at + STATUS.len()..];
+    let status_end = memchr::memchr(b'"', rest)?;
+    let status = &rest[..status_end];
+    let reason = memchr::memmem::find(&rest[..rest.len().min(2000)], REASON).and_then(|r| {
+        let text = &rest[r + REASON.len()..];
+        let end = memchr::memchr(b'"', text)?;
+        Some(String::from_utf8_lossy(&text[..end.min(200)]).into_owned())
+    });
+    let private = reason.as_deref().is_some_and(|r| r.contains("private"));
+    match status {
+        b"error" | b"unplayable" => Some(reason.unwrap_or_else(|| "unavailable".to_string())),
+        b"login_required" if private => reason,
+        _ => None,
+    }
 }
 
 /// Whether a page's structured data (schema.org's `isAccessibleForFree`, in JSON-LD or

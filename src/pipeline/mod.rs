@@ -307,10 +307,23 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
     let snapshots = if run.summary.network_down {
         None
     } else {
+        // What this run found alive, and script-built pages it could not judge: those
+        // answer the page itself (not a wall), so they are captured too, rendered.
+        let shell = |l: &crate::run::LinkReport| {
+            l.status == Some(Status::Blocked) && l.detail == crate::check::SHELL_UNJUDGED
+        };
         let live: HashSet<&str> = run
             .links
             .iter()
-            .filter(|l| l.checked && matches!(l.status, Some(Status::Alive | Status::Moved)))
+            .filter(|l| {
+                l.checked && (matches!(l.status, Some(Status::Alive | Status::Moved)) || shell(l))
+            })
+            .map(|l| l.url.as_str())
+            .collect();
+        let shells: HashSet<&str> = run
+            .links
+            .iter()
+            .filter(|l| l.checked && shell(l))
             .map(|l| l.url.as_str())
             .collect();
         let mut store = Store::open(ctx.archive)?;
@@ -322,11 +335,12 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
             .into_iter()
             .map(|(id, _)| id)
             .collect();
-        let links = store
+        let mut links: Vec<(i64, String)> = store
             .links_to_archive()?
             .into_iter()
             .filter(|(id, url)| live.contains(url.as_str()) || owed.contains(id))
             .collect();
+        links.extend(store.cited_links_among(&shells)?);
         let snap = archive_links(
             &mut store,
             links,

@@ -811,6 +811,30 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The cited links (id, URL) among `urls`.
+    pub fn cited_links_among(
+        &self,
+        urls: &std::collections::HashSet<&str>,
+    ) -> Result<Vec<(i64, String)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, url FROM links WHERE url = ?1 AND id IN (SELECT link_id FROM citations)",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        let mut sorted: Vec<&&str> = urls.iter().collect();
+        sorted.sort();
+        for url in sorted {
+            let row = stmt
+                .query_row(params![url], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            out.extend(row);
+        }
+        Ok(out)
+    }
+
     /// Cited links whose last check found them alive or moved: what `archive` captures.
     pub fn links_to_archive(&self) -> Result<Vec<(i64, String)>, Error> {
         let mut stmt = self
