@@ -113,14 +113,22 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
     let good = store.newest_good_snapshots()?;
     let public = store.public_copies()?;
     let files = store.files()?;
+    let latest = store.runs()?.last().map(|r| r.id).unwrap_or(0);
+    let moved: HashMap<i64, String> = store
+        .as_of(latest)?
+        .into_iter()
+        .filter(|(_, c)| c.status == "moved")
+        .filter_map(|(id, c)| c.final_url.map(|u| (id, u)))
+        .collect();
+    // A page moved into a web archive is rot at the address cited: its verified public
+    // copy is written without `--moved`.
+    let into_archive = |link: i64| {
+        moved
+            .get(&link)
+            .is_some_and(|u| crate::check::is_archive_host(&crate::link::host_of(u)))
+    };
     let moved_to: HashMap<i64, String> = if options.moved {
-        let latest = store.runs()?.last().map(|r| r.id).unwrap_or(0);
-        store
-            .as_of(latest)?
-            .into_iter()
-            .filter(|(_, c)| c.status == "moved")
-            .filter_map(|(id, c)| c.final_url.map(|u| (id, u)))
-            .collect()
+        moved.clone()
     } else {
         HashMap::new()
     };
@@ -179,6 +187,27 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
                 (None, _) => {
                     plan.skipped.push(format!(
                         "{}:{}:{}: {} is dead and has no public or archived copy; left as it is",
+                        c.file, c.line, c.column, c.url
+                    ));
+                    continue;
+                }
+            }
+        } else if into_archive(c.link_id) {
+            match public
+                .get(&c.link_id)
+                .filter(|p| crate::public::is_writable(p))
+            {
+                Some(p) => Target::Copy {
+                    url: p.urim.clone(),
+                    date: crate::report::model::rfc3339_of_stamp(&p.captured)
+                        .chars()
+                        .take(10)
+                        .collect(),
+                },
+                None => {
+                    plan.skipped.push(format!(
+                        "{}:{}:{}: {} moved into a web archive, and no verified copy of it is \
+                         recorded yet (`citekeep archives lookup` looks); left as it is",
                         c.file, c.line, c.column, c.url
                     ));
                     continue;

@@ -327,12 +327,17 @@ fn dead_citations_get_verified_public_copies_and_fix_writes_them() {
         2
     );
     // The news story moved into the UK Government Web Archive: its capture there is the
-    // copy (the link is moved, not dead: nothing for fix to do).
+    // copy, and the citation is rot at the address cited (fix writes the copy without
+    // `--moved`); the report's archived copy is ours of the page as cited.
     let news = problem(&json, NEWS);
     assert_eq!(news["status"], "moved", "{news}");
     assert_eq!(
         news["public_copy"]["url"],
         format!("https://webarchive.nationalarchives.gov.uk/ukgwa/20260101000000/{NEWS}")
+    );
+    assert!(
+        news["copy"]["archived_url"] == NEWS,
+        "our copy is of the page as cited, not of the archive's replay page: {news}"
     );
     // Only gov.uk links were asked of the UK Government Web Archive.
     assert!(
@@ -414,6 +419,7 @@ fn dead_citations_get_verified_public_copies_and_fix_writes_them() {
         "https://web.archive.org/web/20261110000001/http://news.example/2024/summit-renamed"
             .to_string(),
         format!("https://archive.ph/20261010000000/{POST}"),
+        format!("https://webarchive.nationalarchives.gov.uk/ukgwa/20260101000000/{NEWS}"),
     ] {
         assert!(
             fixed.contains(&format!("]({copy})")),

@@ -1052,7 +1052,7 @@ fn is_login_page(url: &str) -> bool {
 
 /// Web archives: a live page redirected there has moved into an archive; a cited copy
 /// there is judged as the archive's page.
-fn is_archive_host(host: &str) -> bool {
+pub fn is_archive_host(host: &str) -> bool {
     matches!(
         host,
         "webarchive.nationalarchives.gov.uk"

@@ -558,11 +558,17 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
             continue;
         }
         let drift = drift_of(c.link_id);
+        // A page moved into a web archive: our copy of the page as cited, not of the
+        // archive's replay page it now leads to.
+        let into_archive = status == "moved"
+            && state
+                .and_then(|s| s.final_url.as_deref())
+                .is_some_and(|u| crate::check::is_archive_host(&crate::link::host_of(u)));
         let copy = match copies.get(&c.link_id) {
             Some(copy) => copy.clone(),
             None => {
                 let found = store
-                    .good_snapshot(c.link_id, drift.is_some())?
+                    .good_snapshot(c.link_id, drift.is_some() || into_archive)?
                     .map(|s| copy(&s, &options.replay_url));
                 copies.insert(c.link_id, found.clone());
                 found
