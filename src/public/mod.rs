@@ -99,6 +99,17 @@ pub fn is_writable(copy: &crate::store::PublicCopy) -> bool {
         && crate::archive::cdxj::is_exact_timestamp(&copy.captured)
 }
 
+/// A memento's address as readers should open it: archive.today's TimeMaps name
+/// `http://archive.md/...`, which it serves over https too.
+fn https_form(urim: &str) -> String {
+    match urim.strip_prefix("http://") {
+        Some(rest) if ARCHIVE_TODAY.contains(&crate::link::host_of(urim).as_str()) => {
+            format!("https://{rest}")
+        }
+        _ => urim.to_string(),
+    }
+}
+
 /// Captures kept from one archive's answer at most, those nearest to when the link was
 /// cited (a URL captured a hundred thousand times would otherwise fill the history).
 pub const MAX_CAPTURES: usize = 2000;
@@ -134,7 +145,7 @@ pub fn parse_timemap(body: &str, archive: &str) -> Vec<Capture> {
         if let (true, Some(when)) = (memento, when) {
             out.push(Capture {
                 archive: archive.to_string(),
-                urim: urim.to_string(),
+                urim: https_form(urim),
                 timestamp: when
                     .with_time_zone(jiff::tz::TimeZone::UTC)
                     .strftime("%Y%m%d%H%M%S")
@@ -600,7 +611,8 @@ mod tests {
 <http://archive.md/Mirror>; rel="memento"; datetime="Wed, 03 Jan 2024 11:30:05 GMT""#;
         let got = parse_timemap(body, "archive.ph");
         let urims: Vec<&str> = got.iter().map(|c| c.urim.as_str()).collect();
-        assert_eq!(urims, ["http://archive.md/Mirror"]);
+        // archive.today's http addresses are written in their https form.
+        assert_eq!(urims, ["https://archive.md/Mirror"]);
         assert_eq!(got[0].archive, "archive.ph");
         let cdx = br#"[["timestamp","original","statuscode","digest"],
 ["20240102100000","javascript:alert(1)","200","-"],

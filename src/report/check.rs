@@ -117,7 +117,7 @@ pub fn summary_line(run: &CheckRun) -> String {
     let verdicts: Vec<String> = s
         .by_verdict
         .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "failing" | "dead"))
+        .filter(|(k, _)| matches!(k.as_str(), "failing" | "dead" | "drifted"))
         .map(|(k, v)| format!("{v} {k}"))
         .collect();
     let mut line = format!("{} links: {} checked", s.links, s.checked);
