@@ -316,7 +316,11 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
             .links
             .iter()
             .filter(|l| {
-                l.checked && (matches!(l.status, Some(Status::Alive | Status::Moved)) || shell(l))
+                l.checked
+                    && (matches!(
+                        l.status,
+                        Some(Status::Alive | Status::Moved | Status::Drifted)
+                    ) || shell(l))
             })
             .map(|l| l.url.as_str())
             .collect();

@@ -477,7 +477,10 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
         let status_before = then.map(|s| s.status.as_str());
         let verdict_before = then.map(verdict_of);
         let groups = [
-            link.verdict == "dead" && verdict_before.as_deref() != Some("dead"),
+            // Newly rotten: newly dead, or newly drifted (reference rot: the address
+            // answers, the text as cited is gone).
+            (link.verdict == "dead" && verdict_before.as_deref() != Some("dead"))
+                || (link.verdict == "drifted" && verdict_before.as_deref() != Some("drifted")),
             matches!(verdict_before.as_deref(), Some("failing" | "dead"))
                 && matches!(status, "alive" | "moved"),
             status == "blocked" && status_before != Some("blocked"),

@@ -9,9 +9,10 @@ use super::escape::html;
 use super::model::{DomainRow, HistoryPoint};
 
 /// Statuses in the order they are stacked (good at the bottom), with their colours.
-pub const PALETTE: [(&str, &str); 10] = [
+pub const PALETTE: [(&str, &str); 11] = [
     ("alive", "#2e7d32"),
     ("moved", "#0277bd"),
+    ("drifted", "#c0a000"),
     ("blocked", "#8e24aa"),
     ("soft404", "#ef6c00"),
     ("gone", "#c62828"),

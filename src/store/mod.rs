@@ -742,14 +742,16 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Adds `note` to the detail of the link's latest check (a drift found by archiving).
+    /// Adds `note` to the detail of the link's latest check (a drift found by archiving),
+    /// unless that check already said the page drifted.
     pub fn note_on_last_check(&self, link_id: i64, note: &str) -> Result<(), Error> {
         // (Its detail says it in passing; its evidence has it as a signal of its own.)
         self.conn
             .execute(
                 "UPDATE checks SET detail = detail || ?2,
                                    evidence = coalesce(evidence || char(10), '') || ?3
-                 WHERE id = (SELECT max(id) FROM checks WHERE link_id = ?1)",
+                 WHERE id = (SELECT max(id) FROM checks WHERE link_id = ?1)
+                   AND status != 'drifted'",
                 params![link_id, note, note.trim_start_matches([';', ' '])],
             )
             .map(|_| ())
@@ -835,13 +837,15 @@ impl Store {
         Ok(out)
     }
 
-    /// Cited links whose last check found them alive or moved: what `archive` captures.
+    /// Cited links whose last check found them alive, moved or drifted (a page that
+    /// answers: what it says now is kept beside the copy as cited): what `archive` captures.
     pub fn links_to_archive(&self) -> Result<Vec<(i64, String)>, Error> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT id, url FROM links
-                 WHERE last_status IN ('alive', 'moved') AND id IN (SELECT link_id FROM citations)
+                 WHERE last_status IN ('alive', 'moved', 'drifted')
+                   AND id IN (SELECT link_id FROM citations)
                  ORDER BY url",
             )
             .map_err(|e| self.err(e))?;
