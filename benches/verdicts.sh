@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Verdict evaluation: precision and recall of rot (gone, soft-404, moved into an archive)
 # and walls reported as rot, for citekeep and lychee side by side, on the labelled corpus of
-# tests/verdicts.rs (84 answers modelled on real sites, played by the simulated web).
+# tests/verdicts.rs (96 answers modelled on real sites, played by the simulated web).
 #
 # usage: benches/verdicts.sh        needs: lychee on PATH (cargo install lychee) to score it
 set -euo pipefail
