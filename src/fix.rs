@@ -152,17 +152,7 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
         }
         let target = if c.verdict == "dead" {
             // A public archive's copy verified to show the page is what readers can open.
-            // (Only an address on the archive's own host, at a real capture time: what an
-            // archive says of itself is not trusted further.)
-            if let Some(p) = public
-                .get(&c.link_id)
-                .filter(|p| crate::public::is_writable(p))
-            {
-                let date = crate::report::model::rfc3339_of_stamp(&p.captured);
-                let target = Target::Copy {
-                    url: p.urim.clone(),
-                    date: date.chars().take(10).collect(),
-                };
+            if let Some(target) = public_target(public.get(&c.link_id)) {
                 by_file.entry(&c.file).or_default().push((c, target));
                 continue;
             }
@@ -193,17 +183,8 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
                 }
             }
         } else if into_archive(c.link_id) {
-            match public
-                .get(&c.link_id)
-                .filter(|p| crate::public::is_writable(p))
-            {
-                Some(p) => Target::Copy {
-                    url: p.urim.clone(),
-                    date: crate::report::model::rfc3339_of_stamp(&p.captured)
-                        .chars()
-                        .take(10)
-                        .collect(),
-                },
+            match public_target(public.get(&c.link_id)) {
+                Some(target) => target,
                 None => {
                     plan.skipped.push(format!(
                         "{}:{}:{}: {} moved into a web archive, and no verified copy of it is \
@@ -216,17 +197,8 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
         } else if c.verdict == "drifted" && options.drifted {
             // The address still answers: only a public copy verified against ours (the
             // most like it of those found) shows readers what was cited.
-            match public
-                .get(&c.link_id)
-                .filter(|p| crate::public::is_writable(p))
-            {
-                Some(p) => Target::Copy {
-                    url: p.urim.clone(),
-                    date: crate::report::model::rfc3339_of_stamp(&p.captured)
-                        .chars()
-                        .take(10)
-                        .collect(),
-                },
+            match public_target(public.get(&c.link_id)) {
+                Some(target) => target,
                 None => {
                     plan.skipped.push(format!(
                         "{}:{}:{}: {} drifted and no public archive holds a verified copy \
@@ -638,6 +610,19 @@ pub fn write(plan: &FilePlan, roots: &[PathBuf]) -> Result<(), Error> {
         }
         Err(e) => Err(io(e)),
     }
+}
+
+/// A public copy as what `fix` writes: only one whose address is on its archive's own host
+/// at a real capture time (what an archive says of itself is not trusted further).
+fn public_target(copy: Option<&crate::store::PublicCopy>) -> Option<Target> {
+    let p = copy.filter(|p| crate::public::is_writable(p))?;
+    Some(Target::Copy {
+        url: p.urim.clone(),
+        date: crate::report::model::rfc3339_of_stamp(&p.captured)
+            .chars()
+            .take(10)
+            .collect(),
+    })
 }
 
 /// How long a save that opened a source just before `fix` swapped it takes to write.

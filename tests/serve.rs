@@ -633,17 +633,7 @@ fn serve_answers_only_its_own_host_and_sheds_slow_clients() {
     // More idle connections than the server serves at once: a real request still gets
     // its answer once the idle ones are shed. (This process needs the descriptors: a soft
     // limit of 1,024 is common, the hard one higher.)
-    // SAFETY: getrlimit and setrlimit read and write only the struct passed.
-    unsafe {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < 4096 {
-            limit.rlim_cur = limit.rlim_max.min(4096);
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
+    crate::support::raise_open_files_limit();
     let idle: Vec<std::net::TcpStream> = (0..530)
         .filter_map(|_| std::net::TcpStream::connect(&addr).ok())
         .collect();
@@ -1193,17 +1183,7 @@ fn clients_that_never_read_hold_neither_memory_nor_every_place() {
     let whole = get(&s, &exact, &[]);
     assert_eq!(whole.status, 200, "{exact}");
     assert_eq!(whole.body.len(), BIG);
-    // SAFETY: getrlimit and setrlimit read and write only the struct passed.
-    unsafe {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < 4096 {
-            limit.rlim_cur = limit.rlim_max.min(4096);
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
+    crate::support::raise_open_files_limit();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

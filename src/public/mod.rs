@@ -389,15 +389,7 @@ pub fn archives(cfg: &ArchivesConfig) -> Vec<Archive> {
 /// Whether `host` is a public web archive's (those configured, and the well-known ones a
 /// publisher may move its pages into).
 pub fn is_archive_host(host: &str, cfg: &ArchivesConfig) -> bool {
-    const KNOWN: &[&str] = &[
-        "web.archive.org",
-        "webarchive.nationalarchives.gov.uk",
-        "arquivo.pt",
-        "webarchive.loc.gov",
-    ];
-    KNOWN.contains(&host)
-        || ARCHIVE_TODAY.contains(&host)
-        || archives(cfg).iter().any(|a| a.name == host)
+    crate::check::is_archive_host(host) || archives(cfg).iter().any(|a| a.name == host)
 }
 
 /// Whether `host` is a UK public-sector site, as the UK Government Web Archive collects.

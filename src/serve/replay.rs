@@ -268,14 +268,9 @@ fn open(path: &std::path::Path, offset: u64) -> Option<Archived> {
     use std::io::{BufRead, Read};
     let mut record = warc::open_at(path, offset).ok()?;
     if record.kind == "resource" {
-        let mime = record
-            .fields
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            .map_or("application/octet-stream".to_string(), |(_, v)| v.clone());
         return Some(Archived {
             status: 200,
-            headers: vec![("content-type".to_string(), mime)],
+            headers: resource_headers(&record.fields),
             body: Vec::new(),
             rest: Some(record.block),
         });
@@ -299,6 +294,16 @@ fn open(path: &std::path::Path, offset: u64) -> Option<Archived> {
         body: Vec::new(),
         rest: Some(record.block),
     })
+}
+
+/// The headers a resource record (a rendered DOM, a screenshot) replays with: its
+/// record's `Content-Type`.
+fn resource_headers(fields: &[(String, String)]) -> Vec<(String, String)> {
+    let mime = fields
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map_or("application/octet-stream".to_string(), |(_, v)| v.clone());
+    vec![("content-type".to_string(), mime)]
 }
 
 /// An archived HTTP head's status and headers (names in lower case).
@@ -452,14 +457,9 @@ impl Archived {
     fn from_record(record: &warc::Record) -> Option<Archived> {
         // A resource record (a rendered DOM, a screenshot) is its content, whole.
         if record.kind == "resource" {
-            let mime = record
-                .fields
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-                .map_or("application/octet-stream".to_string(), |(_, v)| v.clone());
             return Some(Archived {
                 status: 200,
-                headers: vec![("content-type".to_string(), mime)],
+                headers: resource_headers(&record.fields),
                 body: record.block.clone(),
                 rest: None,
             });

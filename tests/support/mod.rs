@@ -60,3 +60,19 @@ pub fn site_dir(name: &str, text: &str, config: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join("config.toml"), config).unwrap();
     dir
 }
+
+/// Raises this process's soft limit on open files to 4,096 (or its hard limit): tests that
+/// hold hundreds of connections need the descriptors, and a soft limit of 1,024 is common.
+pub fn raise_open_files_limit() {
+    // SAFETY: getrlimit and setrlimit read and write only the struct passed.
+    unsafe {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < 4096 {
+            limit.rlim_cur = limit.rlim_max.min(4096);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
