@@ -64,6 +64,8 @@ pub struct FilePlan {
     pub edits: Vec<Edit>,
     /// What each edit does, for people (`line:col url -> what`).
     pub notes: Vec<String>,
+    /// The citations rewritten, for the history (`at` is filled in when written).
+    pub replaced: Vec<crate::store::Replacement>,
 }
 
 impl FilePlan {
@@ -106,9 +108,15 @@ enum Target {
     Moved(String),
 }
 
+/// Whether a copy's address opens for readers: the address to write (where it landed, on
+/// the same host), or why it does not open. Given the address and the URL cited.
+pub type Opens<'a> = dyn FnMut(&str, &str) -> Result<String, String> + 'a;
+
 /// Plans the edits from the history: dead citations with an archived copy (and moved ones
-/// when asked), file by file, refusing files changed since they were scanned.
-pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
+/// when asked), file by file, refusing files changed since they were scanned. An address
+/// made from `[fix] copy_url` is written only when `opens` says it opens for readers.
+pub fn plan(store: &Store, options: &Options, opens: &mut Opens) -> Result<Plan, Error> {
+    let mut opened: HashMap<String, Result<String, String>> = HashMap::new();
     let cited = store.cited()?;
     let good = store.newest_good_snapshots()?;
     let public = store.public_copies()?;
@@ -167,13 +175,38 @@ pub fn plan(store: &Store, options: &Options) -> Result<Plan, Error> {
                     ));
                     continue;
                 }
-                (Some(s), Some(copy_url)) => Target::Copy {
-                    url: replay_url(copy_url, &timestamp(s.captured_at), &s.url),
-                    date: crate::clock::format(s.captured_at)
-                        .chars()
-                        .take(10)
-                        .collect(),
-                },
+                (Some(s), Some(copy_url)) => {
+                    // Made from a template, not found in an archive: written only once it
+                    // was seen to open (where it landed, when the archive sends readers to
+                    // its nearest capture).
+                    let address = replay_url(copy_url, &timestamp(s.captured_at), &s.url);
+                    let answer = opened
+                        .entry(address.clone())
+                        .or_insert_with(|| opens(&address, &c.url));
+                    match answer {
+                        Ok(landed) => Target::Copy {
+                            date: crate::link::memento_parts(landed)
+                                .map(|(_, ts, _)| ts)
+                                .filter(|ts| ts.len() >= 8)
+                                .map(|ts| format!("{}-{}-{}", &ts[..4], &ts[4..6], &ts[6..8]))
+                                .unwrap_or_else(|| {
+                                    crate::clock::format(s.captured_at)
+                                        .chars()
+                                        .take(10)
+                                        .collect()
+                                }),
+                            url: landed.clone(),
+                        },
+                        Err(why) => {
+                            plan.skipped.push(format!(
+                                "{}:{}:{}: {} is dead; its copy at {address} ([fix] copy_url) \
+                                 does not open ({why}), so it is not written",
+                                c.file, c.line, c.column, c.url
+                            ));
+                            continue;
+                        }
+                    }
+                }
                 (None, _) => {
                     plan.skipped.push(format!(
                         "{}:{}:{}: {} is dead and has no public or archived copy; left as it is",
@@ -263,6 +296,7 @@ fn plan_file(
     let format = Format::from_path(Path::new(file)).unwrap_or(Format::Text);
 
     let mut edits: Vec<(Edit, String)> = Vec::new();
+    let mut replaced = Vec::new();
     let mut done: Vec<(usize, usize)> = Vec::new();
     for (c, target) in targets {
         let (start, end) = c.span;
@@ -283,10 +317,22 @@ fn plan_file(
         }
         let place = place_of(&text, start, end, format);
         let mut new = edit_for(&text, start, end, place, target, style, &c.url);
-        let what = match target {
-            Target::Copy { url, .. } => format!("archived copy {url}"),
-            Target::Moved(to) => format!("moved to {to}"),
+        let (what, with, moved) = match target {
+            Target::Copy { url, .. } => (format!("archived copy {url}"), url, false),
+            Target::Moved(to) => (format!("moved to {to}"), to, true),
         };
+        if !new.is_empty() {
+            replaced.push(crate::store::Replacement {
+                link_id: c.link_id,
+                url: c.url.clone(),
+                file: file.to_string(),
+                line: c.line,
+                column: c.column,
+                with: with.clone(),
+                moved,
+                at: 0,
+            });
+        }
         for e in new.drain(..) {
             edits.push((e, format!("{}:{} {} -> {what}", c.line, c.column, c.url)));
         }
@@ -310,6 +356,7 @@ fn plan_file(
         original: text,
         edits: kept.into_iter().map(|(e, _)| e).collect(),
         notes,
+        replaced,
     }))
 }
 
@@ -837,6 +884,7 @@ mod tests {
                 text: "new".to_string(),
             }],
             notes: Vec::new(),
+            replaced: Vec::new(),
         }
     }
 

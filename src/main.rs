@@ -224,13 +224,14 @@ fn fix_cmd(ctx: Context, args: cli::FixArgs, ui: &mut Console) -> Result<ExitCod
     let mut failed = !plan.errors.is_empty();
     let edits: usize = plan.files.iter().map(|f| f.notes.len()).sum();
     let s = |n: usize| if n == 1 { "" } else { "s" };
-    if args.write {
+    if plan.files.is_empty() && !failed {
+        println!("citekeep fix: nothing to fix");
+    } else if args.write {
         let (written, write_failed) = pipeline::fix_write(ctx, &plan, ui);
         failed |= write_failed;
-        let next = "; run `citekeep check` or `citekeep run` to record the new state";
-        let next = if written > 0 { next } else { "" };
         println!(
-            "citekeep fix: {written} file{} written ({edits} citation{} fixed){next}",
+            "citekeep fix: {written} file{} written ({edits} citation{} fixed; recorded in the \
+             history)",
             s(written),
             s(edits)
         );

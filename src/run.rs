@@ -106,6 +106,9 @@ pub struct CheckOptions<'a> {
     pub command: &'a str,
     /// What decided the citations besides the files' bytes ([`crate::link::Site::scan_key`]).
     pub scan_key: String,
+    /// Whether these citations are a spot check of some files: the other files' citations
+    /// stay recorded (a whole scan replaces them all).
+    pub partial: bool,
     /// Whether each link's report lists where it is cited (the nightly run needs only
     /// totals, and leaving the places out keeps its memory to the links').
     pub places: bool,
@@ -137,10 +140,7 @@ pub fn check_citations(
         .iter()
         .flatten()
         .map(|c| {
-            let key = match c.invalid {
-                None => link_key(&c.url),
-                Some(_) => c.url.clone(),
-            };
+            let key = key_of(c);
             let i = *index.entry(key).or_insert_with_key(|key| {
                 keys.push(key.clone());
                 keys.len() - 1
@@ -327,6 +327,57 @@ pub fn check_citations(
     Ok(CheckRun { links, summary })
 }
 
+/// The key a citation's link is recorded under: its link key, or, for a malformed URL
+/// (never requested), what was written.
+fn key_of(c: &Citation) -> String {
+    match c.invalid {
+        None => link_key(&c.url),
+        Some(_) => c.url.clone(),
+    }
+}
+
+/// Records the citations of files read again outside a check (after `fix --write`), with
+/// the files' digests, under the latest run: their links (a new one as never checked), the
+/// citations, the digests; the other files' citations stay as they were.
+pub fn record_citations(
+    store: &mut Store,
+    mut citations: Vec<Vec<Citation>>,
+    files: &[FileDigest],
+    scan_key: &str,
+) -> Result<(), Error> {
+    let Some(run) = store.runs()?.last().map(|r| r.id) else {
+        return Ok(());
+    };
+    for file in &mut citations {
+        file.retain(|c| !c.internal);
+    }
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    let link_of: Vec<usize> = citations
+        .iter()
+        .flatten()
+        .map(|c| {
+            *index.entry(key_of(c)).or_insert_with_key(|key| {
+                let host = if c.invalid.is_some() {
+                    String::new()
+                } else {
+                    host_of(key)
+                };
+                wanted.push((key.clone(), host));
+                wanted.len() - 1
+            })
+        })
+        .collect();
+    let wanted: Vec<(&str, String)> = wanted
+        .iter()
+        .map(|(k, h)| (k.as_str(), h.clone()))
+        .collect();
+    let found = store.links(&wanted, clock::now())?;
+    let ids: Vec<i64> = link_of.iter().map(|&i| found[i].id).collect();
+    let rows = (citations, Citation::as_row);
+    store.replace_citations(run, rows, &ids, (files, true), scan_key, |_| {})
+}
+
 /// Turns checks into stored rows with the links' new verdicts, committing them in groups:
 /// whatever completed since the last commit, at least every 100 ms, so a killed run loses at
 /// most the checks of the last fraction of a second and a commit costs little per check.
@@ -429,12 +480,12 @@ fn spawn_writer(
     std::thread::JoinHandle<Result<(Store, Vec<Place>), Error>>,
 ) {
     let (tx, rx) = std::sync::mpsc::channel::<Vec<(LinkState, CheckRow)>>();
-    let (keep, scan_key) = (options.places, options.scan_key.clone());
+    let (keep, scan_key, partial) = (options.places, options.scan_key.clone(), options.partial);
     let writer = std::thread::spawn(move || {
         // Only the places are kept (when asked for), so memory shrinks as files are written.
         let mut places: Vec<Place> = Vec::with_capacity(if keep { ids.len() } else { 0 });
         let rows = (citations, Citation::as_row);
-        store.replace_citations(run, rows, &ids, &files, &scan_key, |file| {
+        store.replace_citations(run, rows, &ids, (&files, partial), &scan_key, |file| {
             if keep {
                 places.extend(file.into_iter().map(|c| Place {
                     file: c.file,

@@ -304,3 +304,104 @@ fn the_nightly_job_is_one_library_call() {
     assert_eq!(code, 0);
     assert!(out.contains("https://www.gov.uk/gone"), "{out}");
 }
+
+/// The issue-28 editor spot-checked one file (`check FILE`), and `report` then counted that
+/// file's links alone and the archive browser showed one source until the next run. A spot
+/// check records its checks and that file's citations; the other files' stay.
+#[test]
+fn a_spot_check_keeps_the_other_files_citations() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "site/a.md", "[a](https://www.gov.uk/alive)\n");
+    write(
+        dir.path(),
+        "site/b.md",
+        "[b](https://www.gov.uk/other) and [c](https://www.gov.uk/third)\n",
+    );
+    write(
+        dir.path(),
+        "config.toml",
+        &format!("[site]\nsources = [\"site\"]\n{CHECK}"),
+    );
+    let (out, err, _) = citekeep(Some(&web), dir.path(), &["run"]);
+    let summary = |dir: &Path| {
+        let (json, err, code) = citekeep(None, dir, &["report", "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        (
+            v["summary"]["links"].as_u64().unwrap(),
+            v["summary"]["files"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(summary(dir.path()), (3, 2), "{out}{err}");
+    // The editor fixes a.md's link and spot-checks that file alone.
+    write(
+        dir.path(),
+        "site/a.md",
+        "[a](https://www.gov.uk/alive) and [d](https://www.gov.uk/fourth)\n",
+    );
+    let (out, err, code) = citekeep(Some(&web), dir.path(), &["check", "site/a.md"]);
+    assert_eq!(code, 1, "the new link is dead: {out}{err}");
+    assert!(out.contains("https://www.gov.uk/fourth"), "{out}");
+    assert!(
+        !out.contains("https://www.gov.uk/other"),
+        "only a.md: {out}"
+    );
+    assert_eq!(summary(dir.path()), (4, 2), "b.md's citations stay");
+    // The browser lists both sources.
+    let server = crate::serve::serve(dir.path(), "127.0.0.1:0");
+    let home = crate::serve::get(&server, "/", &[]).text();
+    assert!(
+        home.contains("site/a.md") && home.contains("site/b.md"),
+        "{home}"
+    );
+    // A whole run forgets a file that is gone.
+    std::fs::remove_file(dir.path().join("site/b.md")).unwrap();
+    citekeep(Some(&web), dir.path(), &["run"]);
+    assert_eq!(summary(dir.path()), (2, 1));
+}
+
+/// After `fix`, sources cite public archives' addresses (and authors cite some anyway):
+/// the issue-28 run snapshotted eleven Wayback and archive.today replay pages into our own
+/// archive. They are mementos already: checked, never captured again.
+#[test]
+fn a_cited_memento_is_checked_but_never_snapshotted() {
+    let web = SimWeb::start(|host, path, _| match (host, path) {
+        ("www.gov.uk", "/alive") => Behave::html("Alive", "A page that answers every night."),
+        ("web.archive.org", "/web/20240102030405/https://www.gov.uk/report") => {
+            Behave::html("Report", "The report as the Wayback Machine holds it.")
+        }
+        ("archive.ph", "/AbCd") => Behave::html("Report", "The report as archive.today holds it."),
+        _ => Behave::status(404, &[], "<title>Not found</title>"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "site/a.md",
+        "[a](https://www.gov.uk/alive), [copy](https://web.archive.org/web/20240102030405/https://www.gov.uk/report) \
+         and [another](https://archive.ph/AbCd)\n",
+    );
+    write(
+        dir.path(),
+        "config.toml",
+        &format!("[site]\nsources = [\"site\"]\n{CHECK}"),
+    );
+    let (out, err, code) = citekeep(Some(&web), dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("2 public archive addresses cited: checked, not snapshotted"),
+        "{err}"
+    );
+    assert!(!web.requests("archive.ph", "/AbCd").is_empty(), "checked");
+    let index = std::fs::read_to_string(dir.path().join("archive/index.cdxj")).unwrap();
+    assert!(index.contains("uk,gov)/alive"), "{index}");
+    assert!(
+        !index.contains("org,archive") && !index.contains("ph,archive"),
+        "{index}"
+    );
+    // `archive` with the file named does the same.
+    let (out, err, _) = citekeep(Some(&web), dir.path(), &["archive", "site/a.md"]);
+    assert!(err.contains("not snapshotted"), "{out}{err}");
+    let index = std::fs::read_to_string(dir.path().join("archive/index.cdxj")).unwrap();
+    assert!(!index.contains("org,archive"), "{index}");
+}

@@ -158,22 +158,24 @@ fn history() -> &'static History {
 
 /// A copy of the history's folder, for tests that change it.
 fn copy_of_history() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else if entry.file_name() != "citekeep.lock" {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
     let h = history();
     let dir = tempfile::tempdir().unwrap();
-    copy(h.dir.path(), dir.path());
+    copy_tree(h.dir.path(), dir.path());
     dir
+}
+
+/// Copies a site folder with its archive (not its lock).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else if entry.file_name() != "citekeep.lock" {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 fn report(format: &str, extra: &[&str]) -> String {
@@ -440,13 +442,33 @@ fn screenshot_path() -> PathBuf {
     crate::support::root().join("target/report-screenshot.png")
 }
 
+/// A public mirror of the archive at `archive.example.org` (the history's `replay_url`,
+/// which `fix` writes): it holds the copy of `www.gov.uk/report` made on day 0 when
+/// `holds` says so, and answers 404 for anything else.
+fn mirror(holds: bool) -> SimWeb {
+    SimWeb::start(move |host, path, _| match (host, path) {
+        ("archive.example.org", "/web/20261126030000/https://www.gov.uk/report") if holds => {
+            Behave::html(
+                "Interim report on AI safety",
+                "The interim report on the safety of advanced AI, published for the summit.",
+            )
+        }
+        ("127.0.0.1", p) if holds && p.starts_with("/web/") => Behave::html(
+            "Interim report on AI safety",
+            "The interim report on the safety of advanced AI, published for the summit.",
+        ),
+        _ => Behave::status(404, &[], "<title>Not found</title><h1>Not found</h1>"),
+    })
+}
+
 #[test]
 fn fix_points_dead_citations_at_their_copies() {
     let dir = copy_of_history();
     let md = dir.path().join("site/sources.md");
     let html = dir.path().join("site/page.html");
+    let web = mirror(true);
     // The diff, by default; nothing written.
-    let out = citekeep(None, dir.path(), &["fix"], None);
+    let out = citekeep(Some(&web), dir.path(), &["fix"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let diff = stdout(&out);
     let copy = "https://archive.example.org/web/20261126030000/https://www.gov.uk/report";
@@ -460,10 +482,10 @@ fn fix_points_dead_citations_at_their_copies() {
     );
     assert_eq!(std::fs::read_to_string(&md).unwrap(), SOURCES_MD);
 
-    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    let out = citekeep(Some(&web), dir.path(), &["fix", "--write"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("2 files written (2 citations fixed)"),
+        stdout(&out).contains("2 files written (2 citations fixed"),
         "{}",
         stdout(&out)
     );
@@ -481,13 +503,73 @@ fn fix_points_dead_citations_at_their_copies() {
             )
         )
     );
-    // Now the files differ from the last scan: a second fix refuses them.
-    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
-    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The issue-28 editor found a second `fix --write` failing with "changed since it was
+/// scanned" for the very files it had written. The history records what fix wrote and the
+/// files as written: a second fix has nothing left to do, says so, and exits 0.
+#[test]
+fn a_second_fix_with_nothing_left_to_fix_says_so_and_succeeds() {
+    let dir = copy_of_history();
+    let web = mirror(true);
+    let out = citekeep(Some(&web), dir.path(), &["fix", "--write"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read_to_string(dir.path().join("site/sources.md")).unwrap();
+    for args in [&["fix", "--write"][..], &["fix"][..]] {
+        let out = citekeep(Some(&web), dir.path(), args, None);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("nothing to fix"),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+        assert!(!stderr(&out).contains("changed since"), "{}", stderr(&out));
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("site/sources.md")).unwrap(),
+        written
+    );
+    // A file changed by hand after the fix is still refused, naming it.
+    std::fs::write(
+        dir.path().join("site/sources.md"),
+        format!("{written}\nA new line.\n"),
+    )
+    .unwrap();
+    let out = citekeep(Some(&web), dir.path(), &["fix", "--moved", "--write"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("site/sources.md: changed since it was scanned"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// The issue-28 editor followed config.toml's own example, a Wayback template, and fix
+/// wrote addresses built from our local capture time, which the archive answers 404. An
+/// address made from `[fix] copy_url` is asked for first and written only when it opens.
+#[test]
+fn a_copy_url_that_does_not_open_is_never_written() {
+    let dir = copy_of_history();
+    let md = dir.path().join("site/sources.md");
+    let web = mirror(false);
+    let out = citekeep(Some(&web), dir.path(), &["fix", "--write"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&md).unwrap(), SOURCES_MD);
+    assert!(
+        stderr(&out).contains(
+            "https://archive.example.org/web/20261126030000/https://www.gov.uk/report \
+             ([fix] copy_url) does not open"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !web.requests(
+            "archive.example.org",
+            "/web/20261126030000/https://www.gov.uk/report"
+        )
+        .is_empty(),
+        "the address was asked for"
     );
 }
 
@@ -508,7 +590,7 @@ fn fix_never_writes_a_loopback_address_unless_told_to() {
     let out = citekeep(None, dir.path(), &["fix", "--write"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&md).unwrap(), SOURCES_MD);
-    assert!(stdout(&out).contains("0 files written"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("nothing to fix"), "{}", stdout(&out));
     assert!(
         stderr(&out).contains("only served on this machine"),
         "{}",
@@ -526,14 +608,20 @@ fn fix_never_writes_a_loopback_address_unless_told_to() {
         "{}",
         stderr(&out)
     );
-    // Said explicitly, it is written.
-    local_config("[fix]\ncopy_url = \"http://127.0.0.1:8080/web/{timestamp}/{url}\"");
-    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    // Said explicitly, it is written (once it opens: a mirror on this machine).
+    let web = mirror(true);
+    let port = web.addr().rsplit(':').next().unwrap().to_string();
+    local_config(&format!(
+        "[fix]\ncopy_url = \"http://127.0.0.1:{port}/web/{{timestamp}}/{{url}}\""
+    ));
+    let out = citekeep(Some(&web), dir.path(), &["fix", "--write"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        std::fs::read_to_string(&md)
-            .unwrap()
-            .contains("[r]: http://127.0.0.1:8080/web/20261126030000/https://www.gov.uk/report")
+        std::fs::read_to_string(&md).unwrap().contains(&format!(
+            "[r]: http://127.0.0.1:{port}/web/20261126030000/https://www.gov.uk/report"
+        )),
+        "{}",
+        stderr(&out)
     );
 }
 
@@ -571,8 +659,9 @@ fn fix_moved_and_append_style() {
     let dir = copy_of_history();
     config(dir.path(), "\n[fix]\nstyle = \"append\"\n");
     let md = dir.path().join("site/sources.md");
+    let web = mirror(true);
     let out = citekeep(
-        None,
+        Some(&web),
         dir.path(),
         &["fix", "--write", "--moved", "site/sources.md"],
         None,
@@ -598,7 +687,8 @@ fn fix_refuses_a_file_changed_since_the_scan() {
     let md = dir.path().join("site/sources.md");
     let edited = format!("An editor's new first line.\n{SOURCES_MD}");
     std::fs::write(&md, &edited).unwrap();
-    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    let web = mirror(true);
+    let out = citekeep(Some(&web), dir.path(), &["fix", "--write"], None);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
@@ -634,8 +724,10 @@ A footnote.[^1]
     const TXT: &str = "https://dead.example/list\n";
     let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let up = alive.clone();
-    let web = SimWeb::start(move |_, path, _| {
-        if up.load(Ordering::SeqCst) && !path.contains("citekeep-probe") {
+    // The archive's public mirror holds every copy fix writes.
+    let web = SimWeb::start(move |host, path, _| {
+        let mirror = host == "archive.example.org";
+        if mirror || (up.load(Ordering::SeqCst) && !path.contains("citekeep-probe")) {
             Behave::html("Page", &format!("The page at {path}, as it was cited."))
         } else {
             Behave::status(404, &[], "not found")
@@ -663,16 +755,18 @@ A footnote.[^1]
     };
     let link = |path: &str| format!(" ([archived copy]({}))", c(path));
     let original = |path: &str| format!("https://dead.example/{path}");
-    let read = |name: &str| std::fs::read_to_string(dir.path().join("site").join(name)).unwrap();
+    let read =
+        |dir: &Path, name: &str| std::fs::read_to_string(dir.join("site").join(name)).unwrap();
 
     // Append: each URL stays, with a link to its copy after it; a definition and a URL list
     // hold one URL, so they point to the copy; HTML gets Robust Links attributes.
-    let saved = copy_dir(dir.path());
+    let before = tempfile::tempdir().unwrap();
+    copy_tree(dir.path(), before.path());
     config(
         dir.path(),
         "\n[verdict]\nstrikes = 1\ndays = 0\n[fix]\nstyle = \"append\"\n",
     );
-    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    let out = citekeep(Some(&web), dir.path(), &["fix", "--write"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let robust = |path: &str, quote: char| {
         format!(
@@ -694,10 +788,10 @@ A footnote.[^1]
         .replace("cite'", &format!("cite{}", robust("cite", '\'')))
         .replace("]: https://dead.example/ref", &format!("]: {}", c("ref")))
         .replace("footnote for", &format!("footnote{} for", link("footnote")));
-    assert_eq!(read("kinds.md"), expected);
-    assert_eq!(read("list.txt"), format!("{}\n", c("list")));
+    assert_eq!(read(dir.path(), "kinds.md"), expected);
+    assert_eq!(read(dir.path(), "list.txt"), format!("{}\n", c("list")));
     assert_eq!(
-        read("page.html"),
+        read(dir.path(), "page.html"),
         HTML.replace(
             "b=2\"",
             "b=2\" data-versionurl=\"https://archive.example.org/web/20261126030000/https://dead.example/page?a=1&amp;b=2\" data-versiondate=\"2026-11-26\""
@@ -706,9 +800,9 @@ A footnote.[^1]
 
     // Replace: each URL becomes its copy's; a bare one becomes an autolink; HTML keeps the
     // original in data-originalurl.
-    restore(&saved);
+    let dir = before;
     config(dir.path(), "\n[verdict]\nstrikes = 1\ndays = 0\n");
-    let out = citekeep(None, dir.path(), &["fix", "--write"], None);
+    let out = citekeep(Some(&web), dir.path(), &["fix", "--write"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let expected = "\
 # Kinds
@@ -724,25 +818,7 @@ A footnote.[^1]
 [^1]: See <C/footnote> for more.
 "
     .replace("C/", &c(""));
-    assert_eq!(read("kinds.md"), expected);
-}
-
-/// The files of `dir`'s site folder, to restore later.
-fn copy_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    std::fs::read_dir(dir.join("site"))
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
-        })
-        .collect()
-}
-
-fn restore(saved: &[(PathBuf, Vec<u8>)]) {
-    for (p, bytes) in saved {
-        std::fs::write(p, bytes).unwrap();
-    }
+    assert_eq!(read(dir.path(), "kinds.md"), expected);
 }
 
 /// Not a test of the project: the seed page of `../shared` (when present) as a new user

@@ -436,6 +436,8 @@ pub struct ArchiveSummary {
     pub rendered: usize,
     /// What the run should say once (no browser to render script-built pages with).
     pub warnings: Vec<String>,
+    /// Cited public archive addresses left out: already mementos, never captured again.
+    pub mementos: usize,
 }
 
 /// Fetches a page's requisites (`wanted`, and what its stylesheets name) with `get`, each up

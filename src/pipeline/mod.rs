@@ -220,10 +220,11 @@ pub fn gather(
 fn check_phase(
     ctx: Context,
     gathered: Gathered,
-    (all, command, places): (bool, &str, bool),
+    (all, command, places, partial): (bool, &str, bool, bool),
     ui: &mut dyn Listener,
 ) -> Result<CheckRun, Error> {
     let options = CheckOptions {
+        partial,
         config: &ctx.loaded.config,
         base: &ctx.loaded.dir,
         archive: ctx.archive,
@@ -273,9 +274,11 @@ pub fn check(
     base_url: Option<&str>,
     ui: &mut dyn Listener,
 ) -> Result<(CheckRun, ExitCode), Error> {
+    // Files named on the command line are a spot check: the rest of the site stays recorded.
+    let partial = !inputs.is_empty();
     let gathered = gather(ctx, "check", inputs, base_url, ui)?;
     let read_errors = gathered.errors;
-    let run = check_phase(ctx, gathered, (true, "check", true), ui)?;
+    let run = check_phase(ctx, gathered, (true, "check", true, partial), ui)?;
     let rot = run
         .links
         .iter()
@@ -303,7 +306,7 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
     let loaded = ctx.loaded;
     let gathered = gather(ctx, "run", Vec::new(), None, ui)?;
     let read_errors = gathered.errors;
-    let run = check_phase(ctx, gathered, (all, "run", false), ui)?;
+    let run = check_phase(ctx, gathered, (all, "run", false, false), ui)?;
     let snapshots = if run.summary.network_down {
         None
     } else {
@@ -345,7 +348,8 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
             .filter(|(id, url)| live.contains(url.as_str()) || owed.contains(id))
             .collect();
         links.extend(store.cited_links_among(&shells)?);
-        let snap = archive_links(
+        let (links, mementos) = without_mementos(links, &loaded.config);
+        let mut snap = archive_links(
             &mut store,
             links,
             &loaded.config,
@@ -353,6 +357,7 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
             ctx.archive,
             Some(run.summary.run),
         )?;
+        snap.mementos = mementos;
         say_snapshots(&snap, ui);
         Some(snap)
     };
@@ -391,6 +396,16 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
 fn say_snapshots(s: &ArchiveSummary, ui: &mut dyn Listener) {
     for w in &s.warnings {
         ui.say(Level::Warning, w);
+    }
+    if s.mementos > 0 {
+        ui.say(
+            Level::Note,
+            &format!(
+                "{} public archive address{} cited: checked, not snapshotted (already a memento)",
+                s.mementos,
+                if s.mementos == 1 { "" } else { "es" }
+            ),
+        );
     }
     if s.rendered > 0 {
         ui.say(
@@ -444,7 +459,8 @@ pub fn snapshot(
             .map(|l| (l.id, l.url))
             .collect()
     };
-    let snap = archive_links(
+    let (links, mementos) = without_mementos(links, &ctx.loaded.config);
+    let mut snap = archive_links(
         &mut store,
         links,
         &ctx.loaded.config,
@@ -452,8 +468,25 @@ pub fn snapshot(
         ctx.archive,
         None,
     )?;
+    snap.mementos = mementos;
     say_snapshots(&snap, ui);
     Ok(snap)
+}
+
+/// `links` without the public archives' own addresses (a copy `fix` wrote, or one an
+/// author cited): those are mementos already, checked but never captured again; and how
+/// many were left out.
+fn without_mementos(
+    links: Vec<(i64, String)>,
+    cfg: &config::Config,
+) -> (Vec<(i64, String)>, usize) {
+    let before = links.len();
+    let links: Vec<(i64, String)> = links
+        .into_iter()
+        .filter(|(_, url)| !crate::public::is_archive_host(&host_of(url), &cfg.archives))
+        .collect();
+    let left_out = before - links.len();
+    (links, left_out)
 }
 
 /// `export --wacz FILE`.
@@ -582,19 +615,43 @@ pub fn fix_plan(
         drifted,
         only,
     };
-    fix::plan(&store, &options)
+    // An address made from the template is asked for before it is written: it must open,
+    // judged as a capture of the page cited (an archive's 404 or error page does not).
+    let probe = options
+        .copy_url
+        .as_deref()
+        .map(|t| report::model::replay_url(t, "20000101000000", "https://x.example/"));
+    let guard = std::sync::Arc::new(crate::fetch::guard::Guard::for_cited(
+        probe.iter().map(String::as_str),
+        cfg.check.allow_private_sources,
+    ));
+    let checker = crate::check::Checker::new(&cfg.check, &ctx.loaded.dir, guard)?;
+    let runtime = crate::fetch::runtime()?;
+    let mut opens = |address: &str, cited: &str| {
+        let seen = runtime.block_on(checker.check_capture(cited, address));
+        if !matches!(seen.status, Status::Alive | Status::Moved) {
+            return Err(format!("{}: {}", seen.status.as_str(), seen.detail));
+        }
+        let landed = seen.final_url.unwrap_or_else(|| address.to_string());
+        if host_of(&landed) != host_of(address) {
+            return Err(format!("it leads off to {}", host_of(&landed)));
+        }
+        Ok(landed)
+    };
+    fix::plan(&store, &options, &mut opens)
 }
 
-/// `fix --write`: writes the planned files (each edit said as a note); the number of files
-/// written and whether one failed.
+/// `fix --write`: writes the planned files (each edit said as a note), then records in the
+/// history what was replaced and the files as written (so the next `fix`, report and
+/// browser read them as they are); the number of files written and whether one failed.
 pub fn fix_write(ctx: Context, plan: &fix::Plan, ui: &mut dyn Listener) -> (usize, bool) {
     let roots = ctx.loaded.sources();
-    let mut written = 0;
+    let mut written = Vec::new();
     let mut failed = false;
     for file in &plan.files {
         match fix::write(file, &roots) {
             Ok(()) => {
-                written += 1;
+                written.push(file);
                 for n in &file.notes {
                     ui.say(Level::Note, &format!("{}:{n}", file.file));
                 }
@@ -605,7 +662,52 @@ pub fn fix_write(ctx: Context, plan: &fix::Plan, ui: &mut dyn Listener) -> (usiz
             }
         }
     }
-    (written, failed)
+    if !written.is_empty()
+        && let Err(e) = record_fix(ctx, &written, ui)
+    {
+        ui.say(
+            Level::Error,
+            &format!(
+                "the files were written, but the history could not record it ({e}); run \
+                 `citekeep check` or `citekeep run` to record the new state"
+            ),
+        );
+        failed = true;
+    }
+    (written.len(), failed)
+}
+
+/// Records what `fix --write` did: each citation replaced, and the written files read
+/// again (their citations and digests).
+fn record_fix(
+    ctx: Context,
+    written: &[&fix::FilePlan],
+    ui: &mut dyn Listener,
+) -> Result<(), Error> {
+    let mut store = Store::open(ctx.archive)?;
+    let now = clock::now();
+    let done: Vec<crate::store::Replacement> = written
+        .iter()
+        .flat_map(|p| p.replaced.iter().cloned())
+        .map(|r| crate::store::Replacement { at: now, ..r })
+        .collect();
+    store.record_replacements(&done)?;
+    let site_cfg = &ctx.loaded.config.site;
+    let options = ScanOptions {
+        site: Site::new(site_cfg.base_url.as_deref(), &site_cfg.aliases)?,
+        keep_internal: false,
+        digest: true,
+        max_file_size: site_cfg.max_file_size,
+    };
+    let paths: Vec<PathBuf> = written.iter().map(|p| PathBuf::from(&p.file)).collect();
+    let (files, walk_errors) = walk::collect(&paths, &Filter::new(&[], &[])?);
+    let (scans, errors) = scan_all(&files, &options, 1);
+    for e in walk_errors.iter().chain(&errors) {
+        ui.say(Level::Error, &e.to_string());
+    }
+    let digests: Vec<FileDigest> = scans.iter().filter_map(|s| s.digest.clone()).collect();
+    let citations = scans.into_iter().map(|s| s.citations).collect();
+    crate::run::record_citations(&mut store, citations, &digests, &options.site.scan_key())
 }
 
 /// What `scan` is asked for besides its inputs.

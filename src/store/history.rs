@@ -25,6 +25,27 @@ pub struct RunRow {
     pub summary: Option<String>,
 }
 
+/// A citation `fix --write` rewrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replacement {
+    /// The link cited before.
+    pub link_id: i64,
+    /// Its URL (filled in when read back).
+    pub url: String,
+    /// The source file.
+    pub file: String,
+    /// 1-based line, as scanned before the rewrite.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// What the source cites now: the archived copy, or where the link moved.
+    pub with: String,
+    /// Whether it was pointed where the link moved (else at an archived copy).
+    pub moved: bool,
+    /// Unix seconds when it was written.
+    pub at: i64,
+}
+
 /// A citation of the latest scan with its link.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CitedRow {
@@ -347,5 +368,58 @@ impl Store {
             out.insert(row.path.clone(), row);
         }
         Ok(out)
+    }
+
+    /// Records what `fix --write` rewrote.
+    pub fn record_replacements(&mut self, done: &[Replacement]) -> Result<(), Error> {
+        let path = self.path.clone();
+        let err = |e| super::db(e, &path);
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut put = tx
+                .prepare(
+                    "INSERT INTO replacements
+                     (link_id, file, line, col, replaced_with, moved, replaced_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(err)?;
+            for r in done {
+                put.execute(params![
+                    r.link_id, r.file, r.line, r.column, r.with, r.moved, r.at
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// What `fix --write` rewrote at or after `since` (everything with 0), oldest first;
+    /// of one link only when `link` is given.
+    pub fn replacements(&self, since: i64, link: Option<i64>) -> Result<Vec<Replacement>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.link_id, l.url, r.file, r.line, r.col, r.replaced_with, r.moved,
+                        r.replaced_at
+                 FROM replacements r JOIN links l ON l.id = r.link_id
+                 WHERE r.replaced_at >= ?1 AND (?2 IS NULL OR r.link_id = ?2)
+                 ORDER BY r.replaced_at, r.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![since, link], |r| {
+                Ok(Replacement {
+                    link_id: r.get(0)?,
+                    url: r.get(1)?,
+                    file: r.get(2)?,
+                    line: r.get(3)?,
+                    column: r.get(4)?,
+                    with: r.get(5)?,
+                    moved: r.get(6)?,
+                    at: r.get(7)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 }

@@ -12,7 +12,7 @@ mod public;
 mod schema;
 
 pub use browse::{CitationHit, Drift, PageHit, Place, SourceCitation};
-pub use history::{CitedLink, CitedRow, FileDigest, LinkAsOf, RunRow};
+pub use history::{CitedLink, CitedRow, FileDigest, LinkAsOf, Replacement, RunRow};
 pub use public::{
     Capture, LastLookup, LookupTarget, PublicCopy, SaveRequest, Verification, Verified,
 };
@@ -486,7 +486,9 @@ impl Store {
     /// Records the latest scan: `citations` by file (`ids` gives each one's link id) and the
     /// scanned files' digests `files`, all scanned under `scan_key`. Files recorded before
     /// with the same digest and key keep their rows untouched; the rows of every other file
-    /// (changed, gone, or without a digest, such as crawled pages) are replaced.
+    /// (changed, gone, or without a digest, such as crawled pages) are replaced. A `partial`
+    /// scan (an editor's spot check of a few files) replaces only the files it read: the
+    /// other files' citations stay as the last whole scan recorded them.
     /// The caller's citations are stored as `row` reads them; each file's citations are
     /// handed to `done` once written (to keep what the caller needs of them, or to free
     /// them).
@@ -495,13 +497,13 @@ impl Store {
         run: i64,
         (citations, row): (Vec<Vec<C>>, impl Fn(&C) -> CitationRow<'_>),
         ids: &[i64],
-        files: &[FileDigest],
+        (files, partial): (&[FileDigest], bool),
         scan_key: &str,
         mut done: impl FnMut(Vec<C>),
     ) -> Result<(), Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db(e, &path))?;
-        let mut kept: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut kept: std::collections::HashSet<String> = std::collections::HashSet::new();
         {
             let mut stored: std::collections::HashMap<String, (String, Option<String>)> =
                 std::collections::HashMap::new();
@@ -523,27 +525,50 @@ impl Store {
                             *sha == f.sha256 && key.as_deref() == Some(scan_key)
                         })
                     })
-                    .map(|f| f.path.as_str()),
+                    .map(|f| f.path.clone()),
             );
         }
-        tx.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS kept (path TEXT PRIMARY KEY); DELETE FROM kept;",
-        )
-        .map_err(|e| db(e, &path))?;
-        {
-            let mut keep = tx
-                .prepare_cached("INSERT OR IGNORE INTO kept (path) VALUES (?1)")
+        if partial {
+            // The files read: those with a digest, and pages (crawled) with citations.
+            let mut read: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+            read.extend(
+                citations
+                    .iter()
+                    .filter_map(|f| f.first())
+                    .map(|c| row(c).file.to_string()),
+            );
+            read.sort();
+            read.dedup();
+            let mut forget = tx
+                .prepare_cached("DELETE FROM citations WHERE file = ?1")
                 .map_err(|e| db(e, &path))?;
-            for file in &kept {
-                keep.execute([file]).map_err(|e| db(e, &path))?;
+            let mut unfile = tx
+                .prepare_cached("DELETE FROM files WHERE path = ?1")
+                .map_err(|e| db(e, &path))?;
+            for f in read.iter().filter(|f| !kept.contains(*f)) {
+                forget.execute([f]).map_err(|e| db(e, &path))?;
+                unfile.execute([f]).map_err(|e| db(e, &path))?;
             }
+        } else {
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS kept (path TEXT PRIMARY KEY); DELETE FROM kept;",
+            )
+            .map_err(|e| db(e, &path))?;
+            {
+                let mut keep = tx
+                    .prepare_cached("INSERT OR IGNORE INTO kept (path) VALUES (?1)")
+                    .map_err(|e| db(e, &path))?;
+                for file in &kept {
+                    keep.execute([file]).map_err(|e| db(e, &path))?;
+                }
+            }
+            tx.execute_batch(
+                "DELETE FROM citations WHERE file NOT IN (SELECT path FROM kept);
+                 DELETE FROM files WHERE path NOT IN (SELECT path FROM kept);
+                 DELETE FROM kept;",
+            )
+            .map_err(|e| db(e, &path))?;
         }
-        tx.execute_batch(
-            "DELETE FROM citations WHERE file NOT IN (SELECT path FROM kept);
-             DELETE FROM files WHERE path NOT IN (SELECT path FROM kept);
-             DELETE FROM kept;",
-        )
-        .map_err(|e| db(e, &path))?;
         {
             let mut insert = tx
                 .prepare_cached(

@@ -180,13 +180,16 @@ impl Store {
             .query_map(params![before], |r| {
                 let verdict: String = r.get(4)?;
                 let final_url: Option<String> = r.get(6)?;
-                let wanted = matches!(verdict.as_str(), "failing" | "dead" | "drifted")
-                    || final_url
-                        .as_deref()
-                        .is_some_and(|u| archive_host(&crate::link::host_of(u)));
+                let url: String = r.get(1)?;
+                // A cited memento is an archive's own page: not looked up in the archives.
+                let wanted = !archive_host(&crate::link::host_of(&url))
+                    && (matches!(verdict.as_str(), "failing" | "dead" | "drifted")
+                        || final_url
+                            .as_deref()
+                            .is_some_and(|u| archive_host(&crate::link::host_of(u))));
                 Ok(wanted.then(|| LookupTarget {
                     link_id: r.get(0).unwrap_or_default(),
-                    url: r.get(1).unwrap_or_default(),
+                    url,
                     first_seen: r.get(2).unwrap_or_default(),
                     first_failing: r.get(3).unwrap_or_default(),
                     cited: None,

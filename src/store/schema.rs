@@ -192,6 +192,22 @@ const MIGRATIONS: &[&str] = &[
            AND earlier.revisit = 0 AND earlier.captured_at <= snapshots.captured_at
          ORDER BY earlier.captured_at DESC, earlier.id DESC LIMIT 1)
      WHERE revisit = 1 AND requisite = 0 AND similarity IS NULL;",
+    // 12: what `fix --write` replaced (the history knows a citation was rewritten, and
+    // with what); lookups that failed in a row (asked again later and later); when a page
+    // was last submitted to Save Page Now (never twice within `lookup_days`).
+    "CREATE TABLE replacements (
+         id INTEGER PRIMARY KEY,
+         link_id INTEGER NOT NULL REFERENCES links (id),
+         file TEXT NOT NULL,
+         line INTEGER NOT NULL,
+         col INTEGER NOT NULL,
+         replaced_with TEXT NOT NULL,
+         moved INTEGER NOT NULL,
+         replaced_at INTEGER NOT NULL
+     );
+     CREATE INDEX replacements_by_link ON replacements (link_id);
+     ALTER TABLE public_lookups ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE public_saves ADD COLUMN submitted_at INTEGER;",
 ];
 
 /// Brings the database up to the newest schema.
