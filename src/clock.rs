@@ -25,5 +25,12 @@ pub fn format(secs: i64) -> String {
         .unwrap_or_else(|_| secs.to_string())
 }
 
+/// The UTC date of `secs` (`YYYY-MM-DD`), for people.
+pub fn date(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .map(|t| t.strftime("%Y-%m-%d").to_string())
+        .unwrap_or_else(|_| secs.to_string())
+}
+
 /// One day in seconds.
 pub const DAY: i64 = 86_400;

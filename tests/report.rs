@@ -544,6 +544,80 @@ fn a_second_fix_with_nothing_left_to_fix_says_so_and_succeeds() {
     );
 }
 
+/// After `fix`, the issue-28 editor's link page said "Cited in" over an empty list, and
+/// nothing told what had become of the citation. The history knows what fix replaced: the
+/// link page says where, when and with what, and the next report lists it once.
+#[test]
+fn the_history_knows_what_fix_replaced() {
+    let dir = copy_of_history();
+    let web = mirror(true);
+    let fixed_at = (day(5).parse::<i64>().unwrap() + 3600).to_string();
+    let out = citekeep(Some(&web), dir.path(), &["fix", "--write"], Some(&fixed_at));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let copy = "https://archive.example.org/web/20261126030000/https://www.gov.uk/report";
+    // The nightly run after the fix: its report lists each replaced citation once.
+    let night = SimWeb::start(|host, path, _| match host {
+        "archive.example.org" if path == "/web/20261126030000/https://www.gov.uk/report" => {
+            Behave::html(
+                "Interim report on AI safety",
+                "The interim report on the safety of advanced AI, published for the summit.",
+            )
+        }
+        _ => behave(6, host, path),
+    });
+    let out = citekeep(Some(&night), dir.path(), &["run"], Some(&day(6)));
+    assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+    // The copy now cited is a memento (of our own archive's mirror): checked, not captured.
+    let index = std::fs::read_to_string(dir.path().join("archive/index.cdxj")).unwrap();
+    assert!(!index.contains("org,example,archive"), "{index}");
+    let text = stdout(&citekeep(
+        None,
+        dir.path(),
+        &["report", "--format", "text"],
+        None,
+    ));
+    let section = text
+        .split("Replaced by `fix`")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no replaced section: {text}"));
+    assert!(
+        section.contains("site/sources.md:9:3  https://www.gov.uk/report")
+            && section.contains(&format!("-> {copy} (archived copy on 2026-12-01)")),
+        "{section}"
+    );
+    assert!(section.contains("site/page.html:"), "{section}");
+    let json: Value = serde_json::from_str(&stdout(&citekeep(
+        None,
+        dir.path(),
+        &["report", "--format", "json"],
+        None,
+    )))
+    .unwrap();
+    assert_eq!(json["replaced"].as_array().unwrap().len(), 2, "{json}");
+    assert_eq!(json["replaced"][0]["with"], copy);
+    // The link page, though no source cites the link now.
+    let server = crate::serve::serve(dir.path(), "127.0.0.1:0");
+    let page = (1..40)
+        .map(|id| crate::serve::get(&server, &format!("/link/{id}"), &[]).text())
+        .find(|p| p.contains(r#"<h1 class="url">https://www.gov.uk/report</h1>"#))
+        .expect("the link's page");
+    assert!(
+        page.contains("replaced by <code>fix</code> on 2026-12-01 with"),
+        "{page}"
+    );
+    assert!(page.contains(copy), "{page}");
+    // A night later, it is said no more.
+    let out = citekeep(Some(&night), dir.path(), &["run"], Some(&day(7)));
+    assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+    let text = stdout(&citekeep(
+        None,
+        dir.path(),
+        &["report", "--format", "text"],
+        None,
+    ));
+    assert!(!text.contains("Replaced by `fix`"), "{text}");
+}
+
 /// The issue-28 editor followed config.toml's own example, a Wayback template, and fix
 /// wrote addresses built from our local capture time, which the archive answers 404. An
 /// address made from `[fix] copy_url` is asked for first and written only when it opens.

@@ -59,7 +59,7 @@ pub fn lookup(ctx: Context, urls: &[String]) -> Result<Vec<Lookup>, Error> {
                 "no history yet: give URLs to look up, or run `citekeep run` first".into(),
             ));
         };
-        let is_archive = |h: &str| public::is_archive_host(h, &ctx.loaded.config.archives);
+        let is_archive = |h: &str| super::is_memento_host(h, &ctx.loaded.config);
         store.links_to_look_up(now + 1, is_archive, usize::MAX)?
     } else {
         let mut out = Vec::new();
@@ -210,7 +210,7 @@ pub(super) fn public_copies(
     let now = clock::now();
     let archives = public_archives(ctx.loaded)?;
     let runtime = crate::fetch::runtime()?;
-    let is_archive = |h: &str| public::is_archive_host(h, cfg);
+    let is_archive = |h: &str| super::is_memento_host(h, &ctx.loaded.config);
     let before = now - i64::from(cfg.lookup_days) * clock::DAY;
     let mut targets = store.links_to_look_up(before, is_archive, usize::MAX)?;
     done.waiting = targets.len().saturating_sub(cfg.max_lookups);

@@ -473,6 +473,22 @@ pub fn snapshot(
     Ok(snap)
 }
 
+/// Whether `host` serves mementos: a public web archive's, or the host of the addresses
+/// `fix` and the reports write for our own copies (`[fix] copy_url`, `[report] replay_url`).
+fn is_memento_host(host: &str, cfg: &config::Config) -> bool {
+    let of_template = |t: &str| {
+        !t.trim().is_empty()
+            && host_of(&report::model::replay_url(
+                t,
+                "20000101000000",
+                "https://x.example/",
+            )) == host
+    };
+    crate::public::is_archive_host(host, &cfg.archives)
+        || of_template(&cfg.fix.copy_url)
+        || of_template(&cfg.report.replay_url)
+}
+
 /// `links` without the public archives' own addresses (a copy `fix` wrote, or one an
 /// author cited): those are mementos already, checked but never captured again; and how
 /// many were left out.
@@ -483,7 +499,7 @@ fn without_mementos(
     let before = links.len();
     let links: Vec<(i64, String)> = links
         .into_iter()
-        .filter(|(_, url)| !crate::public::is_archive_host(&host_of(url), &cfg.archives))
+        .filter(|(_, url)| !is_memento_host(&host_of(url), cfg))
         .collect();
     let left_out = before - links.len();
     (links, left_out)

@@ -152,6 +152,36 @@ pub(crate) fn body(out: &mut impl Write, r: &Report, href: Href) -> io::Result<(
         writeln!(out, "</table>")?;
     }
 
+    if !r.replaced.is_empty() {
+        writeln!(
+            out,
+            "<h2>Replaced by <code>fix</code> {}</h2>",
+            h(&since_words(r))
+        )?;
+        writeln!(
+            out,
+            "<table><tr><th>where</th><th>cited before</th><th>cites now</th><th>on</th></tr>"
+        )?;
+        for x in &r.replaced {
+            writeln!(
+                out,
+                "<tr><td>{}:{}:{}</td><td>{}</td><td>{} ({})</td><td>{}</td></tr>",
+                h(&x.file),
+                x.line,
+                x.column,
+                link(href, &x.url),
+                link(href, &x.with),
+                if x.moved {
+                    "where it moved"
+                } else {
+                    "archived copy"
+                },
+                h(&x.date)
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+
     let to_fix: usize = r.files.iter().map(|f| f.problems.len()).sum();
     writeln!(
         out,

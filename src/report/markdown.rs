@@ -66,6 +66,25 @@ pub(super) fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
         writeln!(out)?;
     }
 
+    if !r.replaced.is_empty() {
+        writeln!(out, "### Replaced by `fix`\n")?;
+        writeln!(out, "| where | cited before | cites now | on |")?;
+        writeln!(out, "| --- | --- | --- | --- |")?;
+        for x in &r.replaced {
+            writeln!(
+                out,
+                "| {}:{}:{} | {} | {} | {} |",
+                md(&x.file),
+                x.line,
+                x.column,
+                md_url(&x.url),
+                md_url(&x.with),
+                md(&x.date)
+            )?;
+        }
+        writeln!(out)?;
+    }
+
     writeln!(out, "### To look at, by source file\n")?;
     if r.files.iter().all(|f| f.problems.is_empty()) {
         writeln!(out, "Nothing: every cited link answered.\n")?;

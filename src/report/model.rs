@@ -310,6 +310,27 @@ impl Changes {
     }
 }
 
+/// A citation `fix --write` rewrote since the earlier run (each shown in one report).
+#[derive(Clone, Debug, Serialize)]
+pub struct Replaced {
+    /// The source file.
+    pub file: String,
+    /// 1-based line, as scanned before the rewrite.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// The URL cited before.
+    pub url: String,
+    /// What the source cites now.
+    pub with: String,
+    /// Whether it now points where the link moved (else at an archived copy).
+    pub moved: bool,
+    /// When it was written (RFC 3339).
+    pub at: String,
+    /// The day it was written (`YYYY-MM-DD`).
+    pub date: String,
+}
+
 /// Links by status after one run, for the chart over time.
 #[derive(Clone, Debug, Serialize)]
 pub struct HistoryPoint {
@@ -342,6 +363,8 @@ pub struct Report {
     pub domains: Vec<DomainRow>,
     /// What changed since the earlier run.
     pub changes: Changes,
+    /// Citations `fix --write` rewrote since the earlier run.
+    pub replaced: Vec<Replaced>,
     /// Links by status over the recent runs, oldest first.
     pub history: Vec<HistoryPoint>,
 }
@@ -632,6 +655,21 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
         })
         .collect();
 
+    let replaced = store
+        .replacements(since.unwrap_or(0), None)?
+        .into_iter()
+        .map(|r| Replaced {
+            file: r.file,
+            line: r.line,
+            column: r.column,
+            url: r.url,
+            with: r.with,
+            moved: r.moved,
+            at: clock::format(r.at),
+            date: clock::date(r.at),
+        })
+        .collect();
+
     Ok(Report {
         version: VERSION,
         generated_at: clock::format(clock::now()),
@@ -641,6 +679,7 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
         files,
         domains,
         changes,
+        replaced,
         history,
     })
 }

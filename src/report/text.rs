@@ -123,6 +123,31 @@ pub(super) fn write(out: &mut impl Write, r: &Report, color: bool) -> io::Result
         }
     }
 
+    if !r.replaced.is_empty() {
+        writeln!(
+            out,
+            "\n{}",
+            paint.bold(&format!("Replaced by `fix` {}", since_words(r)))
+        )?;
+        for x in &r.replaced {
+            writeln!(
+                out,
+                "  {}:{}:{}  {}\n      -> {} ({} on {})",
+                clean(&x.file),
+                x.line,
+                x.column,
+                clean(&x.url),
+                clean(&x.with),
+                if x.moved {
+                    "where it moved"
+                } else {
+                    "archived copy"
+                },
+                &x.date
+            )?;
+        }
+    }
+
     let to_fix: usize = r.files.iter().map(|f| f.problems.len()).sum();
     writeln!(
         out,

@@ -446,9 +446,10 @@ pub(crate) async fn link(
                 s.last_lookup(id)?,
                 s.public_captures_of(id)?,
             );
+            let replaced = s.replacements(0, Some(id))?;
             Ok(Some((
                 link,
-                places,
+                (places, replaced),
                 checks,
                 snaps,
                 (diff, choices, chosen),
@@ -456,7 +457,7 @@ pub(crate) async fn link(
             )))
         })
         .await;
-    let (link, places, checks, snaps, (diff, choices, chosen), public) = match data {
+    let (link, (places, replaced), checks, snaps, (diff, choices, chosen), public) = match data {
         Ok(Some(d)) => d,
         Ok(None) => {
             return error(StatusCode::NOT_FOUND, "No such link", &id.to_string()).into_response();
@@ -483,6 +484,26 @@ pub(crate) async fn link(
             .unwrap_or_default()
     );
     body.push_str("<h2>Cited in</h2><ul>");
+    if places.is_empty() && replaced.is_empty() {
+        body.push_str("<li>no source cites it now</li>");
+    }
+    // Where `fix` rewrote it: the place as it was, when, and what the source cites now.
+    for r in &replaced {
+        body.push_str(&format!(
+            r#"<li class="replaced"><a href="/source?file={}">{}</a>:{}:{}: replaced by <code>fix</code> on {} with <a class="url" href="{}">{}</a></li>"#,
+            h(&urlencode(&r.file)),
+            h(&r.file),
+            r.line,
+            r.column,
+            h(&day(r.at)),
+            h(if r.with.starts_with("https://") || r.with.starts_with("http://") {
+                &r.with
+            } else {
+                "#"
+            }),
+            h(&r.with),
+        ));
+    }
     for p in &places {
         body.push_str(&format!(
             r#"<li><a href="/source?file={}">{}</a>:{}:{} “{}”</li>"#,
