@@ -94,6 +94,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             drop(console);
             println!("citekeep run: {line}");
+            // Which links died, so a cron mail is useful on its own (after the summary).
+            let _ = io::stdout().flush();
+            for dead in report::newly_dead_lines(&night.newly_dead) {
+                eprintln!("citekeep: {}", terminal(&dead));
+            }
             night.code
         }
         Command::Archive(args) => {

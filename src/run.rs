@@ -62,6 +62,17 @@ pub struct LinkReport {
     pub sources: Vec<Place>,
 }
 
+/// A link that became dead in a run, with where it is cited, for the cron mail.
+#[derive(Clone, Debug, Serialize)]
+pub struct NewlyDead {
+    /// The link.
+    pub url: String,
+    /// What its last check found.
+    pub detail: String,
+    /// Where it is cited (`file:line:col`).
+    pub places: Vec<String>,
+}
+
 /// Totals of a check run.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CheckSummary {
@@ -90,6 +101,9 @@ pub struct CheckRun {
     pub links: Vec<LinkReport>,
     /// Totals.
     pub summary: CheckSummary,
+    /// The ids of the links whose verdict became `dead` in this run.
+    #[serde(skip)]
+    pub newly_dead: Vec<i64>,
 }
 
 /// How to run the check phase.
@@ -241,7 +255,7 @@ pub fn check_citations(
         recorder.add(&mut states, &checks[url], !network_down);
     }
     recorder.flush();
-    let newly_dead = recorder.newly_dead;
+    let newly_dead = std::mem::take(&mut recorder.newly_dead);
     drop(recorder);
     let (store, cited_at) = writer.join().expect("the store writer panicked")?;
     let checked = checks.len();
@@ -321,10 +335,14 @@ pub fn check_citations(
                 .or_default() += 1;
         }
     }
-    summary.newly_dead = newly_dead;
+    summary.newly_dead = newly_dead.len();
     let summary_json = serde_json::to_string(&summary).unwrap_or_default();
     store.finish_run(run, clock::now(), &summary_json, network_down)?;
-    Ok(CheckRun { links, summary })
+    Ok(CheckRun {
+        links,
+        summary,
+        newly_dead,
+    })
 }
 
 /// The key a citation's link is recorded under: its link key, or, for a malformed URL
@@ -387,7 +405,7 @@ struct Recorder<'a> {
     batches: std::sync::mpsc::Sender<Vec<(LinkState, CheckRow)>>,
     pending: Vec<(LinkState, CheckRow)>,
     last_flush: std::time::Instant,
-    newly_dead: usize,
+    newly_dead: Vec<i64>,
 }
 
 impl<'a> Recorder<'a> {
@@ -402,7 +420,7 @@ impl<'a> Recorder<'a> {
             batches,
             pending: Vec::new(),
             last_flush: std::time::Instant::now(),
-            newly_dead: 0,
+            newly_dead: Vec::new(),
         }
     }
 
@@ -429,7 +447,7 @@ impl<'a> Recorder<'a> {
             (next, false)
         };
         if next.verdict == "dead" && prev.verdict != "dead" {
-            self.newly_dead += 1;
+            self.newly_dead.push(next.id);
         }
         let row = CheckRow {
             run: self.run,

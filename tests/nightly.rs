@@ -405,3 +405,46 @@ fn a_cited_memento_is_checked_but_never_snapshotted() {
     let index = std::fs::read_to_string(dir.path().join("archive/index.cdxj")).unwrap();
     assert!(!index.contains("org,archive"), "{index}");
 }
+
+/// The issue-28 cron mail said "6 newly dead" and not which. The links that died are
+/// listed under the summary line (with their places), up to a limit, then how many more.
+#[test]
+fn the_cron_mail_names_the_newly_dead_links() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    let mut md = String::from("[alive](https://www.gov.uk/alive)\n");
+    for i in 0..25 {
+        md.push_str(&format!("- [gone {i}](https://www.gov.uk/gone/{i:02})\n"));
+    }
+    md.push_str("Again: [gone](https://www.gov.uk/gone/00)\n");
+    write(dir.path(), "site/a.md", &md);
+    write(
+        dir.path(),
+        "config.toml",
+        &format!(
+            "[site]\nsources = [\"site\"]\n{CHECK}\n[verdict]\nstrikes = 1\ndays = 0\n\
+             [archives]\nenabled = false\n"
+        ),
+    );
+    let (out, err, code) = citekeep(Some(&web), dir.path(), &["run"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("25 newly dead"), "{out}");
+    let listed: Vec<&str> = err.lines().filter(|l| l.contains("newly dead: ")).collect();
+    assert_eq!(listed.len(), 21, "{err}");
+    assert_eq!(
+        listed[0],
+        "citekeep: newly dead: https://www.gov.uk/gone/00 (404 Not Found) cited at \
+         site/a.md:2:3, site/a.md:27:8"
+    );
+    assert!(listed[19].contains("https://www.gov.uk/gone/19"), "{err}");
+    assert_eq!(
+        listed[20],
+        "citekeep: newly dead: 5 more (`citekeep report` lists them all)"
+    );
+    // The next night nothing new died: nothing listed.
+    let (_, err, _) = citekeep(Some(&web), dir.path(), &["run"]);
+    assert!(
+        !err.contains("newly dead"),
+        "nothing new the second night: {err}"
+    );
+}

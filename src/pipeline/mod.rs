@@ -295,6 +295,8 @@ pub struct Nightly {
     pub snapshots: Option<ArchiveSummary>,
     /// The public archives' lookups and saves (none when off or our network was down).
     pub public: Option<PublicCopies>,
+    /// The links that became dead in this run, with where they are cited.
+    pub newly_dead: Vec<crate::run::NewlyDead>,
     /// The exit code cron sees: 2 on an error, 1 on rot as `[report] fail_on` says, else 0.
     pub code: ExitCode,
 }
@@ -384,12 +386,41 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
         _ if !written => ExitCode::Error,
         code => code,
     };
+    let newly_dead = newly_dead(ctx, &run)?;
     Ok(Nightly {
         run,
         snapshots,
         public,
+        newly_dead,
         code,
     })
+}
+
+/// The links `run` found newly dead, with their last check's words and their places.
+fn newly_dead(ctx: Context, run: &CheckRun) -> Result<Vec<crate::run::NewlyDead>, Error> {
+    if run.newly_dead.is_empty() {
+        return Ok(Vec::new());
+    }
+    let store = Store::open_read_only(ctx.archive)?;
+    let mut out: Vec<crate::run::NewlyDead> = Vec::new();
+    for c in store.cited_of(&run.newly_dead)? {
+        let place = format!("{}:{}:{}", c.file, c.line, c.column);
+        match out.iter_mut().find(|d| d.url == c.url) {
+            Some(d) => d.places.push(place),
+            None => out.push(crate::run::NewlyDead {
+                detail: run
+                    .links
+                    .iter()
+                    .find(|l| l.url == c.url)
+                    .map(|l| l.detail.clone())
+                    .unwrap_or_default(),
+                url: c.url,
+                places: vec![place],
+            }),
+        }
+    }
+    out.sort_by(|a, b| a.url.cmp(&b.url));
+    Ok(out)
 }
 
 /// Says what could not be snapshotted and what drifted.

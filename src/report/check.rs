@@ -103,6 +103,38 @@ pub fn snapshots_line(s: &ArchiveSummary) -> String {
     )
 }
 
+/// Newly dead links listed under cron's summary line at most.
+pub const NEWLY_DEAD_LISTED: usize = 20;
+
+/// The lines under cron's summary that say which links became dead, and where they are
+/// cited (the first [`NEWLY_DEAD_LISTED`], then how many more).
+pub fn newly_dead_lines(dead: &[crate::run::NewlyDead]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for d in dead.iter().take(NEWLY_DEAD_LISTED) {
+        let mut places = d
+            .places
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if d.places.len() > 3 {
+            places.push_str(&format!(" and {} more", d.places.len() - 3));
+        }
+        lines.push(format!(
+            "newly dead: {} ({}) cited at {places}",
+            d.url, d.detail
+        ));
+    }
+    if dead.len() > NEWLY_DEAD_LISTED {
+        lines.push(format!(
+            "newly dead: {} more (`citekeep report` lists them all)",
+            dead.len() - NEWLY_DEAD_LISTED
+        ));
+    }
+    lines
+}
+
 /// One line for cron: links, checked, counts by status and verdict.
 pub fn summary_line(run: &CheckRun) -> String {
     let s = &run.summary;

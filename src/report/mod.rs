@@ -14,7 +14,9 @@ mod text;
 use std::io::{self, Write};
 use std::path::Path;
 
-pub use check::{CheckFormat, snapshots_line, summary_line, write_check};
+pub use check::{
+    CheckFormat, NEWLY_DEAD_LISTED, newly_dead_lines, snapshots_line, summary_line, write_check,
+};
 pub use model::{Options, Report, Since, build};
 
 /// Formats of the rot report.
