@@ -105,11 +105,17 @@ pub struct ArchivesConfig {
     /// Seconds between two requests to one archive's lookup API (the Wayback Machine
     /// allows about 24 a minute for CDX and TimeMaps).
     pub api_interval: f64,
+    /// Seconds between two requests to archive.today's TimeMap (it is stricter than the
+    /// Wayback Machine).
+    pub archive_today_interval: f64,
     /// Submit links found alive at first sight, and pages whose text drifted, to Save Page
     /// Now (credentials from `CITEKEEP_IA_ACCESS` and `CITEKEEP_IA_SECRET`).
     pub save: bool,
     /// Save Page Now jobs in progress at once.
     pub save_jobs: usize,
+    /// Pages one run submits to Save Page Now at most (the account's daily allowance is
+    /// spent on what matters most first).
+    pub save_max: usize,
     /// Seconds between two polls of a Save Page Now job.
     pub save_poll: f64,
     /// Seconds a run waits for one Save Page Now job before leaving it to the next run.
@@ -127,8 +133,10 @@ impl Default for ArchivesConfig {
             lookup_days: 30,
             max_lookups: 100,
             api_interval: 2.5,
+            archive_today_interval: 10.0,
             save: false,
             save_jobs: 3,
+            save_max: 100,
             save_poll: 5.0,
             save_wait: 120.0,
         }
@@ -663,11 +671,16 @@ impl Config {
             "links",
         )?;
         in_range("[archives] save_jobs", p.save_jobs, 1..=20, "jobs")?;
-        if !(p.api_interval.is_finite() && (0.0..=3600.0).contains(&p.api_interval)) {
-            return Err(format!(
-                "[archives] api_interval = {}: must be from 0 to 3600 seconds",
-                p.api_interval
-            ));
+        in_range("[archives] save_max", p.save_max, 0..=100_000, "pages")?;
+        for (key, value) in [
+            ("api_interval", p.api_interval),
+            ("archive_today_interval", p.archive_today_interval),
+        ] {
+            if !(value.is_finite() && (0.0..=3600.0).contains(&value)) {
+                return Err(format!(
+                    "[archives] {key} = {value}: must be from 0 to 3600 seconds"
+                ));
+            }
         }
         for (key, value) in [
             ("[archives] save_poll", p.save_poll),

@@ -67,7 +67,7 @@ fn config(dir: &Path) {
         dir.join("config.toml"),
         "[site]\nsources = [\"urls.txt\"]\n[check]\ntimeout = 3\nconnect_timeout = 3\nretries = 0\n\
          per_host = 2\nhost_interval = 0\nconcurrency = 64\n\
-         [archives]\napi_interval = 0\n",
+         [archives]\napi_interval = 0\narchive_today_interval = 0\n",
     )
     .unwrap();
 }

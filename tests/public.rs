@@ -184,7 +184,7 @@ const SITE: &str = "# Sources\n\n\
 const CONFIG: &str = "[site]\nsources = [\"site\"]\n\
     [check]\ntimeout = 5\nretries = 1\nretry_after_cap = 5\nhost_interval = 0\n\
     [verdict]\nstrikes = 1\ndays = 0\n\
-    [archives]\napi_interval = 0.05\n\
+    [archives]\napi_interval = 0.05\narchive_today_interval = 0.05\n\
     [fix]\nstyle = \"replace\"\n";
 
 /// Runs citekeep in `dir` through `web` on `day` (2026-11-`day`).
@@ -452,7 +452,8 @@ fn archives_lookup_says_what_it_found_and_turned_down() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("config.toml"),
-        "[check]\ntimeout = 3\nretries = 1\nhost_interval = 0\n[archives]\napi_interval = 0\n",
+        "[check]\ntimeout = 3\nretries = 1\nhost_interval = 0\n[archives]\napi_interval = 0\n\
+         archive_today_interval = 0\n",
     )
     .unwrap();
     let (out, err, code) = on_day(
@@ -477,9 +478,12 @@ fn archives_lookup_says_what_it_found_and_turned_down() {
         )),
         "{out}"
     );
+    // Its one capture is from after the lookup: not asked for (captures are asked for up
+    // to when the link failed, here now).
     assert!(
-        out.contains("no public copy shows the page (1 capture found)")
-            || out.contains(&format!("{PAPER}\n  copy:")),
+        out.contains(&format!(
+            "{PAPER}\n  no public copy shows the page (0 captures found)"
+        )),
         "{out}"
     );
 }
@@ -784,4 +788,270 @@ fn fix_drifted_writes_the_public_copy_of_the_page_as_cited() {
     assert_eq!(code, 0, "{out}{err}");
     let source = std::fs::read_to_string(dir.path().join("site/a.md")).unwrap();
     assert_eq!(source, format!("The [essay]({copy}) argues for a pause.\n"));
+}
+
+/// The issue-28 nights: Save Page Now was sent dead links and drifted pages, the same URL
+/// four nights running, and its daily allowance ran out before the pages that needed it.
+/// Now each page is looked up first (a recent capture: no submission), checked alive right
+/// then (never an error page into the public record), never submitted twice within
+/// `lookup_days`, and an allowance smaller than the candidates goes to pages with no
+/// capture at all, newest citations first.
+#[test]
+fn save_page_now_spends_its_allowance_on_what_matters_most() {
+    let archives = SimArchives::new(vec![
+        page(
+            Arch::Wayback,
+            "https://fresh.example/a",
+            "20261120000000",
+            "Fresh",
+            "Captured a week ago.",
+        ),
+        page(
+            Arch::Wayback,
+            "https://old.example/a",
+            "20230101000000",
+            "Old",
+            "Captured years ago.",
+        ),
+    ]);
+    let sim = archives.clone();
+    let page_of = |title: &str| {
+        Behave::html(
+            title,
+            &format!("The page {title}, with words enough to be a page of its own."),
+        )
+    };
+    let web = SimWeb::start_with(move |asked: &Asked| {
+        if SimArchives::serves(&asked.host) {
+            return sim.answer(asked);
+        }
+        match (asked.host.as_str(), asked.path.as_str()) {
+            (_, p) if p.contains("citekeep-probe") => Behave::status(404, &[], "not found"),
+            ("dead.example", _) => Behave::status(404, &[], "<title>Not found</title>"),
+            // Alive for the night's check and snapshot, gone when about to be submitted.
+            ("flaky.example", _) if asked.earlier >= 2 => {
+                Behave::status(404, &[], "<title>Not found</title>")
+            }
+            (host, _) => page_of(host),
+        }
+    });
+    let night_one = "[fresh](https://fresh.example/a) [old](https://old.example/a) \
+                     [none1](https://none1.example/a) [dead](https://dead.example/a) \
+                     [flaky](https://flaky.example/a)\n";
+    let dir = crate::support::site_dir(
+        "a.md",
+        night_one,
+        &CONFIG.replace("[archives]\n", "[archives]\nsave = false\n"),
+    );
+    let dir = dir.path();
+    let keys = [
+        ("CITEKEEP_IA_ACCESS", "test-access"),
+        ("CITEKEEP_IA_SECRET", "test-secret"),
+    ];
+    let (out, err, _) = on_day(&web, dir, 27, &["run"], &keys);
+    assert!(
+        web.requests("web.archive.org", "/save").is_empty(),
+        "{out}{err}"
+    );
+    // Night two: saving on, an allowance of two, and a new citation.
+    std::fs::write(
+        dir.join("config.toml"),
+        CONFIG.replace(
+            "[archives]\n",
+            "[archives]\nsave = true\nsave_max = 2\nsave_poll = 0.05\nsave_wait = 10\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("site/a.md"),
+        format!("{night_one}[none2](https://none2.example/a)\n"),
+    )
+    .unwrap();
+    let submitted = |_: &SimWeb| archives.submitted();
+    let (out, err, code) = on_day(&web, dir, 28, &["run"], &keys);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        submitted(&web),
+        ["https://none2.example/a", "https://none1.example/a"],
+        "no capture at all first, the newest citation first: {err}"
+    );
+    assert!(
+        err.contains("Save Page Now: 2 pages to submit next run ([archives] save_max = 2)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("saved 2 pages to the Wayback Machine"),
+        "{err}"
+    );
+    // Night three: the rest, but never the flaky page (404 when asked), the fresh one, the
+    // dead one, or one submitted within lookup_days.
+    let (out, err, code) = on_day(&web, dir, 29, &["run"], &keys);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        submitted(&web),
+        [
+            "https://none2.example/a",
+            "https://none1.example/a",
+            "https://old.example/a"
+        ],
+        "{err}"
+    );
+    let (_, err, _) = on_day(&web, dir, 30, &["run"], &keys);
+    assert_eq!(submitted(&web).len(), 3, "nothing twice: {err}");
+    let sent = submitted(&web);
+    for never in [
+        "https://dead.example/a",
+        "https://flaky.example/a",
+        "https://fresh.example/a",
+    ] {
+        assert!(!sent.iter().any(|s| s == never), "{never} was submitted");
+    }
+    // Each decision is in the history, with its reason.
+    let db = rusqlite::Connection::open(dir.join("archive/citekeep.db")).unwrap();
+    let state = |url: &str| -> (String, Option<String>) {
+        db.query_row(
+            "SELECT s.state, s.error FROM public_saves s JOIN links l ON l.id = s.link_id
+             WHERE l.url = ?1",
+            [url],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        state("https://fresh.example/a"),
+        ("covered".into(), Some("captured 20261120000000".into()))
+    );
+    let (flaky, why) = state("https://flaky.example/a");
+    assert_eq!(flaky, "skipped");
+    assert!(why.unwrap().starts_with("gone: "));
+}
+
+/// The issue-28 lookups asked the Wayback Machine for every capture of a URL, which for a
+/// popular page is tens of thousands. A lookup asks for the captures nearest the citation
+/// (the newest in the year before it, and the oldest in the year after when the link
+/// failed later), runs of identical payloads collapsed, at most a limit, and widens to
+/// everything before the link failed only when nothing there fits.
+#[test]
+fn cdx_lookups_ask_for_a_window_around_the_citation() {
+    const POPULAR: &str = "https://popular.example/page";
+    const SPARSE: &str = "https://sparse.example/page";
+    let mut snaps = Vec::new();
+    // 30,000 captures, one every three hours from 2016, the payload changing every tenth.
+    let start = 1_451_606_400i64; // 2016-01-01
+    for i in 0..30_000i64 {
+        let ts = jiff::Timestamp::from_second(start + i * 3 * 3600)
+            .unwrap()
+            .strftime("%Y%m%d%H%M%S")
+            .to_string();
+        snaps.push(page(
+            Arch::Wayback,
+            POPULAR,
+            &ts,
+            "Popular",
+            &format!("The popular page, version {}.", i / 10),
+        ));
+    }
+    // The sparse page was captured once, four years before it was cited.
+    snaps.push(page(
+        Arch::Wayback,
+        SPARSE,
+        "20221101000000",
+        "Sparse",
+        "The sparse page as it stood.",
+    ));
+    let archives = SimArchives::new(snaps);
+    let sim = archives.clone();
+    let web = SimWeb::start_with(move |asked: &Asked| {
+        if SimArchives::serves(&asked.host) {
+            return sim.answer(asked);
+        }
+        Behave::status(404, &[], "<title>Not found</title>")
+    });
+    let dir = crate::support::site_dir(
+        "a.md",
+        &format!("[popular]({POPULAR}) [sparse]({SPARSE})\n"),
+        &CONFIG.replace("[archives]\n", "[archives]\narchive_today = false\n"),
+    );
+    let (out, err, _) = on_day(&web, dir.path(), 27, &["run"], &[]);
+    assert!(
+        err.contains("public copies: 2 links looked up, 2 with a verified copy"),
+        "{out}{err}"
+    );
+    let asked: Vec<String> = web
+        .seen()
+        .iter()
+        .filter(|s| s.path.starts_with("/cdx/search/cdx?"))
+        .map(|s| s.path.clone())
+        .collect();
+    let popular: Vec<&String> = asked.iter().filter(|p| p.contains("popular")).collect();
+    assert_eq!(popular.len(), 1, "the window held a capture: {asked:?}");
+    for part in [
+        "collapse=digest",
+        "from=20251126",
+        "to=20261127",
+        "limit=-250",
+    ] {
+        assert!(popular[0].contains(part), "{part} in {}", popular[0]);
+    }
+    let sparse: Vec<&String> = asked.iter().filter(|p| p.contains("sparse")).collect();
+    assert_eq!(sparse.len(), 2, "widened once: {asked:?}");
+    assert!(sparse[1].contains("limit=-250") && !sparse[1].contains("from="));
+    assert!(
+        archives.cdx_answers().iter().all(|&rows| rows <= 250),
+        "{:?}",
+        archives.cdx_answers()
+    );
+    // The copies found are the captures nearest the citation.
+    let (out, _, _) = on_day(&web, dir.path(), 27, &["report", "--format", "json"], &[]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let copies: Vec<String> = report["files"][0]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["public_copy"]["url"].as_str().map(str::to_string))
+        .collect();
+    // The popular page's newest capture before it was cited (its captures end in April).
+    assert!(
+        copies
+            .iter()
+            .any(|c| c.contains("/web/20260406") && c.ends_with(POPULAR)),
+        "{copies:?}"
+    );
+    assert!(
+        copies.iter().any(|c| c.contains("/web/20221101000000/")),
+        "{copies:?}"
+    );
+}
+
+/// A lookup that could not ask every archive was made again every night for ever. It is
+/// made again after a day, then two, then four..., at most `lookup_days` apart.
+#[test]
+fn a_failed_lookup_backs_off() {
+    let archives = SimArchives::new(Vec::new());
+    let sim = archives.clone();
+    let web = SimWeb::start_with(move |asked: &Asked| match asked.host.as_str() {
+        "web.archive.org" => Behave::status(503, &[], "down"),
+        h if SimArchives::serves(h) => sim.answer(asked),
+        _ => Behave::status(404, &[], "<title>Not found</title>"),
+    });
+    let dir = crate::support::site_dir(
+        "a.md",
+        "[gone](https://gone.example/a)\n",
+        &CONFIG.replace("[check]\n", "[check]\nrecheck_days = 1\n"),
+    );
+    let asked = || {
+        web.seen()
+            .iter()
+            .filter(|s| s.host == "web.archive.org")
+            .count()
+    };
+    let mut nights = Vec::new();
+    for day in 20..=28 {
+        let before = asked();
+        on_day(&web, dir.path(), day, &["run"], &[]);
+        if asked() > before {
+            nights.push(day);
+        }
+    }
+    assert_eq!(nights, [20, 21, 23, 27], "a day, two, four apart");
 }

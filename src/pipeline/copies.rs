@@ -10,25 +10,23 @@ use futures_util::StreamExt;
 
 use super::{Context, Level, Listener};
 use crate::check::Checker;
-use crate::config::{self, Loaded};
+use crate::config::Loaded;
 use crate::fetch::guard::Guard;
 use crate::link::link_key;
 use crate::store::Store;
 use crate::{Error, clock, public};
 
 /// The public archives `[archives]` names, asked through a checker of their own (the
-/// check settings; each archive's lookup API held to `[archives] api_interval`).
+/// check settings; each archive's lookup API held to its interval).
 fn public_archives(loaded: &Loaded) -> Result<public::Archives, Error> {
     let guard = Arc::new(Guard::for_cited(
         std::iter::empty(),
         loaded.config.check.allow_private_sources,
     ));
     let checker = Checker::new(&loaded.config.check, &loaded.dir, guard)?;
-    let cfg = &loaded.config.archives;
     Ok(public::Archives::new(
         checker,
-        public::archives(cfg),
-        std::time::Duration::from_secs_f64(cfg.api_interval),
+        public::archives(&loaded.config.archives),
     ))
 }
 
@@ -60,7 +58,7 @@ pub fn lookup(ctx: Context, urls: &[String]) -> Result<Vec<Lookup>, Error> {
             ));
         };
         let is_archive = |h: &str| super::is_memento_host(h, &ctx.loaded.config);
-        store.links_to_look_up(now + 1, is_archive, usize::MAX)?
+        store.links_to_look_up((now, 0), is_archive, usize::MAX)?
     } else {
         let mut out = Vec::new();
         for url in urls {
@@ -196,14 +194,9 @@ pub struct PublicCopies {
 
 /// The public-copies phase of `run`: links failing, dead or moved into an archive are
 /// looked up (those not looked up within `[archives] lookup_days`), and, with `[archives]
-/// save`, links alive at first sight and pages that drifted are submitted to Save Page Now.
-/// An archive that is down, slow or refusing is said once and never fails the run.
-pub(super) fn public_copies(
-    ctx: Context,
-    run: i64,
-    drifted: &[(String, f64)],
-    ui: &mut dyn Listener,
-) -> Result<PublicCopies, Error> {
+/// save`, live cited pages are submitted to Save Page Now (see [`save_pages`]). An archive
+/// that is down, slow or refusing is said once and never fails the run.
+pub(super) fn public_copies(ctx: Context, ui: &mut dyn Listener) -> Result<PublicCopies, Error> {
     let cfg = &ctx.loaded.config.archives;
     let mut done = PublicCopies::default();
     let mut store = Store::open(ctx.archive)?;
@@ -211,8 +204,8 @@ pub(super) fn public_copies(
     let archives = public_archives(ctx.loaded)?;
     let runtime = crate::fetch::runtime()?;
     let is_archive = |h: &str| super::is_memento_host(h, &ctx.loaded.config);
-    let before = now - i64::from(cfg.lookup_days) * clock::DAY;
-    let mut targets = store.links_to_look_up(before, is_archive, usize::MAX)?;
+    let again = i64::from(cfg.lookup_days) * clock::DAY;
+    let mut targets = store.links_to_look_up((now, again), is_archive, usize::MAX)?;
     done.waiting = targets.len().saturating_sub(cfg.max_lookups);
     targets.truncate(cfg.max_lookups);
     if !targets.is_empty() {
@@ -249,33 +242,45 @@ pub(super) fn public_copies(
         );
     }
     if cfg.save {
-        let mut ask = store.alive_at_first_sight(run)?;
-        for (url, _) in drifted {
-            if let Some(link) = store.link_by_url(&link_key(url))? {
-                ask.push(link.id);
-            }
-        }
-        store.queue_saves(&ask, now)?;
-        save_pages(&archives, &mut store, &runtime, cfg, &mut done, ui)?;
+        save_pages(ctx, &archives, &mut store, &runtime, &mut done, ui)?;
     }
     Ok(done)
 }
 
-/// Submits the waiting save requests to Save Page Now and records what became of each.
+/// Live pages looked at for Save Page Now by one run at most (each costs a lookup).
+const SAVE_LOOKUPS: usize = 200;
+
+/// Spends the run's Save Page Now allowance (`[archives] save_max`) on what matters most:
+/// live cited pages with no public capture at all, then those whose newest capture is old,
+/// newest citations first. Each is looked up first (a capture newer than `[archive]
+/// refresh_days` means no submission) and checked alive right then (a dead, soft-404,
+/// blocked or error page is never submitted: it would put an error page in the public
+/// record); none is submitted twice within `lookup_days`. Jobs left pending by an earlier
+/// run are polled; what became of each is recorded.
 fn save_pages(
+    ctx: Context,
     archives: &public::Archives,
     store: &mut Store,
     runtime: &tokio::runtime::Runtime,
-    cfg: &config::ArchivesConfig,
     done: &mut PublicCopies,
     ui: &mut dyn Listener,
 ) -> Result<(), Error> {
+    use crate::store::SaveState;
     use public::save::{Credentials, Outcome, Patience, save_all};
-    let requests = store.saves_due()?;
-    if requests.is_empty() {
+    let cfg = &ctx.loaded.config.archives;
+    let now = clock::now();
+    let again = i64::from(cfg.lookup_days) * clock::DAY;
+    let pending = store.pending_saves()?;
+    let mut candidates: Vec<crate::store::SaveCandidate> = store
+        .save_candidates(now, again)?
+        .into_iter()
+        .filter(|c| !super::is_memento_host(&crate::link::host_of(&c.url), &ctx.loaded.config))
+        .collect();
+    if pending.is_empty() && candidates.is_empty() {
         return Ok(());
     }
     let Some(credentials) = Credentials::from_env() else {
+        let waiting = pending.len() + candidates.len().min(cfg.save_max);
         ui.say(
             Level::Warning,
             &format!(
@@ -283,19 +288,103 @@ fn save_pages(
                  Save Page Now",
                 public::save::ENV[0],
                 public::save::ENV[1],
-                requests.len(),
-                if requests.len() == 1 { "" } else { "s" }
+                waiting,
+                if waiting == 1 { "" } else { "s" }
             ),
         );
-        done.save_pending = requests.len();
+        done.save_pending = waiting;
         return Ok(());
     };
+
+    // Looked up: a recent capture means no submission; none at all goes first.
+    candidates.truncate(SAVE_LOOKUPS.max(cfg.save_max));
+    let refresh = i64::from(ctx.loaded.config.archive.refresh_days) * clock::DAY;
+    let recent = crate::archive::cdxj::timestamp(now - refresh);
+    let looked: Vec<(crate::store::SaveCandidate, Result<Option<String>, String>)> = runtime
+        .block_on(
+            futures_util::stream::iter(candidates)
+                .map(|c| async move {
+                    let newest = archives.newest_capture(&c.url).await;
+                    (c, newest)
+                })
+                .buffered(LOOKUPS_AT_ONCE)
+                .collect(),
+        );
+    let mut wanted: Vec<(bool, crate::store::SaveCandidate)> = Vec::new();
+    let mut unknown = 0;
+    for (c, newest) in looked {
+        match newest {
+            Ok(Some(ts)) if ts >= recent => {
+                let why = format!("captured {ts}");
+                let state = SaveState {
+                    state: "covered",
+                    error: Some(&why),
+                    ..SaveState::default()
+                };
+                store.record_save(c.link_id, &state, now)?;
+            }
+            Ok(newest) => wanted.push((newest.is_some(), c)),
+            // Unknown: asked again next run, never submitted blind.
+            Err(_) => unknown += 1,
+        }
+    }
+    wanted.sort_by_key(|(captured, c)| (*captured, std::cmp::Reverse(c.first_seen)));
+
+    // Checked alive right then, in that order, until the allowance is spent.
+    let checker = archives.checker();
+    let mut ready: Vec<public::save::Request> = Vec::new();
+    let mut checks = futures_util::stream::iter(wanted.iter())
+        .map(|(_, c)| async move { (c, checker.check(&c.url).await) })
+        .buffered(LOOKUPS_AT_ONCE);
+    runtime.block_on(async {
+        while ready.len() < cfg.save_max {
+            let Some((c, check)) = checks.next().await else {
+                break;
+            };
+            if check.status == crate::check::Status::Alive {
+                ready.push(public::save::Request {
+                    link_id: c.link_id,
+                    url: c.url.clone(),
+                    job_id: None,
+                });
+            } else {
+                let why = format!("{}: {}", check.status.as_str(), check.detail);
+                let state = SaveState {
+                    state: "skipped",
+                    error: Some(&why),
+                    ..SaveState::default()
+                };
+                store.record_save(c.link_id, &state, now)?;
+            }
+        }
+        Ok::<(), Error>(())
+    })?;
+    drop(checks);
+    let left = wanted.len().saturating_sub(ready.len());
+    if left > 0 || unknown > 0 {
+        ui.say(
+            Level::Note,
+            &format!(
+                "Save Page Now: {} page{} to submit next run ([archives] save_max = {}{})",
+                left + unknown,
+                if left + unknown == 1 { "" } else { "s" },
+                cfg.save_max,
+                if unknown > 0 {
+                    format!("; {unknown} could not be looked up")
+                } else {
+                    String::new()
+                }
+            ),
+        );
+    }
+
     let patience = Patience {
         poll: std::time::Duration::from_secs_f64(cfg.save_poll),
         wait: std::time::Duration::from_secs_f64(cfg.save_wait),
     };
+    let requests: Vec<public::save::Request> = pending.into_iter().chain(ready).collect();
     let (outcomes, stopped) = runtime.block_on(save_all(
-        archives.checker(),
+        checker,
         &credentials,
         requests,
         cfg.save_jobs,
@@ -304,6 +393,12 @@ fn save_pages(
     let now = clock::now();
     let mut passing = Vec::new();
     for (request, outcome) in outcomes {
+        let submitted = request.job_id.is_none();
+        let state = |state| SaveState {
+            state,
+            submitted,
+            ..SaveState::default()
+        };
         match outcome {
             Outcome::Saved(capture) => {
                 let copy = public::Verified {
@@ -311,20 +406,34 @@ fn save_pages(
                     verification: public::Verification::Saved,
                 };
                 store.set_public_copy(request.link_id, &copy, now)?;
-                store.record_save(request.link_id, "saved", None, None, now)?;
+                store.record_save(request.link_id, &state("saved"), now)?;
                 done.saved += 1;
             }
             Outcome::Pending(job) => {
-                store.record_save(request.link_id, "pending", Some(&job), None, now)?;
+                let pending = SaveState {
+                    job_id: Some(&job),
+                    ..state("pending")
+                };
+                store.record_save(request.link_id, &pending, now)?;
                 done.save_pending += 1;
             }
             Outcome::Later(why) => {
-                store.record_save(request.link_id, "queued", None, why.as_deref(), now)?;
+                // Not sent (limits), or sent and not taken: waits for the next run.
+                let queued = SaveState {
+                    error: why.as_deref(),
+                    submitted: false,
+                    ..state("queued")
+                };
+                store.record_save(request.link_id, &queued, now)?;
                 done.save_pending += 1;
                 passing.extend(why);
             }
             Outcome::Failed(why) => {
-                store.record_save(request.link_id, "failed", None, Some(&why), now)?;
+                let failed = SaveState {
+                    error: Some(&why),
+                    ..state("failed")
+                };
+                store.record_save(request.link_id, &failed, now)?;
                 ui.say(
                     Level::Warning,
                     &format!("Save Page Now will not save {}: {why}", request.url),

@@ -365,15 +365,13 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
     };
     // Public copies: an archive's failure is said, never the run's.
     let public = match &snapshots {
-        Some(snap) if loaded.config.archives.enabled => {
-            match copies::public_copies(ctx, run.summary.run, &snap.drifted, ui) {
-                Ok(done) => Some(done),
-                Err(e) => {
-                    ui.say(Level::Warning, &format!("public copies: {e}"));
-                    None
-                }
+        Some(_) if loaded.config.archives.enabled => match copies::public_copies(ctx, ui) {
+            Ok(done) => Some(done),
+            Err(e) => {
+                ui.say(Level::Warning, &format!("public copies: {e}"));
+                None
             }
-        }
+        },
         _ => None,
     };
     let written = write_report_files(ctx, ui);

@@ -25,18 +25,56 @@ pub struct Rejected {
     pub why: String,
 }
 
-/// The Wayback Machine's CDX query for `url`: every capture, JSON with a header row.
-pub fn cdx_query(base: &str, url: &str) -> String {
+/// Which of a URL's captures a CDX query asks for (timestamps `YYYYMMDDhhmmss`, inclusive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CdxScope<'a> {
+    /// The newest up to a time, from a time when given.
+    NewestUpTo(Option<&'a str>, &'a str),
+    /// The oldest from a time, up to a time.
+    OldestFrom(&'a str, &'a str),
+    /// The newest capture the archive answered 200 for.
+    Newest,
+}
+
+/// Captures one CDX query asks for at most.
+pub const CDX_LIMIT: usize = 250;
+
+/// The Wayback Machine's CDX query for `url` within `scope`: JSON with a header row, runs
+/// of captures with the same payload collapsed into their first, at most [`CDX_LIMIT`].
+pub fn cdx_query(base: &str, url: &str, scope: CdxScope) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     q.append_pair("url", url);
     q.append_pair("output", "json");
     q.append_pair("fl", "timestamp,original,statuscode,digest");
+    match scope {
+        CdxScope::NewestUpTo(from, to) => {
+            q.append_pair("collapse", "digest");
+            if let Some(from) = from {
+                q.append_pair("from", from);
+            }
+            q.append_pair("to", to);
+            q.append_pair("limit", &format!("-{CDX_LIMIT}"));
+        }
+        CdxScope::OldestFrom(from, to) => {
+            q.append_pair("collapse", "digest");
+            q.append_pair("from", from);
+            q.append_pair("to", to);
+            q.append_pair("limit", &CDX_LIMIT.to_string());
+        }
+        CdxScope::Newest => {
+            q.append_pair("filter", "statuscode:200");
+            q.append_pair("limit", "-1");
+        }
+    }
     format!(
         "{}/cdx/search/cdx?{}",
         base.trim_end_matches('/'),
         q.finish()
     )
 }
+
+/// How far around the citation the first CDX query looks (a year each way).
+const CDX_WINDOW: i64 = 366 * crate::clock::DAY;
 
 /// Reads a CDX JSON answer (a header row naming the fields, then one row per capture) into
 /// captures replayed under `base` (`https://web.archive.org`).
@@ -351,6 +389,8 @@ pub struct Archive {
     pub api: Api,
     /// Whether it only holds UK public-sector sites (asked for those alone).
     pub uk_only: bool,
+    /// The least time between two requests to its lookup API.
+    pub interval: Duration,
 }
 
 /// The Internet Archive's Wayback Machine.
@@ -363,10 +403,12 @@ pub const UKGWA_TIMEMAP: &str =
 
 /// The archives `[archives]` switches on, in the order they are listed in reports.
 pub fn archives(cfg: &ArchivesConfig) -> Vec<Archive> {
-    let timemap = |template: &str, uk_only| Archive {
+    let interval = Duration::from_secs_f64(cfg.api_interval);
+    let timemap = |template: &str, uk_only, interval| Archive {
         name: crate::link::host_of(&template.replace("{url}", "")),
         api: Api::TimeMap(template.to_string()),
         uk_only,
+        interval,
     };
     let mut out = Vec::new();
     if cfg.wayback {
@@ -374,15 +416,17 @@ pub fn archives(cfg: &ArchivesConfig) -> Vec<Archive> {
             name: crate::link::host_of(WAYBACK),
             api: Api::Cdx(WAYBACK.to_string()),
             uk_only: false,
+            interval,
         });
     }
     if cfg.archive_today {
-        out.push(timemap(ARCHIVE_TODAY_TIMEMAP, false));
+        let stricter = Duration::from_secs_f64(cfg.archive_today_interval);
+        out.push(timemap(ARCHIVE_TODAY_TIMEMAP, false, stricter));
     }
     if cfg.ukgwa {
-        out.push(timemap(UKGWA_TIMEMAP, true));
+        out.push(timemap(UKGWA_TIMEMAP, true, interval));
     }
-    out.extend(cfg.timemaps.iter().map(|t| timemap(t, false)));
+    out.extend(cfg.timemaps.iter().map(|t| timemap(t, false, interval)));
     out
 }
 
@@ -455,10 +499,10 @@ pub struct Archives {
 
 impl Archives {
     /// The archives of `list`, asked through `checker` with each archive's lookup API held
-    /// to one request at a time, `api_interval` apart.
-    pub fn new(checker: Checker, list: Vec<Archive>, api_interval: Duration) -> Archives {
+    /// to one request at a time, its own interval apart.
+    pub fn new(checker: Checker, list: Vec<Archive>) -> Archives {
         for archive in &list {
-            checker.limit_api(&archive.name, api_interval);
+            checker.limit_api(&archive.name, archive.interval);
         }
         Archives { checker, list }
     }
@@ -474,14 +518,19 @@ impl Archives {
         self.list.iter().filter(move |a| uk || !a.uk_only)
     }
 
-    /// Every capture `archive` holds of `url` (a Wayback Machine whose CDX API fails is
-    /// asked for its Memento TimeMap instead).
-    pub async fn captures(&self, archive: &Archive, url: &str) -> Result<Vec<Capture>, String> {
-        let answer = self.ask(&archive.api, &archive.name, url).await;
+    /// The captures `archive` holds of `url` within `scope` (a TimeMap holds them all; a
+    /// Wayback Machine whose CDX API fails is asked for its TimeMap instead).
+    pub async fn captures(
+        &self,
+        archive: &Archive,
+        url: &str,
+        scope: CdxScope<'_>,
+    ) -> Result<Vec<Capture>, String> {
+        let answer = self.ask(&archive.api, &archive.name, url, scope).await;
         match (&archive.api, answer) {
             (Api::Cdx(base), Err(why)) => {
                 let timemap = Api::TimeMap(format!("{base}/web/timemap/link/{{url}}"));
-                self.ask(&timemap, &archive.name, url)
+                self.ask(&timemap, &archive.name, url, scope)
                     .await
                     .map_err(|_| why)
             }
@@ -489,10 +538,40 @@ impl Archives {
         }
     }
 
+    /// The captures `archive` holds of `url` nearest to when it was cited (`cited_at`): for
+    /// a CDX API, the newest in the year before and the oldest in the year after (up to
+    /// `failing_since`); a TimeMap's every capture.
+    async fn captures_near(
+        &self,
+        archive: &Archive,
+        url: &str,
+        cited_at: &str,
+        failing_since: &str,
+    ) -> Result<Vec<Capture>, String> {
+        let cited = crate::archive::cdxj::parse_timestamp(cited_at).unwrap_or(0);
+        let year_before = crate::archive::cdxj::timestamp(cited - CDX_WINDOW);
+        let year_after =
+            crate::archive::cdxj::timestamp(cited + CDX_WINDOW).min(failing_since.to_string());
+        let until = cited_at.min(failing_since);
+        let before = CdxScope::NewestUpTo(Some(&year_before), until);
+        let mut captures = self.captures(archive, url, before).await?;
+        if matches!(archive.api, Api::Cdx(_)) && until < failing_since {
+            let after = CdxScope::OldestFrom(cited_at, &year_after);
+            captures.extend(self.captures(archive, url, after).await?);
+        }
+        Ok(captures)
+    }
+
     /// Asks one API for the captures of `url`.
-    async fn ask(&self, api: &Api, name: &str, url: &str) -> Result<Vec<Capture>, String> {
+    async fn ask(
+        &self,
+        api: &Api,
+        name: &str,
+        url: &str,
+        scope: CdxScope<'_>,
+    ) -> Result<Vec<Capture>, String> {
         let asked = match api {
-            Api::Cdx(base) => cdx_query(base, url),
+            Api::Cdx(base) => cdx_query(base, url, scope),
             Api::TimeMap(template) => template.replace("{url}", url),
         };
         let (status, body) = self.checker.get_api(&asked, MAX_API).await?;
@@ -512,6 +591,28 @@ impl Archives {
         }
     }
 
+    /// When the Wayback Machine last captured `url` with a 200 answer (`YYYYMMDDhhmmss`),
+    /// if it ever did: asked before a page is submitted to Save Page Now.
+    pub async fn newest_capture(&self, url: &str) -> Result<Option<String>, String> {
+        let wayback = self
+            .list
+            .iter()
+            .find(|a| matches!(a.api, Api::Cdx(_)))
+            .cloned()
+            .unwrap_or_else(|| Archive {
+                name: crate::link::host_of(WAYBACK),
+                api: Api::Cdx(WAYBACK.to_string()),
+                uk_only: false,
+                interval: Duration::ZERO,
+            });
+        let captures = self.captures(&wayback, url, CdxScope::Newest).await?;
+        Ok(captures
+            .into_iter()
+            .filter(|c| c.status.is_none_or(|s| s == 200))
+            .map(|c| c.timestamp)
+            .max())
+    }
+
     /// Asks every archive that may hold `url` at once, and verifies the best candidates
     /// over all of them: from before `failing_since`, nearest to `cited_at` (both
     /// `YYYYMMDDhhmmss`), compared with `ours` where we hold a copy.
@@ -523,24 +624,44 @@ impl Archives {
         ours: Option<(&str, &crate::page::Page)>,
     ) -> Found {
         let asked: Vec<&Archive> = self.for_url(url).collect();
-        let answers =
-            futures_util::future::join_all(asked.iter().map(|a| self.captures(a, url))).await;
-        let mut found = Found::default();
+        // A CDX API is asked for the captures nearest the citation (a popular URL has tens
+        // of thousands): the newest in the year before it and the oldest in the year after
+        // (up to when the link failed); for everything before the link failed only when
+        // nothing there fits. A TimeMap holds every capture in one answer.
         let cited = crate::archive::cdxj::parse_timestamp(cited_at).unwrap_or(0);
+        let answers = futures_util::future::join_all(
+            asked
+                .iter()
+                .map(|a| self.captures_near(a, url, cited_at, failing_since)),
+        )
+        .await;
+        let mut found = Found::default();
+        let mut widen = Vec::new();
         for (archive, answer) in asked.into_iter().zip(answers) {
             match answer {
-                Ok(mut captures) => {
-                    if captures.len() > MAX_CAPTURES {
-                        captures.sort_by_key(|c| {
-                            let t = crate::archive::cdxj::parse_timestamp(&c.timestamp);
-                            (t.unwrap_or(0) - cited).abs()
-                        });
-                        captures.truncate(MAX_CAPTURES);
+                Ok(captures) => {
+                    let fits = !candidates(&captures, cited_at, failing_since).is_empty();
+                    if matches!(archive.api, Api::Cdx(_)) && !fits {
+                        widen.push(archive);
                     }
                     found.captures.extend(captures)
                 }
                 Err(why) => found.errors.push((archive.name.clone(), why)),
             }
+        }
+        for archive in widen {
+            let before_failing = CdxScope::NewestUpTo(None, failing_since);
+            match self.captures(archive, url, before_failing).await {
+                Ok(captures) => found.captures.extend(captures),
+                Err(why) => found.errors.push((archive.name.clone(), why)),
+            }
+        }
+        if found.captures.len() > MAX_CAPTURES {
+            found.captures.sort_by_key(|c| {
+                let t = crate::archive::cdxj::parse_timestamp(&c.timestamp);
+                (t.unwrap_or(0) - cited).abs()
+            });
+            found.captures.truncate(MAX_CAPTURES);
         }
         let tried = candidates(&found.captures, cited_at, failing_since);
         let (copy, rejected) = verify(&self.checker, url, &tried, ours).await;

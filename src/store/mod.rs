@@ -14,7 +14,8 @@ mod schema;
 pub use browse::{CitationHit, Drift, PageHit, Place, SourceCitation};
 pub use history::{CitedLink, CitedRow, FileDigest, LinkAsOf, Replacement, RunRow};
 pub use public::{
-    Capture, LastLookup, LookupTarget, PublicCopy, SaveRequest, Verification, Verified,
+    Capture, LastLookup, LookupTarget, PublicCopy, SaveCandidate, SaveRequest, SaveState,
+    Verification, Verified,
 };
 
 use std::collections::HashMap;

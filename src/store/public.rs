@@ -93,6 +93,30 @@ pub struct SaveRequest {
     pub job_id: Option<String>,
 }
 
+/// A live cited page that may be submitted to Save Page Now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaveCandidate {
+    /// The link's row id.
+    pub link_id: i64,
+    /// The link.
+    pub url: String,
+    /// When it was first cited.
+    pub first_seen: i64,
+}
+
+/// Where a page stands with Save Page Now (see [`Store::record_save`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SaveState<'a> {
+    /// `queued`, `skipped`, `covered`, `pending`, `saved` or `failed`.
+    pub state: &'a str,
+    /// The job, while pending.
+    pub job_id: Option<&'a str>,
+    /// Why, in the archive's or our words.
+    pub error: Option<&'a str>,
+    /// Whether a request was sent for it now.
+    pub submitted: bool,
+}
+
 /// A link whose public copies are to be looked up.
 #[derive(Clone, Debug)]
 pub struct LookupTarget {
@@ -152,12 +176,13 @@ fn copy_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<PublicCopy> {
 impl Store {
     /// Cited links to look up in the public archives: failing or dead ones, and those whose
     /// last check found them moved into an archive (`archive_host` says which hosts are
-    /// archives), whose last lookup is older than `before` or could not ask every archive;
-    /// at most `max`: never looked up first, dead before failing, then those failing
-    /// longest.
+    /// archives), not looked up within `again` seconds before `now`; a lookup that could not
+    /// ask every archive is made again after a day, then two, four..., at most `again`
+    /// (an archive that is down is not asked about a link every night for ever). At most
+    /// `max`: never looked up first, dead before failing, then those failing longest.
     pub fn links_to_look_up(
         &self,
-        before: i64,
+        (now, again): (i64, i64),
         archive_host: impl Fn(&str) -> bool,
         max: usize,
     ) -> Result<Vec<LookupTarget>, Error> {
@@ -171,13 +196,17 @@ impl Store {
                  FROM links l LEFT JOIN public_lookups p ON p.link_id = l.id
                  WHERE l.id IN (SELECT link_id FROM citations)
                    AND (l.verdict IN ('failing', 'dead', 'drifted') OR l.last_status = 'moved')
-                   AND (p.looked_at IS NULL OR p.looked_at < ?1 OR p.errors IS NOT NULL)
+                   AND (p.looked_at IS NULL OR p.looked_at <= ?1 - ?2
+                        OR (p.errors IS NOT NULL
+                            AND p.looked_at <= ?1 - min(?2, ?3 << min(max(p.failures, 1) - 1, 20)) + ?4))
                  ORDER BY p.looked_at IS NOT NULL, l.verdict != 'dead',
                           coalesce(l.first_failing, l.first_seen), l.url",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![before], |r| {
+            // A night's runs start at about the same time: an hour of slack, so a lookup
+            // due "in a day" is due the next night.
+            .query_map(params![now, again, crate::clock::DAY, 3600], |r| {
                 let verdict: String = r.get(4)?;
                 let final_url: Option<String> = r.get(6)?;
                 let url: String = r.get(1)?;
@@ -258,8 +287,13 @@ impl Store {
             let lines = |items: &[String]| (!items.is_empty()).then(|| items.join("\n"));
             let (errors, rejected) = (lines(errors), lines(rejected));
             tx.execute(
-                "INSERT OR REPLACE INTO public_lookups (link_id, looked_at, captures, errors, rejected)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO public_lookups (link_id, looked_at, captures, errors, rejected, failures)
+                 VALUES (?1, ?2, ?3, ?4, ?5, (?4 IS NOT NULL))
+                 ON CONFLICT (link_id) DO UPDATE SET
+                     looked_at = excluded.looked_at, captures = excluded.captures,
+                     errors = excluded.errors, rejected = excluded.rejected,
+                     failures = CASE WHEN excluded.errors IS NULL THEN 0
+                                     ELSE public_lookups.failures + 1 END",
                 params![link_id, now, captures.len() as i64, errors, rejected],
             )
             .map_err(|e| db_err(&self.path, e))?;
@@ -365,54 +399,44 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Links first checked in `run` and found alive then (at first sight).
-    pub fn alive_at_first_sight(&self, run: i64) -> Result<Vec<i64>, Error> {
+    /// Live cited pages that may be submitted to Save Page Now: alive at their last check,
+    /// never submitted within `again` seconds before `now`, not refused for good, not in
+    /// progress; those never considered first, then those of the newest citations.
+    pub fn save_candidates(&self, now: i64, again: i64) -> Result<Vec<SaveCandidate>, Error> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT c.link_id FROM checks c
-                 WHERE c.run_id = ?1 AND c.status = 'alive'
-                   AND NOT EXISTS (SELECT 1 FROM checks e
-                                   WHERE e.link_id = c.link_id AND e.id < c.id)",
+                "SELECT l.id, l.url, l.first_seen, s.link_id IS NOT NULL FROM links l
+                 LEFT JOIN public_saves s ON s.link_id = l.id
+                 WHERE l.id IN (SELECT link_id FROM citations)
+                   AND l.verdict = 'alive' AND l.last_status = 'alive'
+                   AND (s.link_id IS NULL
+                        OR s.state IN ('queued', 'skipped')
+                        OR (s.state IN ('covered', 'saved') AND s.updated_at <= ?1 - ?2))
+                   AND (s.submitted_at IS NULL OR s.submitted_at <= ?1 - ?2)
+                 ORDER BY s.link_id IS NOT NULL, l.first_seen DESC, l.url",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![run], |r| r.get(0))
+            .query_map(params![now, again], |r| {
+                Ok(SaveCandidate {
+                    link_id: r.get(0)?,
+                    url: r.get(1)?,
+                    first_seen: r.get(2)?,
+                })
+            })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Asks for the live pages of `link_ids` to be saved to a public archive (again, for a
-    /// page that drifted); a request already in progress stays as it is.
-    pub fn queue_saves(&mut self, link_ids: &[i64], now: i64) -> Result<(), Error> {
-        let tx = self.conn.transaction().map_err(|e| db_err(&self.path, e))?;
-        {
-            let mut put = tx
-                .prepare(
-                    "INSERT INTO public_saves (link_id, asked_at, state, updated_at)
-                     VALUES (?1, ?2, 'queued', ?2)
-                     ON CONFLICT (link_id) DO UPDATE SET
-                         asked_at = excluded.asked_at, state = 'queued', job_id = NULL,
-                         error = NULL, updated_at = excluded.updated_at
-                     WHERE state NOT IN ('queued', 'pending')",
-                )
-                .map_err(|e| db_err(&self.path, e))?;
-            for id in link_ids {
-                put.execute(params![id, now])
-                    .map_err(|e| db_err(&self.path, e))?;
-            }
-        }
-        tx.commit().map_err(|e| db_err(&self.path, e))
-    }
-
-    /// Save requests waiting or in progress, oldest first.
-    pub fn saves_due(&self) -> Result<Vec<SaveRequest>, Error> {
+    /// Save jobs submitted and not finished, oldest first.
+    pub fn pending_saves(&self) -> Result<Vec<SaveRequest>, Error> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT s.link_id, l.url, s.job_id FROM public_saves s
                  JOIN links l ON l.id = s.link_id
-                 WHERE s.state IN ('queued', 'pending') ORDER BY s.asked_at, l.url",
+                 WHERE s.state = 'pending' ORDER BY s.submitted_at, l.url",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -427,21 +451,28 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Records where a save request stands: `queued` (to submit again), `pending` (with its
-    /// job), `saved`, or `failed` (with the archive's reason; not asked again).
-    pub fn record_save(
-        &self,
-        link_id: i64,
-        state: &str,
-        job_id: Option<&str>,
-        error: Option<&str>,
-        now: i64,
-    ) -> Result<(), Error> {
+    /// Records where a page stands with Save Page Now: `queued` (waits for the next run),
+    /// `skipped` (not alive when about to be submitted), `covered` (a recent public capture
+    /// exists), `pending` (with its job), `saved`, or `failed` (with the archive's reason;
+    /// never asked again). `submitted` when a request was sent for it now.
+    pub fn record_save(&self, link_id: i64, save: &SaveState, now: i64) -> Result<(), Error> {
         self.conn
             .execute(
-                "UPDATE public_saves SET state = ?2, job_id = ?3, error = ?4, updated_at = ?5
-                 WHERE link_id = ?1",
-                params![link_id, state, job_id, error, now],
+                "INSERT INTO public_saves
+                     (link_id, asked_at, state, job_id, error, updated_at, submitted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?2, CASE WHEN ?6 THEN ?2 END)
+                 ON CONFLICT (link_id) DO UPDATE SET
+                     state = excluded.state, job_id = excluded.job_id, error = excluded.error,
+                     updated_at = excluded.updated_at,
+                     submitted_at = coalesce(excluded.submitted_at, public_saves.submitted_at)",
+                params![
+                    link_id,
+                    now,
+                    save.state,
+                    save.job_id,
+                    save.error,
+                    save.submitted
+                ],
             )
             .map_err(|e| self.err(e))?;
         Ok(())

@@ -141,6 +141,7 @@ pub fn digest(held: &Held) -> String {
 struct Spn {
     jobs: HashMap<String, (String, usize)>,
     saves: usize,
+    submitted: Vec<String>,
 }
 
 /// The archives; clone freely (they share their tables).
@@ -149,6 +150,8 @@ pub struct SimArchives {
     /// The captures by the key of their URL.
     snaps: Arc<Mutex<HashMap<String, Vec<Snap>>>>,
     spn: Arc<Mutex<Spn>>,
+    /// Rows each CDX answer held, in order.
+    cdx_rows: Arc<Mutex<Vec<usize>>>,
     /// archive.today answers a TimeMap's first request with 429 (`Retry-After: 1`).
     pub today_busy_first: bool,
     /// Save Page Now captures this many pages a day, then says so.
@@ -183,6 +186,16 @@ impl SimArchives {
             .flatten()
             .cloned()
             .collect()
+    }
+
+    /// Every URL submitted to Save Page Now (with the right credentials), in order.
+    pub fn submitted(&self) -> Vec<String> {
+        self.spn.lock().unwrap().submitted.clone()
+    }
+
+    /// How many rows each CDX answer so far held.
+    pub fn cdx_answers(&self) -> Vec<usize> {
+        self.cdx_rows.lock().unwrap().clone()
     }
 
     /// Whether `host` is one of the archives.
@@ -258,19 +271,47 @@ impl SimArchives {
             return Behave::status(400, &[], "url is required");
         };
         assert_eq!(get("output").as_deref(), Some("json"), "{query}");
-        let mut rows =
-            vec![r#"["timestamp","original","statuscode","digest","mimetype"]"#.to_string()];
+        // As the Wayback CDX server reads them: `from`/`to` padded to 14 digits (inclusive),
+        // `filter=statuscode:N`, `collapse=digest` (adjacent rows with one payload become
+        // their first), `limit=N` (the first N) or `limit=-N` (the last N).
+        let from = get("from").map(|t| format!("{t:0<14}"));
+        let to = get("to").map(|t| format!("{t:9<14}"));
+        let status_only: Option<u16> =
+            get("filter").and_then(|f| f.strip_prefix("statuscode:").and_then(|c| c.parse().ok()));
+        let collapse = get("collapse").as_deref() == Some("digest");
+        let limit: Option<i64> = get("limit").and_then(|l| l.parse().ok());
+        let mut picked: Vec<(Snap, u16, String)> = Vec::new();
         for s in self.matching(Arch::Wayback, &url) {
             let status = match &s.held {
                 Held::Page(..) => 200,
                 Held::Error(code) => *code,
                 Held::Redirect(code, _) => *code,
             };
+            let d = digest(&s.held);
+            if from.as_ref().is_some_and(|f| s.ts < *f)
+                || to.as_ref().is_some_and(|t| s.ts > *t)
+                || status_only.is_some_and(|want| want != status)
+                || (collapse && picked.last().is_some_and(|(_, _, last)| *last == d))
+            {
+                continue;
+            }
+            picked.push((s, status, d));
+        }
+        match limit {
+            Some(n) if n >= 0 => picked.truncate(n as usize),
+            Some(n) => {
+                let keep = picked.len().saturating_sub(n.unsigned_abs() as usize);
+                picked.drain(..keep);
+            }
+            None => {}
+        }
+        self.cdx_rows.lock().unwrap().push(picked.len());
+        let mut rows =
+            vec![r#"["timestamp","original","statuscode","digest","mimetype"]"#.to_string()];
+        for (s, status, d) in picked {
             rows.push(format!(
-                r#"["{}","{}","{status}","{}","text/html"]"#,
-                s.ts,
-                s.url,
-                digest(&s.held)
+                r#"["{}","{}","{status}","{d}","text/html"]"#,
+                s.ts, s.url
             ));
         }
         let body = if rows.len() == 1 {
@@ -357,6 +398,7 @@ impl SimArchives {
             .map(|(_, v)| v.into_owned())
             .unwrap_or_default();
         let mut spn = self.spn.lock().unwrap();
+        spn.submitted.push(url.clone());
         if url.contains("blocked") {
             return json(
                 200,
