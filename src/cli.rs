@@ -68,9 +68,9 @@ pub enum ArchivesCommand {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on (a non-loopback address shares the archive with the
-    /// network)
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
-    pub listen: std::net::SocketAddr,
+    /// network) [default: [serve] listen, 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// `citekeep report`.

@@ -144,16 +144,37 @@ impl Default for ArchivesConfig {
 }
 
 /// `[serve]`: how the archive browser is reached.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServeConfig {
+    /// The address and port `serve` listens on (`--listen` overrides it).
+    pub listen: String,
     /// The address people open the browser at when it is not the one it listens on (a
     /// reverse proxy's, say): its host name is accepted in requests and absolute links
     /// are made under it. Empty: only addresses and `localhost` are accepted.
     pub public_url: String,
 }
 
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: "127.0.0.1:8080".to_string(),
+            public_url: String::new(),
+        }
+    }
+}
+
 impl ServeConfig {
+    /// `listen` parsed (an error names the key).
+    pub fn listen(&self) -> Result<std::net::SocketAddr, Error> {
+        self.listen.trim().parse().map_err(|_| {
+            Error::Config(format!(
+                "[serve] listen `{}` is not an address and port such as 127.0.0.1:8080",
+                self.listen
+            ))
+        })
+    }
+
     /// `public_url` parsed (an error names the key).
     pub fn public_url(&self) -> Result<Option<url::Url>, Error> {
         let text = self.public_url.trim();
@@ -368,7 +389,8 @@ pub struct ReportConfig {
     /// Report files `run` writes, the format chosen by extension; unset means
     /// `reports/latest.html` and `reports/latest.json` in the archive folder, `[]` none.
     pub files: Option<Vec<String>>,
-    /// Where an archived copy is read: a template with `{timestamp}` and `{url}`.
+    /// Where an archived copy is read: a template with `{timestamp}` and `{url}`; empty
+    /// means the archive browser's own address (see [`Config::replay_url`]).
     pub replay_url: String,
 }
 
@@ -377,7 +399,7 @@ impl Default for ReportConfig {
         ReportConfig {
             fail_on: FailOn::New,
             files: None,
-            replay_url: "http://127.0.0.1:8080/web/{timestamp}/{url}".to_string(),
+            replay_url: String::new(),
         }
     }
 }
@@ -559,10 +581,32 @@ where
 }
 
 impl Config {
+    /// The template of an archived copy's address in reports (`{timestamp}`, `{url}`):
+    /// `[report] replay_url` when set, else the archive browser's: under `[serve]
+    /// public_url` when set, else at `[serve] listen`.
+    pub fn replay_url(&self) -> String {
+        let set = self.report.replay_url.trim();
+        if !set.is_empty() {
+            return set.to_string();
+        }
+        let public = self.serve.public_url.trim().trim_end_matches('/');
+        if public.is_empty() {
+            format!(
+                "http://{}/web/{{timestamp}}/{{url}}",
+                self.serve.listen.trim()
+            )
+        } else {
+            format!("{public}/web/{{timestamp}}/{{url}}")
+        }
+    }
+
     /// Checks every duration, count and size against the range citekeep can honour (an
     /// error names the key, its range and unit); files named by the configuration are
     /// checked when they are read.
     pub fn validate(&self) -> Result<(), String> {
+        if let Err(Error::Config(why)) = self.serve.listen() {
+            return Err(why);
+        }
         let c = &self.check;
         for (key, value) in [
             ("[check] timeout", c.timeout),
@@ -740,6 +784,32 @@ mod tests {
                 proptest::prop_assert!(e.to_string().starts_with("c.toml"), "{}", e);
             }
         }
+    }
+
+    /// Issue 28: report files linked local copies to a hard-coded 127.0.0.1:8080. The
+    /// address follows `[serve]`: its public address when set, else where it listens.
+    #[test]
+    fn reports_link_copies_where_the_archive_browser_is() {
+        let at = |text: &str| parse(text, Path::new("c.toml")).unwrap().replay_url();
+        assert_eq!(at(""), "http://127.0.0.1:8080/web/{timestamp}/{url}");
+        assert_eq!(
+            at("[serve]\nlisten = \"0.0.0.0:9191\"\n"),
+            "http://0.0.0.0:9191/web/{timestamp}/{url}"
+        );
+        assert_eq!(
+            at("[serve]\npublic_url = \"https://archive.example.org/\"\n"),
+            "https://archive.example.org/web/{timestamp}/{url}"
+        );
+        assert_eq!(
+            at(
+                "[report]\nreplay_url = \"https://w.example/{timestamp}/{url}\"\n[serve]\npublic_url = \"https://a.example\"\n"
+            ),
+            "https://w.example/{timestamp}/{url}"
+        );
+        let err = parse("[serve]\nlisten = \"nowhere\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[serve] listen `nowhere`"), "{err}");
     }
 
     #[test]

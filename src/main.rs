@@ -158,7 +158,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             citekeep::serve::serve(citekeep::serve::Options {
                 archive: archive.clone(),
-                listen: args.listen,
+                listen: match args.listen {
+                    Some(listen) => listen,
+                    None => loaded.config.serve.listen()?,
+                },
                 drift: loaded.config.archive.drift,
                 public_url: loaded.config.serve.public_url()?,
             })?;

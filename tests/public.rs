@@ -385,6 +385,19 @@ fn dead_citations_get_verified_public_copies_and_fix_writes_them() {
         banner.contains("web.archive.org, captured 2026-11-01; identical to our copy"),
         "{banner}"
     );
+    // The issue-28 researcher's Robust Link named this machine's replay address, which no
+    // reader can open: with a verified public copy, it names that, dated as that copy.
+    assert!(
+        banner.contains(&format!(
+            "data-versionurl=&quot;https://web.archive.org/web/20261101000000/{REPORT}&quot; \
+             data-versiondate=&quot;2026-11-01&quot;"
+        )),
+        "{banner}"
+    );
+    assert!(
+        !banner.contains("data-versionurl=&quot;http://127.0.0.1"),
+        "{banner}"
+    );
     let source = crate::serve::get(&server, "/source?file=site%2Fsources.md", &[]).text();
     assert!(
         source.contains(&format!(

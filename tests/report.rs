@@ -1054,3 +1054,76 @@ fn trial_seed_page() {
         println!("$ GET {path}  ({})\n{body}\n", a.status);
     }
 }
+
+/// Not a test of the project: the HTML report and a link page with long URLs, as an editor
+/// and a researcher see them at 1280 and 390 px wide, written to `target/look-*.png` for a
+/// person to look at. Run with `cargo test --test tests look_at_long_urls -- --ignored`.
+#[test]
+#[ignore]
+fn look_at_long_urls() {
+    let chromium = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok()
+        })
+        .expect("Chromium");
+    let dir = copy_of_history();
+    let long = "https://www.gov.uk/government/publications/frontier-ai-capabilities-and-risks-discussion-paper/frontier-ai-capabilities-and-risks-discussion-paper-annex-a-technical-background?utm_campaign=newsletter&section=annex-a";
+    let md = dir.path().join("site/sources.md");
+    let text = std::fs::read_to_string(&md).unwrap();
+    std::fs::write(
+        &md,
+        format!("{text}\nA [very long citation]({long}) and [its copy](https://web.archive.org/web/20240101000000/{long}).\n"),
+    )
+    .unwrap();
+    let night = SimWeb::start(move |host, path, _| match host {
+        "web.archive.org" => Behave::status(404, &[], "<title>Not found</title>"),
+        "www.gov.uk" if path.starts_with("/government/publications/frontier") => {
+            Behave::status(404, &[], "<title>Page not found - GOV.UK</title>")
+        }
+        _ => behave(6, host, path),
+    });
+    for d in [6, 7, 8, 9] {
+        citekeep(Some(&night), dir.path(), &["run", "--all"], Some(&day(d)));
+    }
+    let report = dir.path().join("report.html");
+    let out = citekeep(None, dir.path(), &["report", "-o", "report.html"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let server = crate::serve::serve(dir.path(), "127.0.0.1:0");
+    let link = (1..40)
+        .map(|id| format!("{}/link/{id}", server.base))
+        .find(|u| {
+            crate::serve::get(&server, &u[server.base.len()..], &[])
+                .text()
+                .contains("frontier-ai-capabilities")
+        })
+        .unwrap();
+    for (name, url) in [
+        ("report", format!("file://{}", report.display())),
+        ("link", link),
+    ] {
+        for width in [1280, 390] {
+            let shot = crate::support::root().join(format!("target/look-{name}-{width}.png"));
+            let profile = tempfile::tempdir().unwrap();
+            std::process::Command::new(chromium)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--no-first-run",
+                    "--hide-scrollbars",
+                ])
+                .arg(format!("--user-data-dir={}", profile.path().display()))
+                .arg(format!("--screenshot={}", shot.display()))
+                .arg(format!("--window-size={width},2400"))
+                .arg(&url)
+                .output()
+                .unwrap();
+            println!("{}", shot.display());
+        }
+    }
+}

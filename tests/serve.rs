@@ -549,6 +549,13 @@ fn replay_and_memento() {
     assert_eq!(r.status, 200);
     let note = r.text();
     assert!(note.contains("answered <b>301</b>"), "{note}");
+    // Issue 28: a captured redirect's page had no way to the URL's other captures.
+    assert!(
+        note.contains(&format!(
+            r#"<a rel="next" href="/web/{TS1}/https://old.example/page">next →</a>"#
+        )),
+        "{note}"
+    );
     assert!(
         note.contains(&format!(r#"href="/web/{TS0}/https://new.example/page""#)),
         "{note}"

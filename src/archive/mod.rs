@@ -440,6 +440,9 @@ pub struct ArchiveSummary {
     pub mementos: usize,
 }
 
+/// Told how a long phase goes: its name (`snapshotting`, `rendering`), done, total.
+pub type Progress<'a> = &'a mut dyn FnMut(&'static str, usize, usize);
+
 /// Fetches a page's requisites (`wanted`, and what its stylesheets name) with `get`, each up
 /// to `cap` bytes; every hop of each. At most [`requisites::MAX_PER_PAGE`] are tried
 /// (failures count), none after `deadline`, and none another capture of this pass has
@@ -567,14 +570,16 @@ pub fn archive_links(
     store: &mut Store,
     links: Vec<(i64, String)>,
     config: &Config,
-    base: &Path,
-    dir: &Path,
+    (base, dir): (&Path, &Path),
     run: Option<i64>,
+    progress: Progress,
 ) -> Result<ArchiveSummary, Error> {
     let mut summary = ArchiveSummary::default();
     if links.is_empty() {
         return Ok(summary);
     }
+    let total = links.len();
+    let mut done = 0;
     let cfg = &config.check;
     // Local addresses the sources name literally are the user's choice; redirects and
     // requisites lead nowhere else local.
@@ -713,6 +718,8 @@ pub fn archive_links(
             })
             .buffer_unordered(cfg.concurrency.max(1) * crate::fetch::WAITING_PER_SLOT);
         while let Some(joined) = stream.next().await {
+            done += 1;
+            progress("snapshotting", done, total);
             let Ok((link_id, url, result)) = joined else {
                 continue;
             };
@@ -763,6 +770,7 @@ pub fn archive_links(
             &mut archive,
             (&mut rows, &mut notes),
             &mut summary,
+            progress,
         )
         .await?;
         Ok::<(), Error>(())

@@ -247,10 +247,12 @@ impl Pass<'_> {
         archive: &mut Archive,
         (rows, notes): (&mut Vec<SnapshotRow>, &mut Vec<(i64, String)>),
         summary: &mut ArchiveSummary,
+        progress: super::Progress<'_>,
     ) -> Result<(), Error> {
         if pages.is_empty() {
             return Ok(());
         }
+        let total = pages.len();
         let count = |n: usize| format!("{n} page{}", if n == 1 { "" } else { "s" });
         let Some(program) = self.program else {
             summary.warnings.push(format!(
@@ -279,7 +281,10 @@ impl Pass<'_> {
             })
             .buffer_unordered(self.config.browser.concurrency.max(1));
         let mut failed = None;
+        let mut done = 0;
         while let Some((link_id, url, sent, page)) = rendered.next().await {
+            done += 1;
+            progress("rendering", done, total);
             let page = match page {
                 Ok(p) => p,
                 Err(why) => {

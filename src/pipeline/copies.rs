@@ -209,13 +209,17 @@ pub(super) fn public_copies(ctx: Context, ui: &mut dyn Listener) -> Result<Publi
     done.waiting = targets.len().saturating_sub(cfg.max_lookups);
     targets.truncate(cfg.max_lookups);
     if !targets.is_empty() {
+        let (total, mut looked) = (targets.len(), 0);
         done.lookups = runtime.block_on(look_up(
             &archives,
             Some(&mut store),
             targets,
             (&ctx.loaded.dir, ctx.archive),
             now,
-            |_, _| {},
+            |_, _| {
+                looked += 1;
+                ui.progress("looking up", looked, total);
+            },
         ))?;
         for (archive, (links, why)) in &done.lookups.errors {
             ui.say(
@@ -300,16 +304,21 @@ fn save_pages(
     candidates.truncate(SAVE_LOOKUPS.max(cfg.save_max));
     let refresh = i64::from(ctx.loaded.config.archive.refresh_days) * clock::DAY;
     let recent = crate::archive::cdxj::timestamp(now - refresh);
-    let looked: Vec<(crate::store::SaveCandidate, Result<Option<String>, String>)> = runtime
-        .block_on(
-            futures_util::stream::iter(candidates)
-                .map(|c| async move {
-                    let newest = archives.newest_capture(&c.url).await;
-                    (c, newest)
-                })
-                .buffered(LOOKUPS_AT_ONCE)
-                .collect(),
-        );
+    let total = candidates.len();
+    let mut looked: Vec<(crate::store::SaveCandidate, Result<Option<String>, String>)> =
+        Vec::with_capacity(total);
+    runtime.block_on(async {
+        let mut answers = futures_util::stream::iter(candidates)
+            .map(|c| async move {
+                let newest = archives.newest_capture(&c.url).await;
+                (c, newest)
+            })
+            .buffered(LOOKUPS_AT_ONCE);
+        while let Some(answer) = answers.next().await {
+            looked.push(answer);
+            ui.progress("looking up", looked.len(), total);
+        }
+    });
     let mut wanted: Vec<(bool, crate::store::SaveCandidate)> = Vec::new();
     let mut unknown = 0;
     for (c, newest) in looked {
@@ -383,12 +392,13 @@ fn save_pages(
         wait: std::time::Duration::from_secs_f64(cfg.save_wait),
     };
     let requests: Vec<public::save::Request> = pending.into_iter().chain(ready).collect();
+    let total = requests.len();
     let (outcomes, stopped) = runtime.block_on(save_all(
         checker,
         &credentials,
         requests,
-        cfg.save_jobs,
-        patience,
+        (cfg.save_jobs, patience),
+        |saved| ui.progress("saving", saved, total),
     ));
     let now = clock::now();
     let mut passing = Vec::new();

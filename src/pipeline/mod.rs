@@ -56,6 +56,10 @@ pub trait Listener {
 
     /// A link's check finished: `done` of `total`.
     fn checked(&mut self, _done: usize, _total: usize, _check: &Check) {}
+
+    /// A long phase moved on: `phase` (`snapshotting`, `rendering`, `looking up`,
+    /// `saving`) has done `done` of `total`.
+    fn progress(&mut self, _phase: &'static str, _done: usize, _total: usize) {}
 }
 
 /// What every command works on: the configuration and the archive folder.
@@ -355,9 +359,9 @@ pub fn nightly(ctx: Context, all: bool, ui: &mut dyn Listener) -> Result<Nightly
             &mut store,
             links,
             &loaded.config,
-            &loaded.dir,
-            ctx.archive,
+            (&loaded.dir, ctx.archive),
             Some(run.summary.run),
+            &mut |phase, done, total| ui.progress(phase, done, total),
         )?;
         snap.mementos = mementos;
         say_snapshots(&snap, ui);
@@ -493,9 +497,9 @@ pub fn snapshot(
         &mut store,
         links,
         &ctx.loaded.config,
-        &ctx.loaded.dir,
-        ctx.archive,
+        (&ctx.loaded.dir, ctx.archive),
         None,
+        &mut |phase, done, total| ui.progress(phase, done, total),
     )?;
     snap.mementos = mementos;
     say_snapshots(&snap, ui);
@@ -515,7 +519,7 @@ fn is_memento_host(host: &str, cfg: &config::Config) -> bool {
     };
     crate::public::is_archive_host(host, &cfg.archives)
         || of_template(&cfg.fix.copy_url)
-        || of_template(&cfg.report.replay_url)
+        || of_template(&cfg.replay_url())
 }
 
 /// `links` without the public archives' own addresses (a copy `fix` wrote, or one an
@@ -549,7 +553,7 @@ pub fn report(ctx: Context, since: Option<report::Since>) -> Result<report::Repo
 fn report_options(loaded: &Loaded, since: Option<report::Since>) -> report::Options {
     report::Options {
         since: since.unwrap_or_default(),
-        replay_url: loaded.config.report.replay_url.clone(),
+        replay_url: loaded.config.replay_url(),
         drift: loaded.config.archive.drift,
     }
 }
@@ -635,13 +639,10 @@ pub fn fix_copy_url(cfg: &config::Config) -> Option<String> {
     if !cfg.fix.copy_url.trim().is_empty() {
         return Some(cfg.fix.copy_url.clone());
     }
-    let probe = report::model::replay_url(
-        &cfg.report.replay_url,
-        "20000101000000",
-        "https://x.example/",
-    );
+    let template = cfg.replay_url();
+    let probe = report::model::replay_url(&template, "20000101000000", "https://x.example/");
     let local = url::Url::parse(&probe).map_or(true, |u| crate::fetch::guard::is_local_url(&u));
-    (!local).then(|| cfg.report.replay_url.clone())
+    (!local).then_some(template)
 }
 
 /// `fix`: the plan of edits pointing dead citations at their copies (and, with `moved`,

@@ -129,17 +129,19 @@ const QUOTA_ERRORS: &[&str] = &[
 
 const MAX_ANSWER: usize = 64 * 1024;
 
-/// Submits or polls every request, `jobs` at once, through `checker`; each outcome with its
-/// request, and why submitting stopped.
+/// Submits or polls every request, `jobs` at once, through `checker` (each finished one
+/// told to `each` with how many are done); each outcome with its request, and why
+/// submitting stopped.
 pub async fn save_all(
     checker: &Checker,
     credentials: &Credentials,
     requests: Vec<Request>,
-    jobs: usize,
-    patience: Patience,
+    (jobs, patience): (usize, Patience),
+    mut each: impl FnMut(usize),
 ) -> (Vec<(Request, Outcome)>, Option<String>) {
     let stopped = Stopped::default();
-    let outcomes = futures_util::stream::iter(requests)
+    let mut outcomes = Vec::with_capacity(requests.len());
+    let mut running = futures_util::stream::iter(requests)
         .map(|r| {
             let stopped = &stopped;
             async move {
@@ -147,9 +149,12 @@ pub async fn save_all(
                 (r, outcome)
             }
         })
-        .buffer_unordered(jobs.max(1))
-        .collect()
-        .await;
+        .buffer_unordered(jobs.max(1));
+    while let Some(done) = running.next().await {
+        outcomes.push(done);
+        each(outcomes.len());
+    }
+    drop(running);
     (outcomes, stopped.reason())
 }
 

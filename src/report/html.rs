@@ -20,7 +20,9 @@ h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-t
 .card b { display: block; font-size: 1.4rem; }
 .warn { background: #fdecea; border: 1px solid #c62828; padding: .5rem .8rem; border-radius: 6px; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: 14px; }
-th, td { text-align: left; vertical-align: top; padding: .3rem .45rem; border-bottom: 1px solid #eee; }
+table.fixed { table-layout: fixed; }
+th, td { text-align: left; vertical-align: top; padding: .3rem .45rem; border-bottom: 1px solid #eee;
+         overflow-wrap: anywhere; }
 th { background: #f6f6f6; } td.num { text-align: right; white-space: nowrap; }
 .url { word-break: break-all; font-family: ui-monospace, monospace; font-size: 13px; }
 .badge { display: inline-block; border-radius: 3px; padding: 0 .35rem; color: #fff;
@@ -43,8 +45,18 @@ pub(crate) fn badge(status: &str) -> String {
         .map_or("#9e9e9e", |(_, c)| c);
     format!(
         r#"<span class="badge" style="background:{colour}">{}</span>"#,
-        h(&status.replace('_', " "))
+        h(&super::status_label(status))
     )
+}
+
+/// A citation's state as badges: its status, and a red "dead" beside it once the failures
+/// are confirmed (a soft 404 is a soft 404, whatever its verdict).
+fn state_badges(status: &str, verdict: &str) -> String {
+    let mut out = badge(status);
+    if verdict == "dead" {
+        out.push_str(r#" <span class="badge" style="background:#b71c1c">dead</span>"#);
+    }
+    out
 }
 
 /// Where a cited URL's link leads: the URL itself in the report, the link's page in the
@@ -132,7 +144,7 @@ pub(crate) fn body(out: &mut impl Write, r: &Report, href: Href) -> io::Result<(
         writeln!(out, "<h3>{} ({})</h3>", capitalize(name), list.len())?;
         writeln!(
             out,
-            "<table><tr><th>link</th><th>then</th><th>now</th><th>detail</th><th>cited at</th></tr>"
+            "<table class=\"fixed\"><colgroup><col style=\"width:40%\"><col style=\"width:9%\"><col style=\"width:13%\"><col><col style=\"width:19%\"></colgroup>\n<tr><th>link</th><th>then</th><th>now</th><th>detail</th><th>cited at</th></tr>"
         )?;
         for ch in list.iter() {
             let moved = Changes::moved_to(ch)
@@ -160,7 +172,7 @@ pub(crate) fn body(out: &mut impl Write, r: &Report, href: Href) -> io::Result<(
         )?;
         writeln!(
             out,
-            "<table><tr><th>where</th><th>cited before</th><th>cites now</th><th>on</th></tr>"
+            "<table class=\"fixed\"><colgroup><col style=\"width:20%\"><col style=\"width:34%\"><col><col style=\"width:7rem\"></colgroup>\n<tr><th>where</th><th>cited before</th><th>cites now</th><th>on</th></tr>"
         )?;
         for x in &r.replaced {
             writeln!(
@@ -201,7 +213,7 @@ pub(crate) fn body(out: &mut impl Write, r: &Report, href: Href) -> io::Result<(
         )?;
         writeln!(
             out,
-            "<table><tr><th>line</th><th>link text and section</th><th>link</th><th>state</th><th>public copy</th><th>archived copy</th></tr>"
+            "<table class=\"fixed\"><colgroup><col style=\"width:4.2rem\"><col style=\"width:17%\"><col style=\"width:31%\"><col><col style=\"width:15%\"><col style=\"width:11%\"></colgroup>\n<tr><th>line</th><th>link text and section</th><th>link</th><th>state</th><th>public copy</th><th>archived copy</th></tr>"
         )?;
         for p in &f.problems {
             let section = p
@@ -235,11 +247,7 @@ pub(crate) fn body(out: &mut impl Write, r: &Report, href: Href) -> io::Result<(
                 p.column,
                 h(&p.text),
                 link(href, &p.url),
-                badge(if p.verdict == "dead" {
-                    "gone"
-                } else {
-                    &p.status
-                }),
+                state_badges(&p.status, &p.verdict),
                 h(&state_words(p)),
             )?;
         }
@@ -266,4 +274,20 @@ pub(crate) fn body(out: &mut impl Write, r: &Report, href: Href) -> io::Result<(
         )?;
     }
     writeln!(out, "</table>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 28: a soft 404 confirmed dead carried a red "gone" badge. Its badge says what
+    /// was found, and a "dead" beside it says the failures are confirmed.
+    #[test]
+    fn a_dead_soft_404_is_said_as_such() {
+        let badges = state_badges("soft404", "dead");
+        assert!(badges.contains(">soft 404</span>"), "{badges}");
+        assert!(badges.contains(">dead</span>"), "{badges}");
+        assert!(!badges.contains("gone"), "{badges}");
+        assert!(!state_badges("soft404", "failing").contains("dead"));
+    }
 }

@@ -87,6 +87,14 @@ fn capitalize(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A status as people read it: `soft404` is "soft 404", `server_error` "server error".
+pub(crate) fn status_label(status: &str) -> String {
+    match status {
+        "soft404" => "soft 404".to_string(),
+        other => other.replace('_', " "),
+    }
+}
+
 /// The date part of an RFC 3339 time.
 fn date(time: &str) -> &str {
     time.get(..10).unwrap_or(time)
@@ -102,7 +110,7 @@ fn since_words(report: &Report) -> String {
 
 /// One line on a problem's state: status, detail, verdict and since when.
 fn state_words(p: &model::Problem) -> String {
-    let mut s = p.status.replace('_', " ");
+    let mut s = status_label(&p.status);
     if !p.detail.is_empty() {
         s.push_str(&format!(" ({})", p.detail));
     }

@@ -54,7 +54,7 @@ fn legend(svg: &mut String, statuses: &[String], y: f64) {
             colour(s),
             x + 14.0,
             y + 9.0,
-            html(&s.replace('_', " "))
+            html(&super::status_label(s))
         );
         x += 24.0 + 7.0 * s.len() as f64;
     }
@@ -74,6 +74,8 @@ pub fn history(points: &[HistoryPoint]) -> String {
     let n = points.len().max(1) as f64;
     let slot = (w - left) / n;
     let bar = (slot * 0.7).min(40.0);
+    // A label ("11-28") is about 34 px wide: one every `every` runs fits.
+    let every = (38.0 / slot).ceil().max(1.0) as usize;
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="Links by status over the runs">"#
     );
@@ -106,22 +108,28 @@ pub fn history(points: &[HistoryPoint]) -> String {
                 html(s)
             );
         }
-        // The run's number, and its date (month-day) under it.
-        let _ = write!(
-            svg,
-            r#"<text x="{:.1}" y="{}" class="tk" text-anchor="middle">{}{}</text><text x="{:.1}" y="{}" class="lg" text-anchor="middle">{}</text>"#,
-            x + bar / 2.0,
-            top + plot_h + 13.0,
-            p.run,
-            if p.network_down {
-                " (network down)"
-            } else {
-                ""
-            },
-            x + bar / 2.0,
-            top + plot_h + 25.0,
-            html(super::date(&p.at).get(5..).unwrap_or(""))
-        );
+        // The run's number, and its date (month-day) under it, for every `every`-th run
+        // counted back from the latest (neighbouring labels would overlap on a narrow
+        // slot); a run when our network was down is marked under its bar.
+        let centre = x + bar / 2.0;
+        if (points.len() - 1 - i) % every == 0 {
+            let _ = write!(
+                svg,
+                r#"<text x="{centre:.1}" y="{}" class="tk" text-anchor="middle">{}</text><text x="{centre:.1}" y="{}" class="lg" text-anchor="middle">{}</text>"#,
+                top + plot_h + 13.0,
+                p.run,
+                top + plot_h + 25.0,
+                html(super::date(&p.at).get(5..).unwrap_or(""))
+            );
+        }
+        if p.network_down {
+            let _ = write!(
+                svg,
+                r##"<text x="{centre:.1}" y="{}" class="tk" text-anchor="middle" fill="#c62828">×<title>run {}: our network was down</title></text>"##,
+                top + plot_h + 37.0,
+                p.run
+            );
+        }
     }
     legend(&mut svg, &statuses, h - 22.0);
     svg.push_str("</svg>");
@@ -184,4 +192,41 @@ pub fn rot_by_domain(domains: &[DomainRow], limit: usize) -> String {
     legend(&mut svg, &statuses, h - 22.0);
     svg.push_str("</svg>");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn points(n: usize, down: usize) -> Vec<HistoryPoint> {
+        (0..n)
+            .map(|i| HistoryPoint {
+                run: i as i64 + 1,
+                at: format!("2026-11-{:02}T03:00:00Z", i % 28 + 1),
+                network_down: i == down,
+                by_status: [("alive".to_string(), 3)].into_iter().collect(),
+            })
+            .collect()
+    }
+
+    /// Issue 28: the run chart's labels overlapped for neighbouring runs. With many runs,
+    /// only every so many is labelled (the last too), never two closer than a label.
+    #[test]
+    fn run_labels_never_overlap() {
+        for n in [1, 5, 18, 30, 60] {
+            let svg = history(&points(n, 2));
+            let xs: Vec<f64> = svg
+                .split(r#"<text x=""#)
+                .skip(1)
+                .filter(|t| t.contains(r#"class="tk" text-anchor="middle">"#) && !t.contains('×'))
+                .filter_map(|t| t.split('"').next()?.parse().ok())
+                .collect();
+            assert!(!xs.is_empty(), "{n} runs: no label");
+            for pair in xs.windows(2) {
+                assert!(pair[1] - pair[0] >= 34.0, "{n} runs: labels at {pair:?}");
+            }
+            // A run when our network was down is marked, whatever is labelled.
+            assert!(n <= 2 || svg.contains("our network was down"), "{n}");
+        }
+    }
 }

@@ -178,7 +178,8 @@ pub(crate) async fn web(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
         // A captured redirect is said, as the Wayback Machine says it, with a link to the
         // target's capture (a frame or the raw bytes follow it into the archive).
         if let Some(target) = archived.redirect_target(capture) {
-            let mut r = redirect_note(capture, archived.status, &target).into_response();
+            let mut r = redirect_note(capture, &distinct(captures), archived.status, &target)
+                .into_response();
             add(&mut r, &memento);
             return r;
         }
@@ -646,6 +647,26 @@ struct Cite {
 }
 
 impl Cite {
+    /// A Robust Link to the cited URL: its version in a public archive when one was
+    /// verified (readers can open it; they cannot open this machine's replay address),
+    /// else this copy's replay address; dated as that version.
+    fn robust_link(&self, capture: &Capture, day: &str) -> String {
+        let (version, date) = match &self.public {
+            Some(p) if crate::public::is_writable(p) => {
+                let ts = &p.captured;
+                (
+                    p.urim.clone(),
+                    format!("{}-{}-{}", &ts[..4], &ts[4..6], &ts[6..8]),
+                )
+            }
+            _ => (self.replay.clone(), day.to_string()),
+        };
+        format!(
+            r#"<a href="{url}" data-versionurl="{version}" data-versiondate="{date}">{url}</a>"#,
+            url = capture.url,
+        )
+    }
+
     /// The cite box's line for the public copy (empty without one).
     fn public_line(&self) -> String {
         match &self.public {
@@ -684,6 +705,23 @@ fn rendered_note(capture: &Capture, sent: Option<&&Capture>) -> String {
         ts = h(&capture.timestamp),
         url = h(&capture.url),
     )
+}
+
+/// " · ← previous · next →": links to the captures of the URL before and after `capture`
+/// among `all` (in time order), those there are.
+fn steps(capture: &Capture, all: &[&Capture]) -> String {
+    let at = all.iter().position(|c| c.timestamp == capture.timestamp);
+    let step = |c: Option<&&Capture>, rel: &str, label: &str| match c {
+        Some(c) => format!(
+            r#" · <a rel="{rel}" href="/web/{}/{}">{label}</a>"#,
+            h(&c.timestamp),
+            h(&c.url),
+        ),
+        None => String::new(),
+    };
+    let prev = at.and_then(|i| i.checked_sub(1)).and_then(|i| all.get(i));
+    let next = at.and_then(|i| all.get(i + 1));
+    step(prev, "prev", "← previous") + &step(next, "next", "next →")
 }
 
 /// The banner page: what this is, when it was captured, the link's status now, the
@@ -725,24 +763,6 @@ fn banner(
         .map(|s| format!(r#" · <a href="/link/{}">history</a>"#, s.id))
         .unwrap_or_default();
     let at = all.iter().position(|c| c.timestamp == capture.timestamp);
-    let step = |c: Option<&&Capture>, label: &str| match c {
-        Some(c) => format!(
-            r#"<a rel="{rel}" href="/web/{}/{}">{label}</a>"#,
-            h(&c.timestamp),
-            h(&c.url),
-            rel = if label.starts_with('←') {
-                "prev"
-            } else {
-                "next"
-            },
-        ),
-        None => String::new(),
-    };
-    let prev = step(
-        at.and_then(|i| i.checked_sub(1)).and_then(|i| all.get(i)),
-        "← previous",
-    );
-    let next = step(at.and_then(|i| all.get(i + 1)), "next →");
     let mut others = String::new();
     for c in all {
         let label = h(&when(c.time));
@@ -758,11 +778,7 @@ fn banner(
     }
     let date = crate::clock::format(capture.time);
     let day = date.get(..10).unwrap_or(&date);
-    let robust = format!(
-        r#"<a href="{url}" data-versionurl="{replay}" data-versiondate="{day}">{url}</a>"#,
-        url = capture.url,
-        replay = cite.replay,
-    );
+    let robust = cite.robust_link(capture, day);
     let body = format!(
         r#"<div class="banner" role="banner">
 <p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
@@ -780,11 +796,7 @@ fn banner(
         iso = h(&date),
         when = h(&when(capture.time)),
         others = others.trim_end_matches(" · "),
-        steps = [prev, next]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .map(|s| format!(" · {s}"))
-            .collect::<String>(),
+        steps = steps(capture, all),
         replay = h(&cite.replay),
         memento = h(&http_date(capture.time)),
         robust = h(&robust),
@@ -886,15 +898,16 @@ fn listing(url: &str, captures: &[&Capture]) -> Page {
 }
 
 /// A captured redirect, said: where it pointed at capture time, and its capture.
-fn redirect_note(capture: &Capture, status: u16, target: &str) -> Page {
+fn redirect_note(capture: &Capture, all: &[&Capture], status: u16, target: &str) -> Page {
     Page {
         title: format!("Archived redirect: {}", capture.url),
         body: format!(
             r#"<div class="banner" role="banner">
 <p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
-<p>At capture time (<time datetime="{iso}">{when}</time>) this address answered <b>{status}</b> → <a class="url" href="/web/{ts}/{to}">{to}</a> (the target's capture nearest that moment) · <a href="/web/*/{url}">all captures</a></p>
+<p>At capture time (<time datetime="{iso}">{when}</time>) this address answered <b>{status}</b> → <a class="url" href="/web/{ts}/{to}">{to}</a> (the target's capture nearest that moment){steps} · <a href="/web/*/{url}">all captures</a></p>
 </div>"#,
             url = h(&capture.url),
+            steps = steps(capture, all),
             ts = h(&capture.timestamp),
             to = h(target),
             iso = h(&crate::clock::format(capture.time)),
