@@ -112,7 +112,7 @@ pub fn history(points: &[HistoryPoint]) -> String {
         // counted back from the latest (neighbouring labels would overlap on a narrow
         // slot); a run when our network was down is marked under its bar.
         let centre = x + bar / 2.0;
-        if (points.len() - 1 - i) % every == 0 {
+        if (points.len() - 1 - i).is_multiple_of(every) {
             let _ = write!(
                 svg,
                 r#"<text x="{centre:.1}" y="{}" class="tk" text-anchor="middle">{}</text><text x="{centre:.1}" y="{}" class="lg" text-anchor="middle">{}</text>"#,
