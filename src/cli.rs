@@ -26,6 +26,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set up citekeep for the site in this folder: a commented config.toml (sources found,
+    /// the site's address read from its own configuration or asked), archive/ in .gitignore
+    Init(InitArgs),
     /// Extract every citation from the sources, without touching the network
     Scan(ScanArgs),
     /// Check every external citation now, record the results, and print them
@@ -48,6 +51,25 @@ pub enum Command {
     /// Public web archives' copies of cited links
     #[command(subcommand)]
     Archives(ArchivesCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man`
+    Man,
+}
+
+/// `citekeep init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The site's public address (links to it are internal) [default: read from the site's
+    /// CNAME, hugo.toml, _config.yml, mkdocs.yml or package.json, else asked]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Write config.toml even when one exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `citekeep archives`.

@@ -26,7 +26,7 @@
 //! - [`crawl`] (a live site as a source), [`run`] (the check phase with its history),
 //!   [`public`] (public archives' copies, verified);
 //! - [`report`] (the rot report and check output), [`output`] (scan output), [`fix`]
-//!   (rewriting sources), [`serve`] (the archive browser);
+//!   (rewriting sources), [`serve`] (the archive browser), [`init`] (a newcomer's set-up);
 //! - [`pipeline`] (the commands).
 
 pub mod archive;
@@ -39,6 +39,7 @@ mod error;
 pub mod exit_codes;
 pub mod fetch;
 pub mod fix;
+pub mod init;
 pub mod link;
 pub mod lock;
 pub mod output;

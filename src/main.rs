@@ -35,6 +35,21 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    // What needs no configuration: set-up, completions, the manual.
+    match &cli.command {
+        Command::Init(args) => return init_cmd(args, cli.quiet),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "citekeep", &mut io::stdout());
+            return Ok(ExitCode::Ok);
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(&mut io::stdout())?;
+            return Ok(ExitCode::Ok);
+        }
+        _ => {}
+    }
     let mut loaded = config::load(cli.config.as_deref())?;
     let archive = cli
         .archive
@@ -167,6 +182,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })?;
             ExitCode::Ok
         }
+        // Done above, before the configuration was read.
+        Command::Init(_) | Command::Completions { .. } | Command::Man => ExitCode::Ok,
     })
 }
 
@@ -264,6 +281,43 @@ fn fix_cmd(ctx: Context, args: cli::FixArgs, ui: &mut Console) -> Result<ExitCod
     } else {
         ExitCode::Ok
     })
+}
+
+/// `init`: writes config.toml for the site here, asking for its address on a terminal when
+/// the site's own configuration does not name it.
+fn init_cmd(args: &cli::InitArgs, quiet: bool) -> Result<ExitCode> {
+    let ask = || {
+        if quiet || !io::stdin().is_terminal() {
+            return None;
+        }
+        eprint!("citekeep: the site's public address (e.g. https://example.org; empty: none): ");
+        let mut line = String::new();
+        io::stdin().read_line(&mut line).ok()?;
+        Some(line.trim().to_string()).filter(|l| !l.is_empty())
+    };
+    let done = citekeep::init::init(
+        std::path::Path::new("."),
+        args.base_url.clone(),
+        ask,
+        args.force,
+    )?;
+    println!(
+        "citekeep init: wrote {} (sources: {}; base_url: {})",
+        done.config.display(),
+        done.sources.join(", "),
+        match &done.base_url {
+            Some((url, from)) => format!("{url}, from {from}"),
+            None => "none, set it in [site] base_url".to_string(),
+        }
+    );
+    if let Some(ignore) = &done.gitignore {
+        println!(
+            "citekeep init: archive/ is ignored by git ({})",
+            ignore.display()
+        );
+    }
+    println!("citekeep init: next, `citekeep run` (then `citekeep report`, `citekeep serve`)");
+    Ok(ExitCode::Ok)
 }
 
 /// A closed pipe (`citekeep scan | head`) is not an error.

@@ -448,3 +448,61 @@ fn the_cron_mail_names_the_newly_dead_links() {
         "nothing new the second night: {err}"
     );
 }
+
+/// A newcomer's set-up (issue 28): `init` in a site's git repository writes a config.toml
+/// that the nightly job runs on, keeps the archive out of `git status`, and completions
+/// and the manual page come from the command line's own definition.
+#[test]
+fn init_completions_and_the_manual() {
+    let web = web();
+    let dir = tempfile::tempdir().unwrap();
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status();
+    write(dir.path(), "posts/a.md", "[a](https://www.gov.uk/alive)\n");
+    write(dir.path(), "CNAME", "pauseai.info\n");
+    let (out, err, code) = citekeep(None, dir.path(), &["init"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("sources: posts; base_url: https://pauseai.info, from CNAME"),
+        "{out}"
+    );
+    let (out, err, code) = citekeep(None, dir.path(), &["init"]);
+    assert_eq!(code, 2, "never over a config: {out}{err}");
+    // Quick checks for the test: the documented config's politeness waits cut.
+    let config = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        config
+            .replace("host_interval = 250", "host_interval = 0")
+            .replace("\nenabled = true\n", "\nenabled = false\n"),
+    )
+    .unwrap();
+    let (out, err, code) = citekeep(Some(&web), dir.path(), &["run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 links: 1 checked (1 alive)"), "{out}");
+    if git.is_ok_and(|s| s.success()) {
+        let status = std::process::Command::new("git")
+            .args(["status", "--porcelain"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let status = String::from_utf8_lossy(&status.stdout);
+        assert!(!status.contains("archive"), "{status}");
+        assert!(status.contains("?? .gitignore"), "{status}");
+    }
+    let (bash, _, code) = citekeep(None, dir.path(), &["completions", "bash"]);
+    assert_eq!(code, 0);
+    assert!(
+        bash.contains("_citekeep()") && bash.contains("lookup"),
+        "{bash}"
+    );
+    let (man, _, code) = citekeep(None, dir.path(), &["man"]);
+    assert_eq!(code, 0);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH citekeep"),
+        "{man}"
+    );
+    assert!(man.contains("init"), "{man}");
+}

@@ -195,23 +195,7 @@ fn on_day(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (String, String, i32) {
-    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").unwrap();
-    cmd.current_dir(dir)
-        .args(args)
-        .timeout(std::time::Duration::from_secs(120));
-    for (k, v) in web.env() {
-        cmd.env(k, v);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.env("CITEKEEP_NOW", format!("2026-11-{day:02}T03:00:00Z"));
-    let out = cmd.output().unwrap();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
+    crate::support::citekeep_on_day(web, dir, day, args, env)
 }
 
 fn problem<'a>(json: &'a Value, url: &str) -> &'a Value {

@@ -6,6 +6,7 @@ mod archive;
 mod browser;
 mod check;
 mod crawl;
+mod editor;
 mod faults;
 mod nightly;
 mod public;

@@ -51,6 +51,30 @@ pub fn citekeep_on(web: Option<&web::SimWeb>, dir: &Path, args: &[&str]) -> (Str
     (stdout(&out), stderr(&out), out.status.code().unwrap_or(-1))
 }
 
+/// Runs citekeep in `dir` through `web` at 03:00 UTC on day `day` of November 2026 (the
+/// simulated nights), with `env` besides: stdout, stderr and the exit code.
+pub fn citekeep_on_day(
+    web: &web::SimWeb,
+    dir: &Path,
+    day: u32,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, String, i32) {
+    let mut cmd = assert_cmd::Command::cargo_bin("citekeep").expect("the citekeep binary is built");
+    cmd.current_dir(dir)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(300));
+    for (k, v) in web.env() {
+        cmd.env(k, v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.env("CITEKEEP_NOW", format!("2026-11-{day:02}T03:00:00Z"));
+    let out = cmd.output().expect("citekeep runs");
+    (stdout(&out), stderr(&out), out.status.code().unwrap_or(-1))
+}
+
 /// A site in a temporary folder: `site/NAME` holding `text`, and `config.toml` holding
 /// `config`.
 pub fn site_dir(name: &str, text: &str, config: &str) -> tempfile::TempDir {
