@@ -97,8 +97,8 @@ impl Listener for Console {
             .map(|(k, v)| format!("{v} {k}"))
             .collect();
         if let Some(bar) = self.bar("checking", total) {
-            bar.set_position(done as u64);
             bar.set_message(msg.join(", "));
+            bar.set_position(done as u64);
         }
     }
 

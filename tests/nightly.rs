@@ -256,10 +256,16 @@ fn the_nightly_job_is_one_library_call() {
     use citekeep::exit_codes::ExitCode;
     use citekeep::pipeline::{self, Context, Level, Listener};
 
-    struct Heard(Vec<(Level, String)>);
+    struct Heard(Vec<(Level, String)>, Vec<(&'static str, usize, usize)>);
     impl Listener for Heard {
         fn say(&mut self, level: Level, text: &str) {
             self.0.push((level, text.to_string()));
+        }
+        fn checked(&mut self, done: usize, total: usize, _: &citekeep::check::Check) {
+            self.1.push(("checking", done, total));
+        }
+        fn progress(&mut self, phase: &'static str, done: usize, total: usize) {
+            self.1.push((phase, done, total));
         }
     }
 
@@ -286,7 +292,7 @@ fn the_nightly_job_is_one_library_call() {
         loaded: &loaded,
         archive: &archive,
     };
-    let mut heard = Heard(Vec::new());
+    let mut heard = Heard(Vec::new(), Vec::new());
     let night = pipeline::nightly(ctx, false, &mut heard).unwrap();
     assert_eq!(night.code, ExitCode::Ok, "{:?}", heard.0);
     assert_eq!(night.run.summary.links, 2);
@@ -298,6 +304,28 @@ fn the_nightly_job_is_one_library_call() {
         heard.0.iter().all(|(level, _)| *level != Level::Error),
         "{:?}",
         heard.0
+    );
+    // Issue 28: the bar sat at "2/2 ETA 0s" while snapshots and lookups ran. Each long
+    // phase says how it goes, with its own count, in order.
+    let phases: Vec<&str> = heard.1.iter().map(|p| p.0).fold(Vec::new(), |mut v, p| {
+        if v.last() != Some(&p) {
+            v.push(p);
+        }
+        v
+    });
+    assert_eq!(
+        phases,
+        ["checking", "snapshotting", "looking up"],
+        "{:?}",
+        heard.1
+    );
+    for phase in ["checking", "snapshotting", "looking up"] {
+        let last = heard.1.iter().rev().find(|p| p.0 == phase).unwrap();
+        assert_eq!(last.1, last.2, "{phase} ends done: {:?}", heard.1);
+    }
+    assert_eq!(
+        heard.1.iter().find(|p| p.0 == "snapshotting").map(|p| p.2),
+        Some(1)
     );
     // Its history is the binary's: `report` reads it.
     let (out, _, code) = citekeep(None, dir.path(), &["report", "--format", "json"]);

@@ -739,6 +739,43 @@ mod tests {
         );
     }
 
+    /// Issue 28: every archive's API was held to one interval; archive.today is stricter.
+    #[test]
+    fn each_archive_has_its_own_interval() {
+        let cfg = ArchivesConfig {
+            timemaps: vec!["https://arquivo.pt/wayback/timemap/link/{url}".into()],
+            ..ArchivesConfig::default()
+        };
+        let got: Vec<(String, f64)> = archives(&cfg)
+            .into_iter()
+            .map(|a| (a.name, a.interval.as_secs_f64()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("web.archive.org".to_string(), 2.5),
+                ("archive.ph".to_string(), 10.0),
+                ("webarchive.nationalarchives.gov.uk".to_string(), 2.5),
+                ("arquivo.pt".to_string(), 2.5),
+            ]
+        );
+    }
+
+    #[test]
+    fn cdx_queries_ask_for_the_captures_near_the_citation() {
+        let q = cdx_query(
+            WAYBACK,
+            "https://x.org/a",
+            CdxScope::NewestUpTo(Some("20231101000000"), "20241101000000"),
+        );
+        assert!(
+            q.ends_with("&collapse=digest&from=20231101000000&to=20241101000000&limit=-250"),
+            "{q}"
+        );
+        let q = cdx_query(WAYBACK, "https://x.org/a", CdxScope::Newest);
+        assert!(q.ends_with("&filter=statuscode%3A200&limit=-1"), "{q}");
+    }
+
     #[test]
     fn raw_mode_and_candidates() {
         assert_eq!(
