@@ -32,5 +32,14 @@ pub fn date(secs: i64) -> String {
         .unwrap_or_else(|_| secs.to_string())
 }
 
+/// The date (`YYYY-MM-DD`) of a capture timestamp (`YYYYMMDDhhmmss`, at least the
+/// date's 8 digits), when it is one.
+pub fn date_of_stamp(ts: &str) -> Option<String> {
+    let d = ts
+        .get(..8)
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?;
+    Some(format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8]))
+}
+
 /// One day in seconds.
 pub const DAY: i64 = 86_400;

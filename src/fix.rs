@@ -133,7 +133,7 @@ pub fn plan(store: &Store, options: &Options, opens: &mut Opens) -> Result<Plan,
     let into_archive = |link: i64| {
         moved
             .get(&link)
-            .is_some_and(|u| crate::check::is_archive_host(&crate::link::host_of(u)))
+            .is_some_and(|u| crate::link::is_web_archive(&crate::link::host_of(u)))
     };
     let moved_to: HashMap<i64, String> = if options.moved {
         moved.clone()
@@ -186,15 +186,8 @@ pub fn plan(store: &Store, options: &Options, opens: &mut Opens) -> Result<Plan,
                     match answer {
                         Ok(landed) => Target::Copy {
                             date: crate::link::memento_parts(landed)
-                                .map(|(_, ts, _)| ts)
-                                .filter(|ts| ts.len() >= 8)
-                                .map(|ts| format!("{}-{}-{}", &ts[..4], &ts[4..6], &ts[6..8]))
-                                .unwrap_or_else(|| {
-                                    crate::clock::format(s.captured_at)
-                                        .chars()
-                                        .take(10)
-                                        .collect()
-                                }),
+                                .and_then(|(_, ts, _)| crate::clock::date_of_stamp(ts))
+                                .unwrap_or_else(|| crate::clock::date(s.captured_at)),
                             url: landed.clone(),
                         },
                         Err(why) => {
@@ -446,14 +439,6 @@ fn md_destination(url: &str) -> String {
     out
 }
 
-fn attr_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// Where an inline link's `(...)` closes, after its destination ended at `from`.
 fn inline_close(b: &[u8], mut i: usize) -> Option<usize> {
     let skip_ws = |i: &mut usize| {
@@ -508,7 +493,7 @@ fn edit_for(
         Target::Moved(to) => {
             return match place {
                 Place::Attribute { quote } => {
-                    let v = attr_escape(to);
+                    let v = crate::report::escape::html(to);
                     replace(if quote.is_some() {
                         v
                     } else {
@@ -537,7 +522,7 @@ fn edit_for(
             let mut edits = Vec::new();
             let attrs = match style {
                 FixStyle::Replace => {
-                    let v = attr_escape(url);
+                    let v = crate::report::escape::html(url);
                     edits.push(Edit {
                         start,
                         end,
@@ -549,14 +534,14 @@ fn edit_for(
                     });
                     format!(
                         " data-originalurl=\"{}\" data-versiondate=\"{}\"",
-                        attr_escape(original),
-                        attr_escape(date)
+                        crate::report::escape::html(original),
+                        crate::report::escape::html(date)
                     )
                 }
                 FixStyle::Append => format!(
                     " data-versionurl=\"{}\" data-versiondate=\"{}\"",
-                    attr_escape(url),
-                    attr_escape(date)
+                    crate::report::escape::html(url),
+                    crate::report::escape::html(date)
                 ),
             };
             edits.push(Edit {
@@ -665,10 +650,7 @@ fn public_target(copy: Option<&crate::store::PublicCopy>) -> Option<Target> {
     let p = copy.filter(|p| crate::public::is_writable(p))?;
     Some(Target::Copy {
         url: p.urim.clone(),
-        date: crate::report::model::rfc3339_of_stamp(&p.captured)
-            .chars()
-            .take(10)
-            .collect(),
+        date: crate::clock::date_of_stamp(&p.captured)?,
     })
 }
 

@@ -467,6 +467,45 @@ pub fn link_key(url: &str) -> String {
     parsed.into()
 }
 
+/// Whether `host` is `domain` or one of its subdomains (`news.bbc.co.uk` is within
+/// `bbc.co.uk`; `notbbc.co.uk` is not), case and a trailing dot aside.
+pub fn within(host: &str, domain: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    let domain = domain.trim_end_matches('.');
+    host.len() >= domain.len()
+        && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain)
+        && (host.len() == domain.len() || host.as_bytes()[host.len() - domain.len() - 1] == b'.')
+}
+
+/// archive.today's names: one archive with many mirrors, and no raw mode.
+pub const ARCHIVE_TODAY: &[&str] = &[
+    "archive.today",
+    "archive.ph",
+    "archive.is",
+    "archive.li",
+    "archive.vn",
+    "archive.md",
+    "archive.fo",
+];
+
+/// The public web archives' hosts: a live page redirected there has moved into an archive,
+/// and an address there is a memento (checked as the archive's page, never captured again).
+pub const WEB_ARCHIVES: &[&str] = &[
+    "web.archive.org",
+    "webarchive.nationalarchives.gov.uk",
+    "www.webarchive.org.uk",
+    "wayback.archive-it.org",
+    "arquivo.pt",
+    "webarchive.loc.gov",
+    "timetravel.mementoweb.org",
+];
+
+/// Whether `host` is a public web archive's ([`WEB_ARCHIVES`], [`ARCHIVE_TODAY`]).
+pub fn is_web_archive(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    WEB_ARCHIVES.contains(&host.as_str()) || ARCHIVE_TODAY.contains(&host.as_str())
+}
+
 /// The host of an absolute URL, lower-case, or "" when it has none.
 pub fn host_of(url: &str) -> String {
     if let Some(host) = already_normalized(url) {
@@ -553,6 +592,16 @@ pub fn original_of(urim: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_a_domain_and_the_web_archives() {
+        assert!(within("news.bbc.co.uk", "bbc.co.uk"));
+        assert!(within("BBC.co.uk.", "bbc.co.uk"));
+        assert!(!within("notbbc.co.uk", "bbc.co.uk"));
+        assert!(!within("co.uk", "bbc.co.uk"));
+        assert!(is_web_archive("web.archive.org") && is_web_archive("ARCHIVE.FO"));
+        assert!(!is_web_archive("archive.org") && !is_web_archive("example.org"));
+    }
 
     fn site() -> Site {
         Site::new(Some("https://pauseai.info"), &["pauseai.nl".to_string()]).unwrap()

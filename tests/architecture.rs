@@ -131,3 +131,40 @@ fn uses_reads_code_not_comments_or_tests() {
     let got: Vec<String> = uses(code).into_iter().collect();
     assert_eq!(got, ["clock", "fetch", "link", "store"]);
 }
+
+/// Issue 29: knowledge written once. The web archives' hosts are listed in one table
+/// (`link::WEB_ARCHIVES`, `link::ARCHIVE_TODAY`), "a host or a subdomain of it" is one
+/// function (`link::within`), and no module slices an RFC 3339 time for its date.
+#[test]
+fn each_piece_of_knowledge_is_written_once() {
+    let src = crate::support::root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    for file in &files {
+        let code = std::fs::read_to_string(file).unwrap();
+        // Tests may name what they test.
+        let code = code.split("#[cfg(test)]").next().unwrap_or("");
+        let name = file.strip_prefix(&src).unwrap().display().to_string();
+        if name != "link.rs" {
+            for host in [
+                "\"archive.md\"",
+                "\"archive.is\"",
+                "\"web.archive.org\"",
+                "\"arquivo.pt\"",
+            ] {
+                assert!(
+                    !code.contains(host),
+                    "{name} lists {host}: use link::WEB_ARCHIVES"
+                );
+            }
+        }
+        assert!(
+            !code.contains("ends_with(&format!(\".{"),
+            "{name} tests a subdomain by hand: use link::within"
+        );
+        assert!(
+            !code.contains("format(") || !code.contains(".chars().take(10)"),
+            "{name} cuts a time down to its date: use clock::date"
+        );
+    }
+}

@@ -674,9 +674,7 @@ pub fn archive_links(
                         BrowserUse::Always => true,
                         BrowserUse::Auto => {
                             let host = crate::link::host_of(&url);
-                            browser_hosts
-                                .iter()
-                                .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+                            browser_hosts.iter().any(|h| crate::link::within(&host, h))
                                 || hops.last().is_some_and(is_app_shell)
                         }
                     };

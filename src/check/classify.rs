@@ -735,8 +735,8 @@ fn landing(original: &str, hops: &[Hop], final_url: &str, probe: Option<&Probe>)
     }
     // A cited archive copy that moves inside its archive (a timestamp made exact) is an
     // archive page like any other; only a live-web page leaving for an archive moved.
-    if is_archive_host(&to) {
-        return if is_archive_host(&from) {
+    if crate::link::is_web_archive(&to) {
+        return if crate::link::is_web_archive(&from) {
             Landing::OtherPage
         } else {
             Landing::IntoArchive
@@ -1050,27 +1050,6 @@ fn is_login_page(url: &str) -> bool {
     .any(|p| path.starts_with(p) || path.contains(&format!("{p}/")) || path.ends_with(p))
 }
 
-/// Web archives: a live page redirected there has moved into an archive; a cited copy
-/// there is judged as the archive's page.
-pub fn is_archive_host(host: &str) -> bool {
-    matches!(
-        host,
-        "webarchive.nationalarchives.gov.uk"
-            | "web.archive.org"
-            | "www.webarchive.org.uk"
-            | "wayback.archive-it.org"
-            | "archive.ph"
-            | "archive.today"
-            | "archive.is"
-            | "archive.li"
-            | "archive.vn"
-            | "archive.md"
-            | "arquivo.pt"
-            | "webarchive.loc.gov"
-            | "timetravel.mementoweb.org"
-    )
-}
-
 /// The detail of a script-built page judged without a browser: the check asks one, when
 /// there is one ([`judge_rendered`]).
 pub const SHELL_UNJUDGED: &str = "script-built page: cannot judge without a browser";
@@ -1215,9 +1194,7 @@ fn is_consent_host(host: &str) -> bool {
         "cdn.cookielaw.org",
         "geolocation.onetrust.com",
     ];
-    HOSTS
-        .iter()
-        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+    HOSTS.iter().any(|h| crate::link::within(host, h))
         || [
             "consent.",
             "myprivacy.",
@@ -1251,10 +1228,7 @@ fn is_parking_host(host: &str) -> bool {
         "domainnamesales.com",
     ];
     let godaddy_sale = host.ends_with("godaddy.com") && host.contains("domain");
-    godaddy_sale
-        || HOSTS
-            .iter()
-            .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+    godaddy_sale || HOSTS.iter().any(|h| crate::link::within(host, h))
 }
 
 /// A listing page a deep page was sent to: a path of one or two short words (`/tech`,

@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use classify::{Answer, Cited, Failure, Probe, Verdict, classify_failure, judge_answer};
-pub use classify::{Evidence, Hop, SHELL_UNJUDGED, Status, is_archive_host};
+pub use classify::{Evidence, Hop, SHELL_UNJUDGED, Status};
 use request::{Http, Reply};
 
 use crate::Error;

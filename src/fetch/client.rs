@@ -162,7 +162,7 @@ impl HostHeaders {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         self.by_host
             .iter()
-            .filter(|(h, _)| host == *h || host.ends_with(&format!(".{h}")))
+            .filter(|(h, _)| crate::link::within(&host, h))
             .max_by_key(|(h, _)| h.len())
             .map(|(_, m)| m)
     }

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::check::{Checker, Status};
 use crate::config::ArchivesConfig;
+use crate::link::ARCHIVE_TODAY;
 
 pub use crate::store::{Capture, Verification, Verified};
 
@@ -231,17 +232,6 @@ fn split_links(body: &str) -> Vec<&str> {
     out
 }
 
-/// archive.today's names: it has no raw mode, its captures are read as it shows them.
-const ARCHIVE_TODAY: &[&str] = &[
-    "archive.today",
-    "archive.ph",
-    "archive.is",
-    "archive.li",
-    "archive.vn",
-    "archive.md",
-    "archive.fo",
-];
-
 /// The capture's original bytes: a Wayback-style URI-M (`…/TS/URL`) in raw mode
 /// (`…/TSid_/URL`); archive.today's and other archives' as they are.
 pub fn raw(urim: &str) -> String {
@@ -433,7 +423,7 @@ pub fn archives(cfg: &ArchivesConfig) -> Vec<Archive> {
 /// Whether `host` is a public web archive's (those configured, and the well-known ones a
 /// publisher may move its pages into).
 pub fn is_archive_host(host: &str, cfg: &ArchivesConfig) -> bool {
-    crate::check::is_archive_host(host) || archives(cfg).iter().any(|a| a.name == host)
+    crate::link::is_web_archive(host) || archives(cfg).iter().any(|a| a.name == host)
 }
 
 /// Whether `host` is a UK public-sector site, as the UK Government Web Archive collects.
@@ -448,10 +438,7 @@ pub fn is_uk_public_sector(host: &str) -> bool {
         "gov.wales",
         "llyw.cymru",
     ];
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    DOMAINS
-        .iter()
-        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    DOMAINS.iter().any(|d| crate::link::within(host, d))
 }
 
 impl Found {

@@ -589,7 +589,7 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
         let into_archive = status == "moved"
             && state
                 .and_then(|s| s.final_url.as_deref())
-                .is_some_and(|u| crate::check::is_archive_host(&crate::link::host_of(u)));
+                .is_some_and(|u| crate::link::is_web_archive(&crate::link::host_of(u)));
         let copy = match copies.get(&c.link_id) {
             Some(copy) => copy.clone(),
             None => {

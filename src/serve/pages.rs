@@ -90,7 +90,7 @@ pub(crate) fn state(status: Option<&str>, verdict: &str) -> String {
 
 /// The date (YYYY-MM-DD) of Unix seconds.
 fn day(secs: i64) -> String {
-    clock::format(secs).chars().take(10).collect()
+    clock::date(secs)
 }
 
 /// A replay address of `url` captured at `secs`.
@@ -291,9 +291,7 @@ pub(crate) async fn source(State(app): State<Arc<App>>, Query(q): Query<SourceQu
             Some(p) => format!(
                 r#"{copies}<br><span class="muted">public:</span> <a href="{}" rel="noreferrer noopener" target="_blank">{}</a> <span class="muted">({}, {})</span>"#,
                 h(&p.urim),
-                h(crate::report::model::rfc3339_of_stamp(&p.captured)
-                    .get(..10)
-                    .unwrap_or_default()),
+                h(&clock::date_of_stamp(&p.captured).unwrap_or_default()),
                 h(&p.archive),
                 h(&p.verification.to_string()),
             ),
@@ -324,9 +322,7 @@ pub(crate) fn public_copy(c: &crate::store::PublicCopy) -> String {
         r#"<a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a> ({archive}, captured {day}; {how})"#,
         url = h(&c.urim),
         archive = h(&c.archive),
-        day = h(crate::report::model::rfc3339_of_stamp(&c.captured)
-            .get(..10)
-            .unwrap_or_default()),
+        day = h(&clock::date_of_stamp(&c.captured).unwrap_or_default()),
         how = h(&c.verification.to_string()),
     )
 }

@@ -651,16 +651,15 @@ impl Cite {
     /// verified (readers can open it; they cannot open this machine's replay address),
     /// else this copy's replay address; dated as that version.
     fn robust_link(&self, capture: &Capture, day: &str) -> String {
-        let (version, date) = match &self.public {
-            Some(p) if crate::public::is_writable(p) => {
-                let ts = &p.captured;
-                (
-                    p.urim.clone(),
-                    format!("{}-{}-{}", &ts[..4], &ts[4..6], &ts[6..8]),
-                )
-            }
-            _ => (self.replay.clone(), day.to_string()),
-        };
+        let public = self
+            .public
+            .as_ref()
+            .filter(|p| crate::public::is_writable(p));
+        let (version, date) =
+            match public.zip(public.and_then(|p| crate::clock::date_of_stamp(&p.captured))) {
+                Some((p, date)) => (p.urim.clone(), date),
+                None => (self.replay.clone(), day.to_string()),
+            };
         format!(
             r#"<a href="{url}" data-versionurl="{version}" data-versiondate="{date}">{url}</a>"#,
             url = capture.url,
@@ -777,8 +776,7 @@ fn banner(
         }
     }
     let date = crate::clock::format(capture.time);
-    let day = date.get(..10).unwrap_or(&date);
-    let robust = cite.robust_link(capture, day);
+    let robust = cite.robust_link(capture, &crate::clock::date(capture.time));
     let body = format!(
         r#"<div class="banner" role="banner">
 <p><a href="/">citekeep archive</a> · archived copy of <a class="url" href="{url}" rel="noreferrer noopener" target="_blank">{url}</a></p>
