@@ -450,10 +450,13 @@ impl Found {
         now: i64,
     ) -> Result<(), crate::Error> {
         let errors: Vec<String> = self.errors.iter().map(|(_, why)| why.clone()).collect();
-        let rejected: Vec<String> = self
+        let rejected: Vec<crate::store::TurnedDown> = self
             .rejected
             .iter()
-            .map(|r| format!("{} {}", r.capture.urim, r.why))
+            .map(|r| crate::store::TurnedDown {
+                urim: r.capture.urim.clone(),
+                why: r.why.clone(),
+            })
             .collect();
         store.record_lookup(
             link_id,

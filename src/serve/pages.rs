@@ -349,23 +349,23 @@ fn public_section(
             l.captures,
             if l.captures == 1 { "" } else { "s" }
         ));
-        for (label, lines) in [("Could not ask", &l.errors), ("Turned down", &l.rejected)] {
-            if let Some(lines) = lines {
-                out.push_str(&format!("<p>{label}:</p><ul>"));
-                for line in lines.lines() {
-                    // A capture turned down is `URI-M reason`: the capture linked, then why.
-                    let item = match line.split_once(' ') {
-                        Some((urim, why)) if label == "Turned down" => format!(
-                            r#"<a class="url" href="{u}" rel="noreferrer noopener" target="_blank">{u}</a> {}"#,
-                            h(why),
-                            u = h(urim)
-                        ),
-                        _ => h(line).to_string(),
-                    };
-                    out.push_str(&format!("<li>{item}</li>"));
-                }
-                out.push_str("</ul>");
+        if !l.errors.is_empty() {
+            out.push_str("<p>Could not ask:</p><ul>");
+            for why in &l.errors {
+                out.push_str(&format!("<li>{}</li>", h(why)));
             }
+            out.push_str("</ul>");
+        }
+        if !l.rejected.is_empty() {
+            out.push_str("<p>Turned down:</p><ul>");
+            for r in &l.rejected {
+                out.push_str(&format!(
+                    r#"<li><a class="url" href="{u}" rel="noreferrer noopener" target="_blank">{u}</a> {}</li>"#,
+                    h(&r.why),
+                    u = h(&r.urim)
+                ));
+            }
+            out.push_str("</ul>");
         }
     }
     if !captures.is_empty() {

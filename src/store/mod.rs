@@ -15,7 +15,7 @@ pub use browse::{CitationHit, Drift, PageHit, Place, SourceCitation};
 pub use history::{CitedLink, CitedRow, FileDigest, LinkAsOf, Replacement, RunRow};
 pub use public::{
     Capture, LastLookup, LookupTarget, PublicCopy, SaveCandidate, SaveRequest, SaveState,
-    Verification, Verified,
+    TurnedDown, Verification, Verified,
 };
 
 use std::collections::HashMap;

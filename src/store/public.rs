@@ -154,10 +154,26 @@ pub struct LastLookup {
     pub looked_at: i64,
     /// Captures found.
     pub captures: usize,
-    /// Archives that could not say, one a line.
-    pub errors: Option<String>,
-    /// Captures turned down and why, one a line.
-    pub rejected: Option<String>,
+    /// Archives that could not say, in their words.
+    pub errors: Vec<String>,
+    /// Captures turned down: each capture's address and why.
+    pub rejected: Vec<TurnedDown>,
+}
+
+/// A capture a lookup turned down, as the history keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TurnedDown {
+    /// The capture's address (URI-M).
+    pub urim: String,
+    /// Why it does not show the page.
+    pub why: String,
+}
+
+/// A JSON array of the history (`errors`, `rejected`), read back; what is not one reads as
+/// nothing.
+fn json_list<T: serde::de::DeserializeOwned>(text: Option<String>) -> Vec<T> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
 }
 
 const COPY_COLUMNS: &str = "archive, urim, captured, verification, similarity, verified_at";
@@ -253,14 +269,14 @@ impl Store {
     }
 
     /// Records a lookup of `link_id` at `now`: every capture found, what could not be asked
-    /// and what was turned down (one a line), and the copy to offer when one was verified
-    /// (a copy verified before stays when none is found now).
+    /// and what was turned down (JSON arrays; none is NULL), and the copy to offer when one
+    /// was verified (a copy verified before stays when none is found now).
     pub fn record_lookup(
         &mut self,
         link_id: i64,
         now: i64,
         captures: &[Capture],
-        (errors, rejected): (&[String], &[String]),
+        (errors, rejected): (&[String], &[TurnedDown]),
         copy: Option<&Verified>,
     ) -> Result<(), Error> {
         let tx = self.conn.transaction().map_err(|e| db_err(&self.path, e))?;
@@ -284,8 +300,8 @@ impl Store {
                 ])
                 .map_err(|e| db_err(&self.path, e))?;
             }
-            let lines = |items: &[String]| (!items.is_empty()).then(|| items.join("\n"));
-            let (errors, rejected) = (lines(errors), lines(rejected));
+            let errors = (!errors.is_empty()).then(|| serde_json::json!(errors).to_string());
+            let rejected = (!rejected.is_empty()).then(|| serde_json::json!(rejected).to_string());
             tx.execute(
                 "INSERT INTO public_lookups (link_id, looked_at, captures, errors, rejected, failures)
                  VALUES (?1, ?2, ?3, ?4, ?5, (?4 IS NOT NULL))
@@ -367,8 +383,8 @@ impl Store {
                     Ok(LastLookup {
                         looked_at: r.get(0)?,
                         captures: r.get::<_, i64>(1)? as usize,
-                        errors: r.get(2)?,
-                        rejected: r.get(3)?,
+                        errors: json_list(r.get(2)?),
+                        rejected: json_list(r.get(3)?),
                     })
                 },
             )

@@ -208,6 +208,39 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX replacements_by_link ON replacements (link_id);
      ALTER TABLE public_lookups ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE public_saves ADD COLUMN submitted_at INTEGER;",
+    // 13: a lookup's errors and the captures it turned down are JSON arrays (strings, and
+    // objects with `urim` and `why`), not lines to split again: the lines kept before are
+    // turned into them.
+    "WITH RECURSIVE split(link_id, rest, item, n) AS (
+         SELECT link_id, errors || char(10), NULL, 0 FROM public_lookups
+         WHERE errors IS NOT NULL AND errors NOT LIKE '[%'
+         UNION ALL
+         SELECT link_id, substr(rest, instr(rest, char(10)) + 1),
+                substr(rest, 1, instr(rest, char(10)) - 1), n + 1
+         FROM split WHERE rest != ''
+     )
+     UPDATE public_lookups SET errors = (
+         SELECT json_group_array(item) FROM (
+             SELECT item FROM split s
+             WHERE s.link_id = public_lookups.link_id AND item IS NOT NULL AND item != ''
+             ORDER BY n))
+     WHERE errors IS NOT NULL AND errors NOT LIKE '[%';
+     WITH RECURSIVE split(link_id, rest, item, n) AS (
+         SELECT link_id, rejected || char(10), NULL, 0 FROM public_lookups
+         WHERE rejected IS NOT NULL AND rejected NOT LIKE '[%'
+         UNION ALL
+         SELECT link_id, substr(rest, instr(rest, char(10)) + 1),
+                substr(rest, 1, instr(rest, char(10)) - 1), n + 1
+         FROM split WHERE rest != ''
+     )
+     UPDATE public_lookups SET rejected = (
+         SELECT json_group_array(json_object(
+                    'urim', substr(item, 1, instr(item || ' ', ' ') - 1),
+                    'why', substr(item, instr(item || ' ', ' ') + 1)))
+         FROM (SELECT item FROM split s
+               WHERE s.link_id = public_lookups.link_id AND item IS NOT NULL AND item != ''
+               ORDER BY n))
+     WHERE rejected IS NOT NULL AND rejected NOT LIKE '[%';",
 ];
 
 /// Brings the database up to the newest schema.
@@ -230,6 +263,41 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 29: a lookup's lines, kept before version 13, become JSON arrays.
+    #[test]
+    fn lookups_kept_as_lines_become_json() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..12] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 12).unwrap();
+        conn.execute_batch(
+            "INSERT INTO links (id, url, host, first_seen, verdict)
+                 VALUES (1, 'https://x.org/a', 'x.org', 0, 'dead');
+             INSERT INTO public_lookups (link_id, looked_at, captures, errors, rejected)
+                 VALUES (1, 0, 2, 'archive.ph: HTTP 503' || char(10) || 'web.archive.org: down',
+                         'https://web.archive.org/web/20240101000000/https://x.org/a soft404: error page title: \"Not found\"'
+                         || char(10) || 'https://archive.ph/AbCd gone: 404 Not Found');",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let (errors, rejected): (String, String) = conn
+            .query_row("SELECT errors, rejected FROM public_lookups", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        let errors: Vec<String> = serde_json::from_str(&errors).unwrap();
+        assert_eq!(errors, ["archive.ph: HTTP 503", "web.archive.org: down"]);
+        let rejected: Vec<super::super::TurnedDown> = serde_json::from_str(&rejected).unwrap();
+        assert_eq!(rejected.len(), 2);
+        assert_eq!(
+            rejected[0].urim,
+            "https://web.archive.org/web/20240101000000/https://x.org/a"
+        );
+        assert_eq!(rejected[0].why, "soft404: error page title: \"Not found\"");
+        assert_eq!(rejected[1].why, "gone: 404 Not Found");
+    }
 
     #[test]
     fn texts_kept_before_version_6_stay_searchable() {
