@@ -134,7 +134,8 @@ fn uses_reads_code_not_comments_or_tests() {
 
 /// Issue 29: knowledge written once. The web archives' hosts are listed in one table
 /// (`link::WEB_ARCHIVES`, `link::ARCHIVE_TODAY`), "a host or a subdomain of it" is one
-/// function (`link::within`), and no module slices an RFC 3339 time for its date.
+/// function (`link::within`), no module slices an RFC 3339 time for its date, and no
+/// phase appends its findings to a check's detail for another to search.
 #[test]
 fn each_piece_of_knowledge_is_written_once() {
     let src = crate::support::root().join("src");
@@ -165,6 +166,11 @@ fn each_piece_of_knowledge_is_written_once() {
         assert!(
             !code.contains("format(") || !code.contains(".chars().take(10)"),
             "{name} cuts a time down to its date: use clock::date"
+        );
+        // Phases hand each other facts, not sentences to append to and search.
+        assert!(
+            !code.contains("detail = detail ||"),
+            "{name} appends to a check's words: record the fact where it belongs"
         );
     }
 }

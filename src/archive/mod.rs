@@ -617,7 +617,6 @@ pub fn archive_links(
     let prevs: Arc<std::collections::HashMap<String, Prev>> =
         Arc::new(store.last_full_snapshots()?);
     let mut rows: Vec<SnapshotRow> = Vec::new();
-    let mut notes: Vec<(i64, String)> = Vec::new();
     runtime.block_on(async {
         // Interleaved by host, so the pages in flight spread over many hosts' gates.
         let links = crate::fetch::interleave_by_host(links, |(_, u)| crate::link::host_of(u));
@@ -732,7 +731,6 @@ pub fn archive_links(
                 store,
                 &mut archive,
                 &mut rows,
-                &mut notes,
                 &mut summary,
                 config,
                 run,
@@ -752,7 +750,7 @@ pub fn archive_links(
                 to_render.push((link_id, url, now));
             }
             if rows.len() >= COMMIT_EVERY {
-                commit(store, &mut archive, &mut rows, &mut notes)?;
+                commit(store, &mut archive, &mut rows)?;
             }
         }
         // Pages built by script, rendered now that every HTTP capture is written.
@@ -766,33 +764,25 @@ pub fn archive_links(
             std::mem::take(&mut to_render),
             store,
             &mut archive,
-            (&mut rows, &mut notes),
+            &mut rows,
             &mut summary,
             progress,
         )
         .await?;
         Ok::<(), Error>(())
     })?;
-    commit(store, &mut archive, &mut rows, &mut notes)?;
+    commit(store, &mut archive, &mut rows)?;
     rebuild_index(dir, store)?;
     Ok(summary)
 }
 
-/// Syncs the WARC data, then records the pending snapshots and drift notes.
+/// Syncs the WARC data, then records the pending snapshots.
 fn commit(
     store: &mut Store,
     archive: &mut Archive,
     rows: &mut Vec<SnapshotRow>,
-    notes: &mut Vec<(i64, String)>,
 ) -> Result<(), Error> {
-    let recorded = archive
-        .sync()
-        .and_then(|()| store.add_snapshots(rows))
-        .and_then(|()| {
-            notes
-                .drain(..)
-                .try_for_each(|(link_id, note)| store.note_on_last_check(link_id, &note))
-        });
+    let recorded = archive.sync().and_then(|()| store.add_snapshots(rows));
     if let Err(e) = recorded {
         // Nothing of this group is recorded (a full disk, say): drop its records from the
         // WARC files too, so files, store and index agree even before the next run.
@@ -809,7 +799,6 @@ fn record_capture(
     store: &Store,
     archive: &mut Archive,
     rows: &mut Vec<SnapshotRow>,
-    notes: &mut Vec<(i64, String)>,
     summary: &mut ArchiveSummary,
     config: &Config,
     run: Option<i64>,
@@ -850,7 +839,7 @@ fn record_capture(
         {
             let s = text::containment(&first, text);
             similarity = Some(s);
-            note_drift(config, summary, notes, (link_id, url), s);
+            note_drift(config, summary, url, s);
         }
         let main = if stored.revisit { None } else { c.main_text };
         if i == last {
@@ -881,23 +870,11 @@ fn record_capture(
     Ok(())
 }
 
-/// Notes a page whose text keeps only `share` of its first text, when that is drift.
-fn note_drift(
-    config: &Config,
-    summary: &mut ArchiveSummary,
-    notes: &mut Vec<(i64, String)>,
-    (link_id, url): (i64, &str),
-    share: f64,
-) {
+/// Counts a page whose text keeps only `share` of its first text, when that is drift (the
+/// share itself is the snapshot's similarity: reports and checks read it from there).
+fn note_drift(config: &Config, summary: &mut ArchiveSummary, url: &str, share: f64) {
     if share < config.archive.drift {
         summary.drifted.push((url.to_string(), share));
-        notes.push((
-            link_id,
-            format!(
-                "; drifted: {:.0}% of the text first archived remains",
-                share * 100.0
-            ),
-        ));
     }
 }
 

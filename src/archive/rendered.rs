@@ -141,7 +141,7 @@ pub fn title_and_text(rendered: &Rendered) -> (Option<String>, String) {
 pub(super) fn record(
     store: &Store,
     archive: &mut Archive,
-    (rows, notes): (&mut Vec<SnapshotRow>, &mut Vec<(i64, String)>),
+    rows: &mut Vec<SnapshotRow>,
     summary: &mut ArchiveSummary,
     (config, run, link_id): (&Config, Option<i64>, i64),
     url: &str,
@@ -174,7 +174,7 @@ pub(super) fn record(
     let first = first_text(store, &archive.dir, rows, link_id)?;
     let similarity = first.map(|f| text::containment(&f, &text));
     if let Some(s) = similarity {
-        note_drift(config, summary, notes, (link_id, url), s);
+        note_drift(config, summary, url, s);
     }
     let resource_row =
         |uri: &str, mime: &str, (id, digest, placed, end): (String, String, Placed, u64)| {
@@ -245,7 +245,7 @@ impl Pass<'_> {
         pages: Vec<(i64, String, i64)>,
         store: &Store,
         archive: &mut Archive,
-        (rows, notes): (&mut Vec<SnapshotRow>, &mut Vec<(i64, String)>),
+        rows: &mut Vec<SnapshotRow>,
         summary: &mut ArchiveSummary,
         progress: super::Progress<'_>,
     ) -> Result<(), Error> {
@@ -297,7 +297,7 @@ impl Pass<'_> {
             let written = record(
                 store,
                 archive,
-                (rows, notes),
+                rows,
                 summary,
                 (self.config, self.run, link_id),
                 &url,

@@ -130,15 +130,5 @@ fn state_words(p: &model::Problem) -> String {
             plural(p.strikes as usize, "failed check", "failed checks")
         ));
     }
-    // The check that found the drift says so in its detail already; older checks do not.
-    if let Some(d) = p
-        .drift
-        .filter(|_| p.status != "drifted" && !p.detail.contains("drifted"))
-    {
-        s.push_str(&format!(
-            ", drifted: {:.0}% of the text first archived remains",
-            d * 100.0
-        ));
-    }
     s
 }

@@ -392,6 +392,26 @@ pub fn replay_url(template: &str, ts: &str, url: &str) -> String {
     template.replace("{timestamp}", ts).replace("{url}", url)
 }
 
+/// What a link's latest check said (its detail and evidence), with the drift its newest
+/// snapshot found (`drift`, the share of the first text that remains) when the check did
+/// not judge the page drifted itself: a fact of the snapshot, said once, here.
+fn said(state: Option<&LinkAsOf>, drift: Option<f64>) -> (String, Vec<String>) {
+    let mut detail = state.map(|s| s.detail.clone()).unwrap_or_default();
+    let mut evidence = state.map(|s| s.evidence.clone()).unwrap_or_default();
+    if let Some(share) = drift.filter(|_| state.is_none_or(|s| s.status != "drifted")) {
+        let note = format!(
+            "drifted: {:.0}% of the text first archived remains",
+            share * 100.0
+        );
+        if !detail.is_empty() {
+            detail.push_str("; ");
+        }
+        detail.push_str(&note);
+        evidence.push(note);
+    }
+    (detail, evidence)
+}
+
 /// A verdict for a check recorded before checks kept one.
 fn verdict_of(c: &LinkAsOf) -> String {
     match &c.verdict {
@@ -547,8 +567,8 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
             verdict_before: then.map(verdict_of),
             status: status_of(link.id).to_string(),
             verdict: link.verdict.clone(),
-            detail: state.map(|s| s.detail.clone()).unwrap_or_default(),
-            evidence: state.map(|s| s.evidence.clone()).unwrap_or_default(),
+            detail: said(state, drift_of(link.id)).0,
+            evidence: said(state, drift_of(link.id)).1,
             final_url: state.and_then(|s| s.final_url.clone()),
             cited_at: places.get(&link.id).cloned().unwrap_or_default(),
         };
@@ -610,8 +630,8 @@ pub fn build(store: &Store, options: &Options) -> Result<Report, Error> {
             kind: c.kind.clone(),
             status: status.to_string(),
             http_status: state.and_then(|s| s.http_status),
-            detail: state.map(|s| s.detail.clone()).unwrap_or_default(),
-            evidence: state.map(|s| s.evidence.clone()).unwrap_or_default(),
+            detail: said(state, drift).0,
+            evidence: said(state, drift).1,
             verdict: c.verdict.clone(),
             strikes: c.strikes,
             failing_since: c.first_failing.map(clock::format),

@@ -768,22 +768,6 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Adds `note` to the detail of the link's latest check (a drift found by archiving),
-    /// unless that check already said the page drifted.
-    pub fn note_on_last_check(&self, link_id: i64, note: &str) -> Result<(), Error> {
-        // (Its detail says it in passing; its evidence has it as a signal of its own.)
-        self.conn
-            .execute(
-                "UPDATE checks SET detail = detail || ?2,
-                                   evidence = coalesce(evidence || char(10), '') || ?3
-                 WHERE id = (SELECT max(id) FROM checks WHERE link_id = ?1)
-                   AND status != 'drifted'",
-                params![link_id, note, note.trim_start_matches([';', ' '])],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-
     /// Registers a WARC file citekeep is about to create, so that recovery may later cut
     /// it back to its recorded captures (committed before the file's first byte).
     pub fn register_warc_file(&self, name: &str, now: i64) -> Result<(), Error> {

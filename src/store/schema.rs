@@ -241,6 +241,16 @@ const MIGRATIONS: &[&str] = &[
                WHERE s.link_id = public_lookups.link_id AND item IS NOT NULL AND item != ''
                ORDER BY n))
      WHERE rejected IS NOT NULL AND rejected NOT LIKE '[%';",
+    // 14: drift is a fact of the snapshot (its similarity), said by reports from there: the
+    // notes the archive pass used to append to a check's detail and evidence are taken out.
+    "UPDATE checks SET detail = substr(detail, 1, instr(detail, '; drifted: ') - 1)
+     WHERE status != 'drifted' AND instr(detail, '; drifted: ') > 0
+       AND detail LIKE '%of the text first archived remains';
+     UPDATE checks SET evidence = CASE
+             WHEN evidence LIKE 'drifted: %' THEN NULL
+             ELSE substr(evidence, 1, instr(evidence, char(10) || 'drifted: ') - 1) END
+     WHERE status != 'drifted' AND evidence LIKE '%drifted: %of the text first archived remains'
+       AND (evidence LIKE 'drifted: %' OR instr(evidence, char(10) || 'drifted: ') > 0);",
 ];
 
 /// Brings the database up to the newest schema.
@@ -297,6 +307,69 @@ mod tests {
         );
         assert_eq!(rejected[0].why, "soft404: error page title: \"Not found\"");
         assert_eq!(rejected[1].why, "gone: 404 Not Found");
+    }
+
+    /// Issue 29: the drift notes appended to checks before version 14 are taken out (the
+    /// report says drift from the snapshot); a check that judged the page drifted keeps
+    /// its words.
+    #[test]
+    fn drift_notes_leave_the_checks() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..13] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 13).unwrap();
+        let note = "drifted: 12% of the text first archived remains";
+        conn.execute(
+            "INSERT INTO runs (id, command, started_at) VALUES (1, 'run', 0)",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO links (id, url, host, first_seen, verdict)
+                 VALUES (1, 'https://x.org/a', 'x.org', 0, 'alive')",
+            [],
+        )
+        .unwrap();
+        for (status, detail, evidence) in [
+            (
+                "alive",
+                format!("200; {note}"),
+                Some(format!("200 OK\n{note}")),
+            ),
+            (
+                "alive",
+                format!("200; {note}; {note}"),
+                Some(note.to_string()),
+            ),
+            ("drifted", note.to_string(), Some(note.to_string())),
+            ("alive", "200".to_string(), None),
+        ] {
+            conn.execute(
+                "INSERT INTO checks (run_id, link_id, checked_at, status, detail, evidence,
+                                     redirects, elapsed_ms, attempts, strike, verdict)
+                 VALUES (1, 1, 0, ?1, ?2, ?3, '[]', 0, 1, 0, ?1)",
+                rusqlite::params![status, detail, evidence],
+            )
+            .unwrap();
+        }
+        migrate(&conn).unwrap();
+        let got: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT detail, evidence FROM checks ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            got,
+            [
+                ("200".to_string(), Some("200 OK".to_string())),
+                ("200".to_string(), None),
+                (note.to_string(), Some(note.to_string())),
+                ("200".to_string(), None),
+            ]
+        );
     }
 
     #[test]
