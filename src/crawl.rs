@@ -82,8 +82,9 @@ enum Fetched {
     Html { url: Url, body: String },
     /// Something else, or a page past a redirect off the site.
     Skipped(Skip),
-    /// An error, in words.
-    Failed(String),
+    /// An error: the address that failed (a redirect hop, or none for the page asked for)
+    /// and why, in words.
+    Failed(Option<Url>, String),
 }
 
 #[derive(Clone, Copy)]
@@ -119,9 +120,17 @@ fn error_text(e: &reqwest::Error) -> String {
     transport::classify(e).detail
 }
 
+/// Why a crawl's request got no answer.
+enum NoAnswer {
+    /// The address is private (loopback, private, link-local), and crawls never go there.
+    Private,
+    /// Any other failure, in words.
+    Failed(String),
+}
+
 impl Ctx {
     /// One GET (with retries after 429/503 and Retry-After), politely.
-    async fn get(&self, url: &Url) -> Result<reqwest::Response, String> {
+    async fn get(&self, url: &Url) -> Result<reqwest::Response, NoAnswer> {
         let host = host_key(url);
         let mut attempt = 0;
         loop {
@@ -141,9 +150,9 @@ impl Ctx {
             let response = response.map_err(|e| {
                 let t = transport::classify(&e);
                 if t.kind == transport::Kind::Private {
-                    PRIVATE_NOTE.to_string()
+                    NoAnswer::Private
                 } else {
-                    t.detail
+                    NoAnswer::Failed(t.detail)
                 }
             })?;
             let status = response.status().as_u16();
@@ -206,8 +215,8 @@ impl Ctx {
             }
             let response = match self.get(&url).await {
                 Ok(r) => r,
-                Err(e) if e == PRIVATE_NOTE => return Fetched::Skipped(Skip::Private),
-                Err(e) => return Fetched::Failed(format!("{url}: {e}")),
+                Err(NoAnswer::Private) => return Fetched::Skipped(Skip::Private),
+                Err(NoAnswer::Failed(e)) => return Fetched::Failed(Some(url), e),
             };
             let status = response.status();
             if status.is_redirection() {
@@ -217,7 +226,7 @@ impl Ctx {
                     .and_then(|l| l.to_str().ok())
                     .and_then(|l| url.join(l).ok())
                 else {
-                    return Fetched::Failed(format!("{url}: {status} without a Location"));
+                    return Fetched::Failed(Some(url), format!("{status} without a Location"));
                 };
                 if !self.site.is_own(next.host_str().unwrap_or_default()) {
                     return Fetched::Skipped(Skip::OffSite);
@@ -226,7 +235,7 @@ impl Ctx {
                 continue;
             }
             if !status.is_success() {
-                return Fetched::Failed(format!("{url}: HTTP {}", status.as_u16()));
+                return Fetched::Failed(Some(url), format!("HTTP {}", status.as_u16()));
             }
             let html = response
                 .headers()
@@ -244,13 +253,13 @@ impl Ctx {
                     url,
                     body: String::from_utf8_lossy(&body).into_owned(),
                 },
-                Err(e) => Fetched::Failed(format!("{url}: {e}")),
+                Err(e) => Fetched::Failed(Some(url), e),
             };
         }
-        Fetched::Failed(format!(
-            "more than {} redirects (a loop?)",
-            self.max_redirects
-        ))
+        Fetched::Failed(
+            None,
+            format!("more than {} redirects (a loop?)", self.max_redirects),
+        )
     }
 
     /// The page URLs the site's sitemaps list (robots.txt `Sitemap:` lines, else
@@ -521,12 +530,9 @@ async fn run(
                     }
                     continue;
                 }
-                Fetched::Failed(e) => {
-                    out.errors.push(if e.starts_with("http") {
-                        e
-                    } else {
-                        format!("{asked}: {e}")
-                    });
+                Fetched::Failed(at, why) => {
+                    out.errors
+                        .push(format!("{}: {why}", at.as_ref().unwrap_or(&asked)));
                     continue;
                 }
             };
