@@ -2,6 +2,7 @@
 //! public archives' APIs) goes through what is here, so a new network client is a
 //! new user of it, not another copy.
 //!
+//! - [`api`]: the public archives' APIs, each host at its own pace;
 //! - [`client`]: the reqwest client (User-Agent, timeouts, proxies, extra roots, manual
 //!   redirects) and the headers configured per host;
 //! - [`guard`]: no request a remote answer leads to reaches a private address;
@@ -9,6 +10,7 @@
 //! - [`transport`]: what went wrong below HTTP, by kind;
 //! - the async runtime, and interleaving work by host.
 
+pub mod api;
 pub mod client;
 pub mod guard;
 pub mod politeness;

@@ -23,9 +23,11 @@ fn public_archives(loaded: &Loaded) -> Result<public::Archives, Error> {
         std::iter::empty(),
         loaded.config.check.allow_private_sources,
     ));
-    let checker = Checker::new(&loaded.config.check, &loaded.dir, guard)?;
+    let checker = Checker::new(&loaded.config.check, &loaded.dir, guard.clone())?;
+    let api = crate::fetch::api::Api::new(&loaded.config.check, &loaded.dir, guard)?;
     Ok(public::Archives::new(
         checker,
+        api,
         public::archives(&loaded.config.archives),
     ))
 }
@@ -394,7 +396,7 @@ fn save_pages(
     let requests: Vec<public::save::Request> = pending.into_iter().chain(ready).collect();
     let total = requests.len();
     let (outcomes, stopped) = runtime.block_on(save_all(
-        checker,
+        archives.api(),
         &credentials,
         requests,
         (cfg.save_jobs, patience),

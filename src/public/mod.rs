@@ -2,9 +2,10 @@
 //! API; archive.today, the UK Government Web Archive and any other archive through their
 //! Memento TimeMaps) and the one to offer readers, verified to show the page: its original
 //! bytes, fetched raw (`id_`) where the archive has a raw mode, judged by the same
-//! classifier as checks, and compared with our own snapshot. Requests go through a
-//! [`Checker`]: the same client, guard, User-Agent and per-host politeness as checks, with
-//! each archive's lookup API further held to `[archives] api_interval`.
+//! classifier as checks, and compared with our own snapshot. Captures are fetched through a
+//! [`Checker`] (the same client, guard, User-Agent and per-host politeness as checks); the
+//! lookup APIs are asked through [`crate::fetch::api::Api`], each archive at its own
+//! interval.
 
 pub mod lookup;
 pub mod save;
@@ -481,20 +482,27 @@ pub struct Found {
     pub rejected: Vec<Rejected>,
 }
 
-/// The public archives, asked through one checker.
+/// The public archives: their APIs asked through one client, their captures judged by
+/// one checker.
 pub struct Archives {
     checker: Checker,
+    api: crate::fetch::api::Api,
     list: Vec<Archive>,
 }
 
 impl Archives {
-    /// The archives of `list`, asked through `checker` with each archive's lookup API held
-    /// to one request at a time, its own interval apart.
-    pub fn new(checker: Checker, list: Vec<Archive>) -> Archives {
+    /// The archives of `list`, their APIs asked through `api` (each held to one request at
+    /// a time, its own interval apart), their captures judged by `checker`.
+    pub fn new(checker: Checker, api: crate::fetch::api::Api, list: Vec<Archive>) -> Archives {
         for archive in &list {
-            checker.limit_api(&archive.name, archive.interval);
+            api.limit(&archive.name, archive.interval);
         }
-        Archives { checker, list }
+        Archives { checker, api, list }
+    }
+
+    /// The client the archives' APIs are asked through (Save Page Now uses it too).
+    pub fn api(&self) -> &crate::fetch::api::Api {
+        &self.api
     }
 
     /// The checker the archives are asked through (Save Page Now uses it too).
@@ -564,7 +572,7 @@ impl Archives {
             Api::Cdx(base) => cdx_query(base, url, scope),
             Api::TimeMap(template) => template.replace("{url}", url),
         };
-        let (status, body) = self.checker.get_api(&asked, MAX_API).await?;
+        let (status, body) = self.api.get(&asked, MAX_API).await?;
         match (api, status) {
             (Api::Cdx(base), 200) => parse_cdx(base, &body).map_err(|e| format!("{}: {e}", name)),
             // A TimeMap of nothing is a 404 (RFC 7089 section 4.3.1).

@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::{Capture, WAYBACK};
-use crate::check::Checker;
+use crate::fetch::api::Api;
 
 /// Save Page Now's credentials (an archive.org account's S3-like keys), from the
 /// environment only: never printed, never stored.
@@ -129,11 +129,11 @@ const QUOTA_ERRORS: &[&str] = &[
 
 const MAX_ANSWER: usize = 64 * 1024;
 
-/// Submits or polls every request, `jobs` at once, through `checker` (each finished one
+/// Submits or polls every request, `jobs` at once, through `api` (each finished one
 /// told to `each` with how many are done); each outcome with its request, and why
 /// submitting stopped.
 pub async fn save_all(
-    checker: &Checker,
+    api: &Api,
     credentials: &Credentials,
     requests: Vec<Request>,
     (jobs, patience): (usize, Patience),
@@ -145,7 +145,7 @@ pub async fn save_all(
         .map(|r| {
             let stopped = &stopped;
             async move {
-                let outcome = save_one(checker, credentials, &r, patience, stopped).await;
+                let outcome = save_one(api, credentials, &r, patience, stopped).await;
                 (r, outcome)
             }
         })
@@ -159,7 +159,7 @@ pub async fn save_all(
 }
 
 async fn save_one(
-    checker: &Checker,
+    api: &Api,
     credentials: &Credentials,
     request: &Request,
     patience: Patience,
@@ -177,8 +177,8 @@ async fn save_one(
                 return Outcome::Later(None);
             }
             let form = [("url", request.url.as_str()), ("skip_first_archive", "1")];
-            let asked = checker
-                .call_api(
+            let asked = api
+                .call(
                     &format!("{WAYBACK}/save"),
                     Some(&form),
                     &headers,
@@ -212,8 +212,8 @@ async fn save_one(
     let started = tokio::time::Instant::now();
     loop {
         tokio::time::sleep(patience.poll).await;
-        let asked = checker
-            .call_api(
+        let asked = api
+            .call(
                 &format!("{WAYBACK}/save/status/{job}"),
                 None,
                 &headers,
