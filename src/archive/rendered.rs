@@ -171,7 +171,7 @@ pub(super) fn record(
         });
     }
     let (title, text) = title_and_text(page);
-    let first = first_text(store, &archive.dir, rows, link_id)?;
+    let first = first_text(store, archive.dir(), rows, link_id)?;
     let similarity = first.map(|f| text::containment(&f, &text));
     if let Some(s) = similarity {
         note_drift(config, summary, url, s);
@@ -313,7 +313,7 @@ impl Pass<'_> {
         browser.close().await;
         match failed {
             Some(e) => {
-                let _ = cut_to_recorded(&archive.dir, store);
+                let _ = cut_to_recorded(archive.dir(), store);
                 Err(e)
             }
             None => Ok(()),
