@@ -108,8 +108,8 @@ pub struct ArchivesConfig {
     /// Seconds between two requests to archive.today's TimeMap (it is stricter than the
     /// Wayback Machine).
     pub archive_today_interval: f64,
-    /// Submit links found alive at first sight, and pages whose text drifted, to Save Page
-    /// Now (credentials from `CITEKEEP_IA_ACCESS` and `CITEKEEP_IA_SECRET`).
+    /// Submit live cited pages to Save Page Now, within `save_max` a run (credentials from
+    /// `CITEKEEP_IA_ACCESS` and `CITEKEEP_IA_SECRET`).
     pub save: bool,
     /// Save Page Now jobs in progress at once.
     pub save_jobs: usize,
