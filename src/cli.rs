@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use citekeep::{output, report};
 
@@ -101,7 +101,7 @@ pub struct ReportArgs {
     /// Output format [default: from the --output extension (.txt .json .md .html .xml), else
     /// text]
     #[arg(long, value_enum)]
-    pub format: Option<report::Format>,
+    pub format: Option<ReportFormat>,
     /// Write the report to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -136,8 +136,8 @@ pub struct CheckArgs {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output format
-    #[arg(long, value_enum, default_value_t = report::CheckFormat::Text)]
-    pub format: report::CheckFormat,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
     /// Seconds one request may take [default: `[check] timeout`]
     #[arg(long, value_name = "SECONDS", value_parser = citekeep::config::parse_seconds)]
     pub timeout: Option<f64>,
@@ -180,8 +180,8 @@ pub struct ScanArgs {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output format
-    #[arg(long, value_enum, default_value_t = output::Format::Text)]
-    pub format: output::Format,
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
     /// Also list internal links (to the site itself), marked as such
     #[arg(long)]
     pub internal: bool,
@@ -191,4 +191,70 @@ pub struct ScanArgs {
     /// Worker threads [default: one per core]
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
+}
+
+/// `report --format`: the rot report's formats as the command line names them.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportFormat {
+    /// For a terminal or an email: summary, changes, by file, by domain.
+    Text,
+    /// One JSON document (docs/json.md).
+    Json,
+    /// Markdown fit to paste into a GitHub issue.
+    Markdown,
+    /// One self-contained HTML page with charts.
+    Html,
+    /// JUnit XML for CI dashboards: one suite per source file.
+    Junit,
+}
+
+impl From<ReportFormat> for report::Format {
+    fn from(f: ReportFormat) -> report::Format {
+        match f {
+            ReportFormat::Text => report::Format::Text,
+            ReportFormat::Json => report::Format::Json,
+            ReportFormat::Markdown => report::Format::Markdown,
+            ReportFormat::Html => report::Format::Html,
+            ReportFormat::Junit => report::Format::Junit,
+        }
+    }
+}
+
+/// `check --format`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CheckFormat {
+    /// Grouped by status, with each citation's file:line:column.
+    Text,
+    /// One JSON document: `links` and `summary`.
+    Json,
+    /// Markdown tables, fit to paste into an issue.
+    Markdown,
+}
+
+impl From<CheckFormat> for report::CheckFormat {
+    fn from(f: CheckFormat) -> report::CheckFormat {
+        match f {
+            CheckFormat::Text => report::CheckFormat::Text,
+            CheckFormat::Json => report::CheckFormat::Json,
+            CheckFormat::Markdown => report::CheckFormat::Markdown,
+        }
+    }
+}
+
+/// `scan --format`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ScanFormat {
+    /// One line per citation, then counts by domain.
+    Text,
+    /// One JSON document: `citations` and `summary`.
+    Json,
+}
+
+impl From<ScanFormat> for output::Format {
+    fn from(f: ScanFormat) -> output::Format {
+        match f {
+            ScanFormat::Text => output::Format::Text,
+            ScanFormat::Json => output::Format::Json,
+        }
+    }
 }

@@ -86,7 +86,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Scan(args) => {
             let request = ScanRequest {
                 inputs: args.inputs,
-                format: args.format,
+                format: args.format.into(),
                 internal: args.internal,
                 base_url: args.base_url,
                 threads: args.threads,
@@ -97,7 +97,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (run, code) = pipeline::check(ctx, args.inputs, args.base_url.as_deref(), ui)?;
             drop(console);
             let mut out = io::BufWriter::new(io::stdout().lock());
-            report::write_check(&mut out, &run, args.format)?;
+            report::write_check(&mut out, &run, args.format.into())?;
             out.flush()?;
             code
         }
@@ -139,7 +139,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => {
             let report = pipeline::report(ctx, args.since)?;
             let format = match (args.format, &args.output) {
-                (Some(format), _) => format,
+                (Some(format), _) => format.into(),
                 (None, None) => report::Format::Text,
                 (None, Some(path)) => report::Format::from_path(path).with_context(|| {
                     format!(

@@ -149,7 +149,7 @@ impl Tally {
 }
 
 /// Output formats of `scan`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// One line per citation, then counts by domain.
     Text,

@@ -8,7 +8,7 @@ use crate::archive::ArchiveSummary;
 use crate::run::{CheckRun, LinkReport};
 
 /// Output formats of `check`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CheckFormat {
     /// Grouped by status, with each citation's file:line:column.
     Text,

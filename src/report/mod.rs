@@ -20,7 +20,7 @@ pub use check::{
 pub use model::{Options, Report, Since, build};
 
 /// Formats of the rot report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// For a terminal or an email: summary, changes, by file, by domain.
     Text,
