@@ -147,39 +147,12 @@ pub fn check_citations(
     for file in &mut citations {
         file.retain(|c| !c.internal);
     }
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut keys: Vec<String> = Vec::new();
-    let mut reasons: BTreeMap<usize, String> = BTreeMap::new();
-    let link_of: Vec<usize> = citations
-        .iter()
-        .flatten()
-        .map(|c| {
-            let key = key_of(c);
-            let i = *index.entry(key).or_insert_with_key(|key| {
-                keys.push(key.clone());
-                keys.len() - 1
-            });
-            if let Some(reason) = &c.invalid {
-                reasons.entry(i).or_insert_with(|| reason.clone());
-            }
-            i
-        })
-        .collect();
-    drop(index);
-    let wanted: Vec<(&str, String)> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let host = if reasons.contains_key(&i) {
-                String::new()
-            } else {
-                host_of(k)
-            };
-            (k.as_str(), host)
-        })
-        .collect();
-    let found = store.links(&wanted, now)?;
-    drop(wanted);
+    let Links {
+        link_of,
+        keys,
+        mut reasons,
+    } = Links::of(&citations);
+    let found = store.links(&Links::wanted(&keys, &reasons), now)?;
     let ids: Vec<i64> = link_of.iter().map(|&i| found[i].id).collect();
     let mut states: HashMap<String, LinkState> =
         found.into_iter().map(|s| (s.url.clone(), s)).collect();
@@ -345,6 +318,58 @@ pub fn check_citations(
     })
 }
 
+/// The links of a scan's citations: each citation's link (an index into `keys`), the links'
+/// keys, and why the malformed ones are invalid (by index; never requested).
+struct Links {
+    link_of: Vec<usize>,
+    keys: Vec<String>,
+    reasons: BTreeMap<usize, String>,
+}
+
+impl Links {
+    /// The links of `citations`, in the order first cited (memory grows with links, not
+    /// citations).
+    fn of(citations: &[Vec<Citation>]) -> Links {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut keys: Vec<String> = Vec::new();
+        let mut reasons: BTreeMap<usize, String> = BTreeMap::new();
+        let link_of = citations
+            .iter()
+            .flatten()
+            .map(|c| {
+                let i = *index.entry(key_of(c)).or_insert_with_key(|key| {
+                    keys.push(key.clone());
+                    keys.len() - 1
+                });
+                if let Some(reason) = &c.invalid {
+                    reasons.entry(i).or_insert_with(|| reason.clone());
+                }
+                i
+            })
+            .collect();
+        Links {
+            link_of,
+            keys,
+            reasons,
+        }
+    }
+
+    /// The links as the store is asked for them: key and host (none for a malformed one).
+    fn wanted<'k>(keys: &'k [String], reasons: &BTreeMap<usize, String>) -> Vec<(&'k str, String)> {
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let host = if reasons.contains_key(&i) {
+                    String::new()
+                } else {
+                    host_of(k)
+                };
+                (k.as_str(), host)
+            })
+            .collect()
+    }
+}
+
 /// The key a citation's link is recorded under: its link key, or, for a malformed URL
 /// (never requested), what was written.
 fn key_of(c: &Citation) -> String {
@@ -369,28 +394,9 @@ pub fn record_citations(
     for file in &mut citations {
         file.retain(|c| !c.internal);
     }
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut wanted: Vec<(String, String)> = Vec::new();
-    let link_of: Vec<usize> = citations
-        .iter()
-        .flatten()
-        .map(|c| {
-            *index.entry(key_of(c)).or_insert_with_key(|key| {
-                let host = if c.invalid.is_some() {
-                    String::new()
-                } else {
-                    host_of(key)
-                };
-                wanted.push((key.clone(), host));
-                wanted.len() - 1
-            })
-        })
-        .collect();
-    let wanted: Vec<(&str, String)> = wanted
-        .iter()
-        .map(|(k, h)| (k.as_str(), h.clone()))
-        .collect();
-    let found = store.links(&wanted, clock::now())?;
+    let links = Links::of(&citations);
+    let found = store.links(&Links::wanted(&links.keys, &links.reasons), clock::now())?;
+    let link_of = links.link_of;
     let ids: Vec<i64> = link_of.iter().map(|&i| found[i].id).collect();
     let rows = (citations, Citation::as_row);
     store.replace_citations(run, rows, &ids, (files, true), scan_key, |_| {})

@@ -388,14 +388,7 @@ fn html_report_renders_in_chromium() {
     let page = dir.path().join("report.html");
     std::fs::write(&page, report("html", &["--since", "2"])).unwrap();
     let shot = screenshot_path();
-    let args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--hide-scrollbars",
-    ];
+    let args = HEADLESS;
     let url = format!("file://{}", page.display());
     let out = std::process::Command::new(chromium)
         .args(args)
@@ -436,6 +429,17 @@ fn html_report_renders_in_chromium() {
     assert_eq!(dom.matches("<svg").count(), 2, "two charts");
     assert!(!dom.contains("<script"), "nothing echoed runs");
 }
+
+/// How the report tests start Chromium: headless, no sandbox (CI runs as root), nothing
+/// fetched of its own.
+const HEADLESS: [&str; 6] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--hide-scrollbars",
+];
 
 /// Where the screenshot goes: `target/report-screenshot.png`, kept for people to look at.
 fn screenshot_path() -> PathBuf {
@@ -1109,14 +1113,7 @@ fn look_at_long_urls() {
             let shot = crate::support::root().join(format!("target/look-{name}-{width}.png"));
             let profile = tempfile::tempdir().unwrap();
             std::process::Command::new(chromium)
-                .args([
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--no-first-run",
-                    "--hide-scrollbars",
-                ])
+                .args(HEADLESS)
                 .arg(format!("--user-data-dir={}", profile.path().display()))
                 .arg(format!("--screenshot={}", shot.display()))
                 .arg(format!("--window-size={width},2400"))
